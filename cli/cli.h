@@ -1,0 +1,59 @@
+/* cli.h — the headless front end: one function per command noun.
+ *
+ * Every command returns an exit status: 0 ok, 1 failure, 2 usage error
+ * (also "not inside a workspace").  Errors go to stderr as
+ * "sagetty: message"; results go to stdout, as JSON with --json. */
+#ifndef SG_CLI_H
+#define SG_CLI_H
+
+#include <jansson.h>
+#include "core/error.h"
+#include "core/workspace.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct cli {
+	const char *workspace;  /* -w DIR; NULL: discover from the cwd */
+	const char *theme;      /* --theme */
+	int ascii, no_color;    /* --ascii, --no-color */
+};
+
+struct cli_command {
+	const char *name;
+	const char *usage;      /* "runs ls [--json] [--experiment E]" etc., one per line */
+	const char *summary;    /* one line for `sagetty --help` */
+	const char *help;       /* a paragraph for `sagetty help NAME` */
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* The command table (cmd_help.c), NULL-name terminated. */
+extern const struct cli_command cli_commands[];
+const struct cli_command *cli_find(const char *name);
+
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_demo(struct cli *cli, int argc, char **argv);
+int cmd_runs(struct cli *cli, int argc, char **argv);
+int cmd_help(struct cli *cli, int argc, char **argv);
+/* Opens the TUI on the workspace (no command given). */
+int cli_tui(struct cli *cli, const char *root);
+
+/* output.c */
+/* Prints "sagetty: msg" to stderr and returns the exit status for err. */
+int cli_fail(const struct sg_error *err);
+/* Prints a usage error for command and returns EXIT_USAGE. */
+int cli_usage(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Opens the workspace named by -w or found from the cwd; prints the error
+ * and sets *status when it cannot. */
+struct sg_workspace *cli_open(struct cli *cli, unsigned flags, int *status);
+/* Prints a JSON value to stdout (indented, one trailing newline) and
+ * releases it. */
+void cli_print_json(json_t *v);
+/* A JSON number for a double; NaN and ±Inf, which JSON lacks, become the
+ * strings "NaN", "Infinity", "-Infinity". */
+json_t *cli_json_real(double v);
+/* Formats a double for text output ("nan", "inf" kept visible). */
+void cli_format_real(double v, char *buf, size_t n);
+/* Handles --help/-h for a subcommand: prints its help, returns 1 if shown. */
+int cli_wants_help(const char *command, int argc, char **argv);
+
+#endif

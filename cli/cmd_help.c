@@ -1,0 +1,71 @@
+/* cmd_help.c — the command table, `sagetty --help` and `sagetty help CMD`. */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+const struct cli_command cli_commands[] = {
+	{ "init", "init [--shared GROUP] [DIR]",
+	  "Create a workspace (default: the current folder)",
+	  "Creates DIR/.sagetty/ with the SQLite store, a runs/ folder and a config file, and\n"
+	  "makes DIR a git repository unless it is inside one already (an existing repository\n"
+	  "is never touched).  Running it again is harmless.  With --shared GROUP the workspace\n"
+	  "is prepared for several Unix users of GROUP: group ownership, setgid folders and a\n"
+	  "group-writable store, whatever each user's umask.", cmd_init },
+	{ "demo", "demo [--no-tui] [DIR]",
+	  "Create a demo workspace (default: ./sagetty-demo) and open it",
+	  "Creates a workspace in DIR with Fisher's iris dataset (registered in the store) and an\n"
+	  "example notebook, then opens the workbench on it.  --no-tui only creates it.\n"
+	  "Existing files in DIR are kept.", cmd_demo },
+	{ "runs", "runs ls [--experiment E] [--limit N] [--json]\n"
+		  "       sagetty runs show RUN [--json]\n"
+		  "       sagetty runs start [--name N] [--experiment E] [--param K=V]...\n"
+		  "       sagetty runs finish RUN [--status finished|failed|killed]",
+	  "List, show, start and finish runs",
+	  "RUN is a run id, a unique prefix of one (at least 4 characters), or a run name.\n"
+	  "`runs start` prints the new run's id on its own line.  Metric values NaN and\n"
+	  "Infinity appear in JSON as the strings \"NaN\", \"Infinity\" and \"-Infinity\".",
+	  cmd_runs },
+	{ "help", "help [COMMAND]", "Show help for a command",
+	  "Without COMMAND, lists the commands.", cmd_help },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void print_overview(void)
+{
+	printf("usage: sagetty [-w DIR] [--theme NAME] [--ascii] [--no-color] [COMMAND [ARGS]]\n\n"
+	       "Without a command, opens the workbench on the workspace around the current folder.\n\n"
+	       "Commands:\n");
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		printf("  %-8s %s\n", c->name, c->summary);
+	printf("\nOptions:\n"
+	       "  -w, --workspace DIR  use the workspace at DIR instead of searching from the cwd\n"
+	       "      --theme NAME     default, light, high-contrast, mono, or a .theme file\n"
+	       "      --ascii          draw lines with ASCII characters\n"
+	       "      --no-color       no colors (also when NO_COLOR is set)\n"
+	       "  -h, --help           this help; `sagetty help COMMAND` for one command\n"
+	       "  -V, --version        print the version\n\n"
+	       "Exit status: 0 ok, 1 failure, 2 usage error or no workspace.\n");
+}
+
+int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2) {
+		print_overview();
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return cli_usage("help", "help takes one command name");
+	const struct cli_command *c = cli_find(argv[1]);
+	if (!c)
+		return cli_usage(NULL, "no command '%s'", argv[1]);
+	printf("usage: sagetty %s\n\n%s\n\n%s\n", c->usage, c->summary, c->help);
+	return EXIT_OK;
+}

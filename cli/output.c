@@ -1,0 +1,85 @@
+/* output.c — messages, JSON, and opening the workspace for commands. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+
+int cli_fail(const struct sg_error *err)
+{
+	fprintf(stderr, "sagetty: %s\n", err->msg[0] ? err->msg : "failed");
+	return err->code == SG_E_USAGE || err->code == SG_E_NOWORKSPACE ? EXIT_USAGE : EXIT_FAIL;
+}
+
+int cli_usage(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("sagetty: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	const struct cli_command *c = command ? cli_find(command) : NULL;
+	if (c)
+		fprintf(stderr, "\nusage: sagetty %s\n", c->usage);
+	else
+		fputc('\n', stderr);
+	fprintf(stderr, "Try 'sagetty help%s%s'.\n", command ? " " : "", command ? command : "");
+	return EXIT_USAGE;
+}
+
+struct sg_workspace *cli_open(struct cli *cli, unsigned flags, int *status)
+{
+	struct sg_error err = { 0 };
+	struct sg_workspace *ws = cli->workspace ? sg_workspace_open(cli->workspace, flags, &err)
+						 : sg_workspace_discover(".", flags, &err);
+	if (!ws && cli->workspace && err.code == SG_E_STORE)
+		sg_error_prefix(&err, "%s is not a usable workspace", cli->workspace);
+	if (!ws) {
+		*status = cli_fail(&err);
+		return NULL;
+	}
+	if (ws->config_error[0])
+		fprintf(stderr, "sagetty: warning: %s\n", ws->config_error);
+	return ws;
+}
+
+void cli_print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(v);
+}
+
+json_t *cli_json_real(double v)
+{
+	if (isnan(v))
+		return json_string("NaN");
+	if (isinf(v))
+		return json_string(v > 0 ? "Infinity" : "-Infinity");
+	return json_real(v);
+}
+
+void cli_format_real(double v, char *buf, size_t n)
+{
+	if (isnan(v))
+		snprintf(buf, n, "nan");
+	else if (isinf(v))
+		snprintf(buf, n, v > 0 ? "inf" : "-inf");
+	else
+		snprintf(buf, n, "%.6g", v);
+}
+
+int cli_wants_help(const char *command, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			char *args[] = { "help", (char *)command, NULL };
+			cmd_help(NULL, 2, args);
+			return 1;
+		}
+	}
+	return 0;
+}

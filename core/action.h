@@ -1,0 +1,48 @@
+/* action.h — every user action, declared once.
+ *
+ * The keymap parser, the `?` help overlay, the `:` command line and its
+ * completion are all generated from this table, so they cannot drift apart.
+ * X(ID, "name", "help text"); default keys live in themes/default.keymap. */
+#ifndef SG_ACTION_H
+#define SG_ACTION_H
+
+#define SG_ACTIONS(X) \
+	X(QUIT,             "quit",             "Quit (asks first if work would be lost)") \
+	X(HELP,             "help",             "Show or hide this help") \
+	X(COMMAND,          "command",          "Open the : command line") \
+	X(PANE_DATA,        "pane-data",        "Show the Data pane") \
+	X(PANE_NOTEBOOKS,   "pane-notebooks",   "Show the Notebooks pane") \
+	X(PANE_MONITOR,     "pane-monitor",     "Show the Monitor pane") \
+	X(PANE_EXPERIMENTS, "pane-experiments", "Show the Experiments pane") \
+	X(NEXT_PANE,        "next-pane",        "Show the next pane") \
+	X(PREV_PANE,        "prev-pane",        "Show the previous pane") \
+	X(SPLIT,            "split",            "Toggle one pane / two side by side") \
+	X(SWAP_FOCUS,       "swap-focus",       "Move focus to the other side of a split") \
+	X(MOVE_UP,          "move-up",          "Select the previous row") \
+	X(MOVE_DOWN,        "move-down",        "Select the next row") \
+	X(PAGE_UP,          "page-up",          "Scroll one page up") \
+	X(PAGE_DOWN,        "page-down",        "Scroll one page down") \
+	X(FIRST,            "first",            "Go to the first row") \
+	X(LAST,             "last",             "Go to the last row") \
+	X(SCROLL_LEFT,      "scroll-left",      "Scroll columns left") \
+	X(SCROLL_RIGHT,     "scroll-right",     "Scroll columns right") \
+	X(OPEN,             "open",             "Open or show details of the selected row") \
+	X(BACK,             "back",             "Close details, go back") \
+	X(REFRESH,          "refresh",          "Reload from the workspace") \
+	X(REDRAW,           "redraw",           "Redraw the whole screen")
+
+enum sg_action {
+	SG_ACTION_NONE = 0,
+#define SG_X(id, name, help) SG_ACTION_##id,
+	SG_ACTIONS(SG_X)
+#undef SG_X
+	SG_ACTION_COUNT
+};
+
+/* "quit" for SG_ACTION_QUIT; NULL for NONE or out of range. */
+const char *sg_action_name(enum sg_action a);
+const char *sg_action_help(enum sg_action a);
+/* Looks up an action by name; SG_ACTION_NONE when unknown. */
+enum sg_action sg_action_lookup(const char *name);
+
+#endif

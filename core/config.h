@@ -1,0 +1,36 @@
+/* config.h — settings from .sagetty/config and the user's config file.
+ *
+ * Same line format as themes (conf.h):
+ *
+ *     set theme light            # default | light | high-contrast | mono | a path
+ *     set line-drawing ascii     # auto | utf8 | ascii
+ *     set shared-group ml-team   # written by `sagetty init --shared`
+ *     set refresh-seconds 2      # how often panes look for new data (1–3600)
+ *
+ * Unknown settings are errors (with file:line:col) so typos are not silently
+ * ignored. */
+#ifndef SG_CONFIG_H
+#define SG_CONFIG_H
+
+#include <stddef.h>
+#include "core/error.h"
+
+enum sg_line_drawing { SG_LINES_AUTO, SG_LINES_UTF8, SG_LINES_ASCII };
+
+struct sg_config {
+	char theme[256];
+	enum sg_line_drawing lines;
+	char shared_group[64];   /* empty unless the workspace is shared */
+	int refresh_seconds;
+};
+
+void sg_config_default(struct sg_config *c);
+/* Parses text on top of c; on error c is unchanged. */
+int sg_config_parse(struct sg_config *c, const char *file, const char *buf, size_t len,
+		    struct sg_error *err);
+/* Loads a file on top of c; a missing file is fine when optional. */
+int sg_config_load(struct sg_config *c, const char *path, int optional, struct sg_error *err);
+/* Serializes c in the line format (for `init`), malloc'd. */
+char *sg_config_format(const struct sg_config *c);
+
+#endif

@@ -1,0 +1,450 @@
+/* run.c — runs and their params, metrics, tags and artifacts. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "core/run.h"
+#include "core/util.h"
+
+static const char *const status_names[] = { "RUNNING", "FINISHED", "FAILED", "KILLED" };
+
+const char *sg_run_status_name(enum sg_run_status st)
+{
+	return (unsigned)st < 4 ? status_names[st] : "UNKNOWN";
+}
+
+int sg_run_status_parse(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(s, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Copies column i as text into buf (empty for NULL). */
+static void copy_col(sqlite3_stmt *st, int i, char *buf, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	snprintf(buf, n, "%s", t ? (const char *)t : "");
+}
+
+/* A REAL column where NULL stands for NaN. */
+static double real_col(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+/* Finishes a write statement: steps it once and resets it. */
+static int step_done(struct sg_store *s, sqlite3_stmt *st, struct sg_error *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sg_store_error(s, err, what);
+	return 0;
+}
+
+/* Returns the id of experiment name, creating it. */
+static long long experiment_id(struct sg_store *s, const char *name, const char *user,
+			       struct sg_error *err)
+{
+	sqlite3_stmt *st = sg_store_prepare(s,
+		"INSERT INTO experiments(name, created_at, user) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT(name) DO NOTHING", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 2, sg_now());
+	sqlite3_bind_text(st, 3, user, -1, SQLITE_TRANSIENT);
+	if (step_done(s, st, err, "cannot create the experiment") != 0)
+		return -1;
+	st = sg_store_prepare(s, "SELECT id FROM experiments WHERE name = ?1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	long long id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	if (id < 0)
+		sg_store_error(s, err, "cannot find the experiment");
+	return id;
+}
+
+static void new_run_id(char id[SG_RUN_ID_LEN + 1])
+{
+	unsigned char b[SG_RUN_ID_LEN / 2];
+	if (sg_random_bytes(b, sizeof b) != 0) {
+		/* No kernel randomness: time and pid still make collisions unlikely,
+		 * and the primary key catches the rest. */
+		double t = sg_now();
+		memcpy(b, &t, sizeof b < sizeof t ? sizeof b : sizeof t);
+	}
+	for (size_t i = 0; i < sizeof b; i++)
+		snprintf(id + 2 * i, 3, "%02x", b[i]);
+}
+
+static void default_name(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, n, "run-%Y%m%d-%H%M%S", &tm);
+}
+
+int sg_run_start(struct sg_store *s, const struct sg_run_spec *spec,
+		 char id_out[SG_RUN_ID_LEN + 1], struct sg_error *err)
+{
+	char name[64];
+	const char *user = spec->user ? spec->user : sg_username();
+	if (!spec->name)
+		default_name(name, sizeof name);
+	if (sg_store_begin(s, err) != 0)
+		return -1;
+	long long exp = experiment_id(s, spec->experiment ? spec->experiment : "default", user, err);
+	sqlite3_stmt *st = exp < 0 ? NULL : sg_store_prepare(s,
+		"INSERT INTO runs(id, name, experiment_id, status, user, kind, source_path, "
+		"source_commit, start_time) VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, ?6, ?7, ?8)", err);
+	if (!st)
+		goto fail;
+	new_run_id(id_out);
+	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, spec->name ? spec->name : name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, exp);
+	sqlite3_bind_text(st, 4, user, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, spec->kind ? spec->kind : "manual", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, spec->source_path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, spec->source_commit, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 8, sg_now());
+	if (step_done(s, st, err, "cannot create the run") != 0)
+		goto fail;
+	return sg_store_commit(s, err);
+fail:
+	sg_store_rollback(s);
+	return -1;
+}
+
+/* A usable id prefix: 4..16 lowercase hex digits. */
+static int is_id_prefix(const char *p)
+{
+	size_t n = strlen(p);
+	if (n < 4 || n > SG_RUN_ID_LEN)
+		return 0;
+	for (; *p; p++)
+		if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+/* Collects up to two ids matching; returns how many matched. */
+static int match_ids(struct sg_store *s, const char *sql, const char *a, const char *b,
+		     char id[SG_RUN_ID_LEN + 1], struct sg_error *err)
+{
+	sqlite3_stmt *st = sg_store_prepare(s, sql, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 2) {
+		if (n++ == 0)
+			copy_col(st, 0, id, SG_RUN_ID_LEN + 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sg_store_error(s, err, "cannot look up the run");
+	return n;
+}
+
+int sg_run_resolve(struct sg_store *s, const char *run, char id_out[SG_RUN_ID_LEN + 1],
+		   struct sg_error *err)
+{
+	int n = 0;
+	if (is_id_prefix(run)) {
+		/* Hex digits sort below 'g', so [prefix, prefix+"g") is exactly
+		 * the ids starting with prefix, and the primary key serves it. */
+		char hi[SG_RUN_ID_LEN + 2];
+		snprintf(hi, sizeof hi, "%sg", run);
+		n = match_ids(s, "SELECT id FROM runs WHERE id >= ?1 AND id < ?2 LIMIT 2", run, hi,
+			      id_out, err);
+	}
+	if (n == 0)
+		n = match_ids(s, "SELECT id FROM runs WHERE name = ?1 LIMIT 2", run, NULL, id_out, err);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return sg_error_set(err, SG_E_NOTFOUND, "no run '%s' (see `sagetty runs ls`)", run);
+	if (n > 1)
+		return sg_error_set(err, SG_E_AMBIGUOUS,
+				    "'%s' matches several runs; give more characters of the id", run);
+	return 0;
+}
+
+#define RUN_COLUMNS \
+	"r.id, r.name, e.name, r.user, r.kind, r.source_path, r.source_commit, r.note, " \
+	"r.status, r.start_time, r.end_time FROM runs r JOIN experiments e ON e.id = r.experiment_id"
+
+static void read_run(sqlite3_stmt *st, struct sg_run_info *r)
+{
+	memset(r, 0, sizeof *r);
+	copy_col(st, 0, r->id, sizeof r->id);
+	copy_col(st, 1, r->name, sizeof r->name);
+	copy_col(st, 2, r->experiment, sizeof r->experiment);
+	copy_col(st, 3, r->user, sizeof r->user);
+	copy_col(st, 4, r->kind, sizeof r->kind);
+	copy_col(st, 5, r->source_path, sizeof r->source_path);
+	copy_col(st, 6, r->source_commit, sizeof r->source_commit);
+	copy_col(st, 7, r->note, sizeof r->note);
+	char status[16];
+	copy_col(st, 8, status, sizeof status);
+	int stv = sg_run_status_parse(status);
+	r->status = stv < 0 ? SG_RUN_FAILED : (enum sg_run_status)stv;
+	r->start_time = sqlite3_column_double(st, 9);
+	r->end_time = sqlite3_column_double(st, 10);
+}
+
+int sg_run_get(struct sg_store *s, const char *run, struct sg_run_info *out, struct sg_error *err)
+{
+	char id[SG_RUN_ID_LEN + 1];
+	if (sg_run_resolve(s, run, id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sg_store_prepare(s, "SELECT " RUN_COLUMNS " WHERE r.id = ?1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_run(st, out);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE
+			? sg_error_set(err, SG_E_NOTFOUND, "run %s was deleted", id)
+			: sg_store_error(s, err, "cannot read the run");
+	return 0;
+}
+
+int sg_run_list(struct sg_store *s, const char *experiment, size_t limit, sg_run_fn fn, void *ud,
+		struct sg_error *err)
+{
+	sqlite3_stmt *st = sg_store_prepare(s, "SELECT " RUN_COLUMNS
+		" WHERE ?1 IS NULL OR e.name = ?1 ORDER BY r.start_time DESC, r.id LIMIT ?2", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, experiment, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, limit ? (long long)limit : -1);
+	int rc;
+	struct sg_run_info r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_run(st, &r);
+		if (fn(&r, ud) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot list runs");
+}
+
+long sg_run_count(struct sg_store *s, int st_filter, struct sg_error *err)
+{
+	sqlite3_stmt *st = sg_store_prepare(s,
+		"SELECT count(*) FROM runs WHERE ?1 IS NULL OR status = ?1", err);
+	if (!st)
+		return -1;
+	if (st_filter >= 0)
+		sqlite3_bind_text(st, 1, sg_run_status_name(st_filter), -1, SQLITE_STATIC);
+	long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	if (n < 0)
+		sg_store_error(s, err, "cannot count runs");
+	return n;
+}
+
+/* Runs an UPDATE/INSERT/DELETE keyed by a resolved run id plus up to two
+ * text values. */
+static int run_write(struct sg_store *s, const char *run, const char *sql, const char *a,
+		     const char *b, struct sg_error *err, const char *what)
+{
+	char id[SG_RUN_ID_LEN + 1];
+	if (sg_run_resolve(s, run, id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sg_store_prepare(s, sql, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (a)
+		sqlite3_bind_text(st, 2, a, -1, SQLITE_TRANSIENT);
+	if (b)
+		sqlite3_bind_text(st, 3, b, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 4, sg_now());
+	return step_done(s, st, err, what);
+}
+
+int sg_run_finish(struct sg_store *s, const char *run, enum sg_run_status st, struct sg_error *err)
+{
+	if (st == SG_RUN_RUNNING)
+		return sg_error_set(err, SG_E_USAGE, "a run cannot finish as RUNNING");
+	return run_write(s, run, "UPDATE runs SET status = ?2, end_time = ?4 WHERE id = ?1",
+			 sg_run_status_name(st), NULL, err, "cannot finish the run");
+}
+
+int sg_run_delete(struct sg_store *s, const char *run, struct sg_error *err)
+{
+	return run_write(s, run, "DELETE FROM runs WHERE id = ?1", NULL, NULL, err,
+			 "cannot delete the run");
+}
+
+int sg_run_set_param(struct sg_store *s, const char *run, const char *key, const char *value,
+		     struct sg_error *err)
+{
+	return run_write(s, run, "INSERT INTO params(run_id, key, value) VALUES (?1, ?2, ?3) "
+			 "ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value",
+			 key, value, err, "cannot record the param");
+}
+
+int sg_run_set_tag(struct sg_store *s, const char *run, const char *key, const char *value,
+		   struct sg_error *err)
+{
+	return run_write(s, run, "INSERT INTO tags(run_id, key, value) VALUES (?1, ?2, ?3) "
+			 "ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value",
+			 key, value, err, "cannot record the tag");
+}
+
+int sg_run_set_note(struct sg_store *s, const char *run, const char *note, struct sg_error *err)
+{
+	return run_write(s, run, "UPDATE runs SET note = ?2 WHERE id = ?1", note, NULL, err,
+			 "cannot record the note");
+}
+
+int sg_run_add_artifact(struct sg_store *s, const char *run, const char *path, const char *kind,
+			struct sg_error *err)
+{
+	return run_write(s, run, "INSERT INTO artifacts(run_id, path, kind, created_at) "
+			 "VALUES (?1, ?2, ?3, ?4)", path, kind ? kind : "file", err,
+			 "cannot record the artifact");
+}
+
+int sg_run_log_metrics(struct sg_store *s, const char *run, const struct sg_metric_point *p,
+		       size_t n, struct sg_error *err)
+{
+	char id[SG_RUN_ID_LEN + 1];
+	if (sg_run_resolve(s, run, id, err) != 0 || sg_store_begin(s, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sg_store_prepare(s,
+		"INSERT INTO metrics(run_id, key, step, ts, value) VALUES (?1, ?2, ?3, ?4, ?5)", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	double now = sg_now();
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(st, 2, p[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, p[i].step);
+		sqlite3_bind_double(st, 4, p[i].ts > 0 ? p[i].ts : now);
+		if (isnan(p[i].value))
+			sqlite3_bind_null(st, 5);
+		else
+			sqlite3_bind_double(st, 5, p[i].value);
+		if (step_done(s, st, err, "cannot record the metric") != 0)
+			goto fail;
+	}
+	return sg_store_commit(s, err);
+fail:
+	sg_store_rollback(s);
+	return -1;
+}
+
+/* Iterates key/value rows of a run from sql. */
+static int run_kv(struct sg_store *s, const char *run, const char *sql, sg_kv_fn fn, void *ud,
+		  struct sg_error *err)
+{
+	char id[SG_RUN_ID_LEN + 1];
+	if (sg_run_resolve(s, run, id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sg_store_prepare(s, sql, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		if (fn(k ? k : "", v ? v : "", ud) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot read the run");
+}
+
+int sg_run_params(struct sg_store *s, const char *run, sg_kv_fn fn, void *ud, struct sg_error *err)
+{
+	return run_kv(s, run, "SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key", fn, ud,
+		      err);
+}
+
+int sg_run_tags(struct sg_store *s, const char *run, sg_kv_fn fn, void *ud, struct sg_error *err)
+{
+	return run_kv(s, run, "SELECT key, value FROM tags WHERE run_id = ?1 ORDER BY key", fn, ud,
+		      err);
+}
+
+int sg_run_metric_summaries(struct sg_store *s, const char *run, sg_summary_fn fn, void *ud,
+			    struct sg_error *err)
+{
+	char id[SG_RUN_ID_LEN + 1];
+	if (sg_run_resolve(s, run, id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sg_store_prepare(s, "SELECT key, last, min, max, last_step, count "
+		"FROM metric_summary WHERE run_id = ?1 ORDER BY key", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sg_metric_summary m = {
+			.key = (const char *)sqlite3_column_text(st, 0),
+			.last = real_col(st, 1), .min = real_col(st, 2), .max = real_col(st, 3),
+			.last_step = sqlite3_column_int64(st, 4),
+			.count = sqlite3_column_int64(st, 5),
+		};
+		if (fn(&m, ud) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot read metrics");
+}
+
+int sg_run_metric_points(struct sg_store *s, const char *run, const char *key, sg_point_fn fn,
+			 void *ud, struct sg_error *err)
+{
+	char id[SG_RUN_ID_LEN + 1];
+	if (sg_run_resolve(s, run, id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sg_store_prepare(s, "SELECT step, ts, value FROM metrics "
+		"WHERE run_id = ?1 AND key = ?2 ORDER BY step, rowid", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1), real_col(st, 2),
+		       ud) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot read metrics");
+}
+
+int sg_run_artifacts(struct sg_store *s, const char *run, sg_artifact_fn fn, void *ud,
+		     struct sg_error *err)
+{
+	return run_kv(s, run, "SELECT path, kind FROM artifacts WHERE run_id = ?1 ORDER BY id",
+		      fn, ud, err);
+}

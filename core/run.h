@@ -1,0 +1,106 @@
+/* run.h — runs and what they record: params, metrics, tags, artifacts.
+ *
+ * A run id is 16 lowercase hex characters; every function taking a run id
+ * also accepts a unique prefix of at least 4 characters (like git).
+ * Metric values keep NaN and ±Inf: SQLite stores NaN as NULL, so a NULL
+ * value in metrics means NaN.  A per-(run, key) summary (last, min, max,
+ * count) is maintained by a trigger inside the store, so every writer keeps
+ * it exact; min and max ignore NaN. */
+#ifndef SG_RUN_H
+#define SG_RUN_H
+
+#include <stddef.h>
+#include "core/store.h"
+
+#define SG_RUN_ID_LEN 16
+
+enum sg_run_status { SG_RUN_RUNNING, SG_RUN_FINISHED, SG_RUN_FAILED, SG_RUN_KILLED };
+
+/* "RUNNING", "FINISHED", "FAILED", "KILLED". */
+const char *sg_run_status_name(enum sg_run_status st);
+/* Case-insensitive; -1 when unknown. */
+int sg_run_status_parse(const char *s);
+
+struct sg_run_spec {
+	const char *name;          /* NULL: generated from the time */
+	const char *experiment;    /* NULL: "default"; created on first use */
+	const char *kind;          /* "manual", "train", "notebook"…; NULL: "manual" */
+	const char *user;          /* NULL: sg_username() */
+	const char *source_path;   /* may be NULL */
+	const char *source_commit; /* may be NULL */
+};
+
+struct sg_run_info {
+	char id[SG_RUN_ID_LEN + 1];
+	char name[128];
+	char experiment[128];
+	char user[64];
+	char kind[32];
+	char source_path[512];
+	char source_commit[64];
+	char note[256];            /* first 255 bytes of the note */
+	enum sg_run_status status;
+	double start_time, end_time; /* end_time 0 while running */
+};
+
+/* Creates a RUNNING run; writes its id into id_out. */
+int sg_run_start(struct sg_store *s, const struct sg_run_spec *spec,
+		 char id_out[SG_RUN_ID_LEN + 1], struct sg_error *err);
+/* Sets a final status and the end time. */
+int sg_run_finish(struct sg_store *s, const char *run, enum sg_run_status st, struct sg_error *err);
+/* Resolves a full id or unique prefix into id_out. */
+int sg_run_resolve(struct sg_store *s, const char *run, char id_out[SG_RUN_ID_LEN + 1],
+		   struct sg_error *err);
+int sg_run_get(struct sg_store *s, const char *run, struct sg_run_info *out, struct sg_error *err);
+/* Deletes a run and every row that refers to it. */
+int sg_run_delete(struct sg_store *s, const char *run, struct sg_error *err);
+
+/* Calls fn for each run, newest first, at most limit (0: all); fn returning
+ * non-zero stops.  experiment may be NULL for all. */
+typedef int (*sg_run_fn)(const struct sg_run_info *r, void *ud);
+int sg_run_list(struct sg_store *s, const char *experiment, size_t limit, sg_run_fn fn, void *ud,
+		struct sg_error *err);
+/* Number of runs with this status (or all when st < 0). */
+long sg_run_count(struct sg_store *s, int st, struct sg_error *err);
+
+int sg_run_set_param(struct sg_store *s, const char *run, const char *key, const char *value,
+		     struct sg_error *err);
+int sg_run_set_tag(struct sg_store *s, const char *run, const char *key, const char *value,
+		   struct sg_error *err);
+int sg_run_set_note(struct sg_store *s, const char *run, const char *note, struct sg_error *err);
+int sg_run_add_artifact(struct sg_store *s, const char *run, const char *path, const char *kind,
+			struct sg_error *err);
+
+struct sg_metric_point {
+	const char *key;
+	long long step;
+	double ts;        /* 0: now */
+	double value;     /* NaN and ±Inf allowed */
+};
+/* Logs n points in one transaction. */
+int sg_run_log_metrics(struct sg_store *s, const char *run, const struct sg_metric_point *p,
+		       size_t n, struct sg_error *err);
+
+/* Key/value pairs of a run (params or tags), in key order. */
+typedef int (*sg_kv_fn)(const char *key, const char *value, void *ud);
+int sg_run_params(struct sg_store *s, const char *run, sg_kv_fn fn, void *ud, struct sg_error *err);
+int sg_run_tags(struct sg_store *s, const char *run, sg_kv_fn fn, void *ud, struct sg_error *err);
+
+struct sg_metric_summary {
+	const char *key;
+	double last, min, max;   /* min/max NaN when every point was NaN */
+	long long last_step;
+	long long count;
+};
+typedef int (*sg_summary_fn)(const struct sg_metric_summary *m, void *ud);
+int sg_run_metric_summaries(struct sg_store *s, const char *run, sg_summary_fn fn, void *ud,
+			    struct sg_error *err);
+/* Every point of one metric, by step. */
+typedef int (*sg_point_fn)(long long step, double ts, double value, void *ud);
+int sg_run_metric_points(struct sg_store *s, const char *run, const char *key, sg_point_fn fn,
+			 void *ud, struct sg_error *err);
+typedef int (*sg_artifact_fn)(const char *path, const char *kind, void *ud);
+int sg_run_artifacts(struct sg_store *s, const char *run, sg_artifact_fn fn, void *ud,
+		     struct sg_error *err);
+
+#endif

@@ -1,0 +1,99 @@
+/* schema.c — the store's forward migrations. */
+#include <stddef.h>
+#include "core/schema.h"
+
+/* v1: everything a run, a metric and a dataset need.  Metric values are
+ * REAL; NaN arrives as NULL (SQLite cannot store NaN), so NULL means NaN.
+ * The summary is kept by a trigger so every writer, in any process, keeps it
+ * exact without a second round trip. */
+static const char v1[] =
+	"CREATE TABLE experiments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  created_at REAL NOT NULL,"
+	"  user TEXT NOT NULL);"
+	"CREATE TABLE runs ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  experiment_id INTEGER NOT NULL REFERENCES experiments(id),"
+	"  status TEXT NOT NULL CHECK (status IN ('RUNNING','FINISHED','FAILED','KILLED')),"
+	"  user TEXT NOT NULL,"
+	"  kind TEXT NOT NULL DEFAULT 'manual',"
+	"  source_path TEXT,"
+	"  source_commit TEXT,"
+	"  start_time REAL NOT NULL,"
+	"  end_time REAL);"
+	"CREATE INDEX runs_by_start ON runs(start_time);"
+	"CREATE INDEX runs_by_experiment ON runs(experiment_id, start_time);"
+	"CREATE TABLE params ("
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE metrics ("
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  ts REAL NOT NULL,"
+	"  value REAL);"
+	"CREATE INDEX metrics_by_key ON metrics(run_id, key, step);"
+	"CREATE TABLE metric_summary ("
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  last REAL, last_step INTEGER NOT NULL, last_ts REAL NOT NULL,"
+	"  min REAL, max REAL,"
+	"  count INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, key)) WITHOUT ROWID;"
+	"CREATE TRIGGER metrics_summarize AFTER INSERT ON metrics BEGIN"
+	"  INSERT INTO metric_summary(run_id, key, last, last_step, last_ts, min, max, count)"
+	"  VALUES (new.run_id, new.key, new.value, new.step, new.ts, new.value, new.value, 1)"
+	"  ON CONFLICT(run_id, key) DO UPDATE SET"
+	"    last = CASE WHEN new.step >= last_step THEN new.value ELSE last END,"
+	"    last_ts = CASE WHEN new.step >= last_step THEN new.ts ELSE last_ts END,"
+	"    last_step = max(last_step, new.step),"
+	"    min = CASE WHEN new.value IS NULL THEN min WHEN min IS NULL THEN new.value"
+	"               ELSE min(min, new.value) END,"
+	"    max = CASE WHEN new.value IS NULL THEN max WHEN max IS NULL THEN new.value"
+	"               ELSE max(max, new.value) END,"
+	"    count = count + 1;"
+	"END;"
+	"CREATE TABLE tags ("
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE artifacts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  kind TEXT NOT NULL DEFAULT 'file',"
+	"  created_at REAL NOT NULL);"
+	"CREATE INDEX artifacts_by_run ON artifacts(run_id);"
+	"CREATE TABLE datasets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  path TEXT NOT NULL UNIQUE,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  rows INTEGER NOT NULL,"
+	"  columns INTEGER NOT NULL,"
+	"  parent_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,"
+	"  recipe TEXT,"
+	"  user TEXT NOT NULL,"
+	"  registered_at REAL NOT NULL);"
+	"CREATE INDEX datasets_by_name ON datasets(name);";
+
+/* v2: a free-text note per run (the Experiments pane edits it) and an index
+ * for listing runs by status (the Monitor pane shows running jobs first). */
+static const char v2[] =
+	"ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX runs_by_status ON runs(status, start_time);";
+
+static const char *const migrations[SG_SCHEMA_VERSION] = { v1, v2 };
+
+const char *sg_schema_migration(int version)
+{
+	if (version < 1 || version > SG_SCHEMA_VERSION)
+		return NULL;
+	return migrations[version - 1];
+}

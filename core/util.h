@@ -1,0 +1,51 @@
+/* util.h — small helpers shared by core modules: memory, paths, files. */
+#ifndef SG_UTIL_H
+#define SG_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "core/error.h"
+
+/* Allocators that abort on out-of-memory: there is no sensible recovery in a
+ * terminal program, and checking every small allocation hides real logic. */
+void *sg_xmalloc(size_t n);
+void *sg_xcalloc(size_t n, size_t size);
+void *sg_xrealloc(void *p, size_t n);
+char *sg_xstrdup(const char *s);
+char *sg_xstrndup(const char *s, size_t n);
+/* Returns a malloc'd printf result. */
+char *sg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Joins two path parts with exactly one '/'; result is malloc'd. */
+char *sg_path_join(const char *a, const char *b);
+/* Returns the absolute, symlink-resolved path of an existing path, or NULL
+ * (errno set). */
+char *sg_realpath(const char *path);
+/* mkdir -p with the given mode for folders it creates. */
+int sg_mkdir_p(const char *path, mode_t mode, struct sg_error *err);
+int sg_is_dir(const char *path);
+int sg_is_file(const char *path);
+
+/* Reads a whole file (NUL-terminated; *len excludes the NUL).  Files larger
+ * than max_bytes are refused. */
+char *sg_read_file(const char *path, size_t max_bytes, size_t *len, struct sg_error *err);
+/* Writes data atomically: a temp file in the same folder, fsync, rename over
+ * path, fsync the folder.  Readers see the old or the new content, never a
+ * mix, and a crash never leaves a truncated file.  mode is applied before the
+ * umask like open(2). */
+int sg_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		    struct sg_error *err);
+
+/* The Unix account name of the real user: identity for runs and labels. */
+const char *sg_username(void);
+/* Wall-clock time in seconds since the epoch, with sub-second precision. */
+double sg_now(void);
+/* Formats a time (seconds since epoch, local time) as "YYYY-MM-DD HH:MM:SS"
+ * into buf (at least 20 bytes); 0 or negative gives "-". */
+void sg_format_time(double t, char *buf, size_t n);
+/* Formats a duration in seconds as "1h02m", "3m05s", "12s". */
+void sg_format_duration(double secs, char *buf, size_t n);
+/* Fills buf with n random bytes from the kernel. */
+int sg_random_bytes(void *buf, size_t n);
+
+#endif
