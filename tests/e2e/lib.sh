@@ -1,0 +1,38 @@
+# lib.sh — shared by the end-to-end tests (sourced; POSIX sh).
+# The harness exports SAGETTY (the built binary) and SG_TOP_SRCDIR.
+set -u
+: "${SAGETTY:?run through make check}"
+: "${SG_TOP_SRCDIR:?run through make check}"
+TEST_NAME=$(basename "$0" .test)
+T=$(mktemp -d "${TMPDIR:-/tmp}/sagetty-$TEST_NAME-XXXXXX")
+chmod 0755 "$T"
+CLEANUPS=""
+cleanup() {
+	for c in $CLEANUPS; do "$c" || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+# Keep the user's own config and themes out of the tests.
+HOME="$T/home"; mkdir -p "$HOME"; export HOME
+unset SAGETTY_THEMES NO_COLOR || true
+
+FAILS=0
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+# check DESCRIPTION COMMAND... — passes when the command succeeds.
+check() { desc=$1; shift; if "$@"; then pass "$desc"; else fail "$desc"; fi; }
+# expect_status N DESCRIPTION COMMAND... — runs the command, stdout/stderr to
+# $T/out and $T/err, and checks the exit status.
+expect_status() {
+	want=$1; desc=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"; got=$?
+	if [ "$got" -eq "$want" ]; then pass "$desc (exit $got)"
+	else fail "$desc: exit $got, wanted $want; stderr: $(head -c 500 "$T/err")"; fi
+}
+# contains FILE TEXT — fixed-string match.
+contains() { grep -qF -- "$2" "$1"; }
+finish() {
+	if [ "$FAILS" -ne 0 ]; then echo "$FAILS check(s) failed" >&2; exit 1; fi
+	exit 0
+}
