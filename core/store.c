@@ -24,11 +24,12 @@ struct sg_store {
 
 int sg_store_error(struct sg_store *s, struct sg_error *err, const char *what)
 {
-	int code = sqlite3_errcode(s->db);
-	enum sg_errcode ec = SG_E_STORE;
+	/* Extended codes are on; the low byte is the primary code. */
+	int code = sqlite3_errcode(s->db) & 0xff;
 	if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM)
-		ec = SG_E_READONLY;
-	return sg_error_set(err, ec, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+		return sg_error_set(err, SG_E_READONLY, "%s: %s: the store is read-only for %s (%s)",
+				    s->path, what, sg_username(), sqlite3_errmsg(s->db));
+	return sg_error_set(err, SG_E_STORE, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
 sqlite3 *sg_store_db(struct sg_store *s)
@@ -213,6 +214,43 @@ static int configure(struct sg_store *s, unsigned flags, struct sg_error *err)
 	return sg_store_exec(s, "PRAGMA synchronous = NORMAL", err);
 }
 
+/* A file: URI for path with ?immutable=1, percent-encoding what URIs reserve. */
+static char *immutable_uri(const char *path)
+{
+	size_t n = strlen(path);
+	char *uri = sg_xmalloc(3 * n + 32), *o = uri;
+	o += sprintf(o, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+			o += sprintf(o, "%%%02X", *p);
+		else
+			*o++ = (char)*p;
+	}
+	strcpy(o, "?immutable=1");
+	return uri;
+}
+
+/* Opens one connection; uri selects URI filename parsing. */
+static struct sg_store *open_conn(const char *path, const char *name, int oflags, unsigned flags,
+				  struct sg_error *err)
+{
+	struct sg_store *s = sg_xcalloc(1, sizeof *s);
+	s->path = sg_xstrdup(path);
+	if (sqlite3_open_v2(name, &s->db, oflags, NULL) != SQLITE_OK) {
+		if (s->db)
+			sg_store_error(s, err, "cannot open the store");
+		else
+			sg_error_set(err, SG_E_STORE, "%s: cannot open the store", path);
+		sg_store_close(s);
+		return NULL;
+	}
+	if (configure(s, flags, err) != 0) {
+		sg_store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
 struct sg_store *sg_store_open_raw(const char *path, unsigned flags, struct sg_error *err)
 {
 	int oflags = SQLITE_OPEN_NOMUTEX;
@@ -224,19 +262,15 @@ struct sg_store *sg_store_open_raw(const char *path, unsigned flags, struct sg_e
 		sg_error_set(err, SG_E_STORE, "%s: the store is missing", path);
 		return NULL;
 	}
-	struct sg_store *s = sg_xcalloc(1, sizeof *s);
-	s->path = sg_xstrdup(path);
-	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
-		if (s->db)
-			sg_store_error(s, err, "cannot open the store");
-		else
-			sg_error_set(err, SG_E_STORE, "%s: cannot open the store", path);
-		sg_store_close(s);
-		return NULL;
-	}
-	if (configure(s, flags, err) != 0) {
-		sg_store_close(s);
-		return NULL;
+	struct sg_store *s = open_conn(path, path, oflags, flags, err);
+	if (!s && (flags & SG_STORE_READONLY) && err && err->code == SG_E_READONLY) {
+		/* A reader who may not write the folder cannot create the WAL's
+		 * -shm file, so SQLite refuses even to read.  Immutable mode reads
+		 * the main file alone: what every writer has checkpointed, which
+		 * is everything once they have closed. */
+		char *uri = immutable_uri(path);
+		s = open_conn(path, uri, oflags | SQLITE_OPEN_URI, flags, err);
+		free(uri);
 	}
 	return s;
 }

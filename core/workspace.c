@@ -211,6 +211,12 @@ struct sg_workspace *sg_workspace_open(const char *root, unsigned flags, struct 
 		return NULL;
 	}
 	ws->dir = sg_path_join(ws->root, SG_WS_DIR);
+	if (!sg_is_dir(ws->dir)) {
+		sg_error_set(err, SG_E_NOWORKSPACE, "%s is not a sagetty workspace (it has no %s/ "
+			     "folder); create one with `sagetty init %s`", root, SG_WS_DIR, root);
+		sg_workspace_free(ws);
+		return NULL;
+	}
 	ws->runs_dir = sg_path_join(ws->dir, SG_WS_RUNS);
 	snprintf(ws->user, sizeof ws->user, "%s", sg_username());
 	load_config(ws);
