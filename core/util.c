@@ -78,8 +78,8 @@ char *sg_xasprintf(const char *fmt, ...)
 char *sg_path_join(const char *a, const char *b)
 {
 	size_t la = strlen(a);
-	while (la > 1 && a[la - 1] == '/')
-		la--;
+	while (la > 0 && a[la - 1] == '/')
+		la--;   /* "/" becomes "", so joining gives "/b", not "//b" */
 	while (*b == '/')
 		b++;
 	return sg_xasprintf("%.*s/%s", (int)la, a, b);

@@ -1,0 +1,129 @@
+/* test_util.c — errors, paths, atomic writes, formatting. */
+#include "tests/testutil.h"
+#include <errno.h>
+#include <sys/stat.h>
+#include "core/error.h"
+#include "core/util.h"
+
+static void test_error_set_prefix_clear(void **state)
+{
+	struct sg_error err = { 0 };
+	assert_int_equal(sg_error_set(&err, SG_E_PARSE, "%s:%d:%d: bad", "f", 3, 7), -1);
+	assert_int_equal(err.code, SG_E_PARSE);
+	assert_string_equal(err.msg, "f:3:7: bad");
+	sg_error_prefix(&err, "loading %s", "theme");
+	assert_string_equal(err.msg, "loading theme: f:3:7: bad");
+	errno = ENOENT;
+	sg_error_errno(&err, "cannot open %s", "x");
+	assert_int_equal(err.code, SG_E_IO);
+	assert_string_equal(err.msg, "cannot open x: No such file or directory");
+	sg_error_clear(&err);
+	assert_int_equal(err.code, SG_E_NONE);
+	assert_string_equal(err.msg, "");
+	assert_int_equal(sg_error_set(NULL, SG_E_IO, "ignored"), -1);
+}
+
+static void test_path_join(void **state)
+{
+	char *p = sg_path_join("/a/b/", "/c");
+	assert_string_equal(p, "/a/b/c");
+	free(p);
+	p = sg_path_join("/", "x");
+	assert_string_equal(p, "/x");
+	free(p);
+	p = sg_path_join("rel", "y/z");
+	assert_string_equal(p, "rel/y/z");
+	free(p);
+}
+
+static void test_mkdir_p_and_read_limits(void **state)
+{
+	char *dir = tu_tempdir();
+	struct sg_error err = { 0 };
+	char *deep = sg_path_join(dir, "a/b/c");
+	assert_int_equal(sg_mkdir_p(deep, 0755, &err), 0);
+	assert_true(sg_is_dir(deep));
+	assert_int_equal(sg_mkdir_p(deep, 0755, &err), 0);
+	char *file = tu_write(dir, "f", "0123456789");
+	char *under_file = sg_path_join(file, "x");
+	assert_int_equal(sg_mkdir_p(under_file, 0755, &err), -1);
+	size_t n;
+	char *data = sg_read_file(file, 100, &n, &err);
+	assert_int_equal(n, 10);
+	assert_string_equal(data, "0123456789");
+	free(data);
+	assert_null(sg_read_file(file, 5, &n, &err));
+	assert_non_null(strstr(err.msg, "too large"));
+	assert_null(sg_read_file(dir, 100, &n, &err));
+	assert_null(sg_read_file("/nonexistent/x", 100, &n, &err));
+	assert_int_equal(err.code, SG_E_IO);
+	tu_rmtree(dir);
+	free(dir); free(deep); free(file); free(under_file);
+}
+
+static void test_write_atomic_replaces_whole(void **state)
+{
+	char *dir = tu_tempdir();
+	struct sg_error err = { 0 };
+	char *path = sg_path_join(dir, "cfg");
+	assert_int_equal(sg_write_atomic(path, "first", 5, 0640, &err), 0);
+	struct stat st;
+	stat(path, &st);
+	ino_t first_inode = st.st_ino;
+	assert_int_equal(sg_write_atomic(path, "second!", 7, 0640, &err), 0);
+	size_t n;
+	char *data = sg_read_file(path, 100, &n, &err);
+	assert_string_equal(data, "second!");
+	free(data);
+	stat(path, &st);
+	assert_true(st.st_ino != first_inode);   /* replaced by rename, not rewritten */
+	/* No temp files left behind. */
+	char *listing = sg_xasprintf("ls -A '%s' | wc -l", dir);
+	FILE *p = popen(listing, "r");
+	int count = 0;
+	assert_int_equal(fscanf(p, "%d", &count), 1);
+	pclose(p);
+	assert_int_equal(count, 1);
+	char *bad = sg_path_join(dir, "missing/cfg");
+	assert_int_equal(sg_write_atomic(bad, "x", 1, 0644, &err), -1);
+	assert_int_equal(err.code, SG_E_IO);
+	tu_rmtree(dir);
+	free(dir); free(path); free(listing); free(bad);
+}
+
+static void test_formatting(void **state)
+{
+	char buf[32];
+	sg_format_duration(5, buf, sizeof buf);
+	assert_string_equal(buf, "5s");
+	sg_format_duration(185, buf, sizeof buf);
+	assert_string_equal(buf, "3m05s");
+	sg_format_duration(3720, buf, sizeof buf);
+	assert_string_equal(buf, "1h02m");
+	sg_format_duration(90000, buf, sizeof buf);
+	assert_string_equal(buf, "1d01h");
+	sg_format_duration(-3, buf, sizeof buf);
+	assert_string_equal(buf, "0s");
+	sg_format_time(0, buf, sizeof buf);
+	assert_string_equal(buf, "-");
+	sg_format_time(1700000000.5, buf, sizeof buf);
+	assert_int_equal(strlen(buf), 19);
+	assert_true(sg_now() > 1700000000.0);
+	assert_true(strlen(sg_username()) > 0);
+	unsigned char a[16] = { 0 }, b[16] = { 0 };
+	assert_int_equal(sg_random_bytes(a, sizeof a), 0);
+	assert_int_equal(sg_random_bytes(b, sizeof b), 0);
+	assert_memory_not_equal(a, b, sizeof a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_set_prefix_clear),
+		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_mkdir_p_and_read_limits),
+		cmocka_unit_test(test_write_atomic_replaces_whole),
+		cmocka_unit_test(test_formatting),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
