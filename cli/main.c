@@ -1,5 +1,5 @@
 /* main.c — global options, then dispatch to a command or the workbench. */
-#include "config.h"
+#include "sgconfig.h"
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>

@@ -56,7 +56,8 @@ int sg_keymap_context_valid(const char *context);
 
 void sg_keymap_init(struct sg_keymap *km);
 void sg_keymap_done(struct sg_keymap *km);
-/* The compiled-in defaults. */
+/* Replaces km's bindings with the compiled-in defaults; km must have been
+ * initialized (sg_keymap_init) since its old bindings are freed. */
 void sg_keymap_default(struct sg_keymap *km);
 /* Parses a keymap file's text on top of km.  On any error km is unchanged
  * and err is "file:line:col: ...". */

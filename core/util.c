@@ -1,5 +1,5 @@
 /* util.c — memory, paths, files, identity, time. */
-#include "config.h"
+#include "sgconfig.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

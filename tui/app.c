@@ -6,7 +6,7 @@
  * the loop below reads from curses.  The loop is one thread blocked in
  * poll() on stdin and a self-pipe that signal handlers write to, with the
  * refresh timer as poll's timeout: an idle workbench costs no CPU. */
-#include "config.h"
+#include "sgconfig.h"
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif

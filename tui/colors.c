@@ -1,5 +1,5 @@
 /* colors.c — theme roles to curses color pairs, degraded to the terminal. */
-#include "config.h"
+#include "sgconfig.h"
 #include <stdlib.h>
 #include <curses.h>
 #include "tui/colors.h"

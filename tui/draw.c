@@ -1,6 +1,6 @@
 /* draw.c — tab bar, pane boxes, status bar, command line, help overlay and
  * the "terminal too small" notice. */
-#include "config.h"
+#include "sgconfig.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* pane.c — the pane framework, the table and details widgets, formatters. */
-#include "config.h"
+#include "sgconfig.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* pane_data.c — the Data pane: registered datasets and their lineage. */
-#include "config.h"
+#include "sgconfig.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

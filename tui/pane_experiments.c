@@ -1,7 +1,7 @@
 /* pane_experiments.c — the Experiments pane: the runs table with the most
  * used params and metrics as columns; also the run rows and run details the
  * Monitor pane shares. */
-#include "config.h"
+#include "sgconfig.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* pane_monitor.c — the Monitor pane: running runs first, then recent ones. */
-#include "config.h"
+#include "sgconfig.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* pane_notebooks.c — the Notebooks pane: *.ipynb files under the root. */
-#include "config.h"
+#include "sgconfig.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

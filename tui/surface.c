@@ -1,5 +1,5 @@
 /* surface.c — clipped drawing, UTF-8 measuring, and the memory backend. */
-#include "config.h"
+#include "sgconfig.h"
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif

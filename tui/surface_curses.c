@@ -2,7 +2,7 @@
  *
  * Drawing only updates stdscr; surface_curses_update sends the difference
  * to the terminal with one doupdate(), so a frame never flickers. */
-#include "config.h"
+#include "sgconfig.h"
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif

@@ -1,0 +1,185 @@
+/* config.c — `set NAME VALUE` lines into struct sg_config, and back. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "core/conf.h"
+#include "core/config.h"
+#include "core/util.h"
+
+#define CONFIG_MAX_BYTES (1u << 20)
+#define REFRESH_MIN 1
+#define REFRESH_MAX 3600
+
+static const char *const line_names[] = {
+	[SG_LINES_AUTO] = "auto", [SG_LINES_UTF8] = "utf8", [SG_LINES_ASCII] = "ascii",
+};
+
+void sg_config_default(struct sg_config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->theme, sizeof c->theme, "default");
+	c->lines = SG_LINES_AUTO;
+	c->refresh_seconds = 2;
+}
+
+/* Copies word 2 of l into dst (cap bytes), refusing what does not fit. */
+static int set_string(char *dst, size_t cap, const struct sg_conf_line *l, struct sg_error *err)
+{
+	size_t len = strlen(l->argv[2]);
+	if (len >= cap)
+		return sg_conf_error(err, l, 2, "%s is too long (at most %zu bytes)", l->argv[1],
+				     cap - 1);
+	memcpy(dst, l->argv[2], len + 1);
+	return 0;
+}
+
+static int set_theme(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	if (!l->argv[2][0])
+		return sg_conf_error(err, l, 2, "theme is empty (try 'default')");
+	return set_string(c->theme, sizeof c->theme, l, err);
+}
+
+static int set_lines(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	for (int i = 0; i < (int)(sizeof line_names / sizeof line_names[0]); i++) {
+		if (strcmp(line_names[i], l->argv[2]) == 0) {
+			c->lines = (enum sg_line_drawing)i;
+			return 0;
+		}
+	}
+	return sg_conf_error(err, l, 2, "line-drawing must be auto, utf8 or ascii, not '%s'",
+			     l->argv[2]);
+}
+
+static int set_group(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_string(c->shared_group, sizeof c->shared_group, l, err);
+}
+
+static int set_refresh(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	const char *s = l->argv[2];
+	int v = 0;
+	/* Digits only, and stop before overflow: "1e3", "-5" and "99999999999"
+	 * all get the same clear message. */
+	for (const char *p = s; *p && v <= REFRESH_MAX; p++) {
+		if (*p < '0' || *p > '9') {
+			v = -1;
+			break;
+		}
+		v = v * 10 + (*p - '0');
+	}
+	if (!s[0] || v < REFRESH_MIN || v > REFRESH_MAX)
+		return sg_conf_error(err, l, 2,
+				     "refresh-seconds must be a whole number from %d to %d, not '%s'",
+				     REFRESH_MIN, REFRESH_MAX, s);
+	c->refresh_seconds = v;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*set)(struct sg_config *, const struct sg_conf_line *, struct sg_error *);
+} settings[] = {
+	{ "theme", set_theme },
+	{ "line-drawing", set_lines },
+	{ "shared-group", set_group },
+	{ "refresh-seconds", set_refresh },
+};
+
+/* Interprets `set NAME VALUE` into the config passed as ud. */
+static int config_line(const struct sg_conf_line *l, void *ud, struct sg_error *err)
+{
+	if (strcmp(l->argv[0], "set") != 0)
+		return sg_conf_error(err, l, 0, "unknown command '%s' (the config has only 'set' lines)",
+				     l->argv[0]);
+	if (l->argc < 2)
+		return sg_conf_error(err, l, 1, "missing setting name (set NAME VALUE)");
+	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+		if (strcmp(settings[i].name, l->argv[1]) != 0)
+			continue;
+		if (l->argc < 3)
+			return sg_conf_error(err, l, 2, "missing value for %s", l->argv[1]);
+		if (l->argc > 3)
+			return sg_conf_error(err, l, 3, "unexpected '%s' after the value (quote values with blanks)",
+					     l->argv[3]);
+		return settings[i].set(ud, l, err);
+	}
+	return sg_conf_error(err, l, 1,
+			     "unknown setting '%s' (theme, line-drawing, shared-group, refresh-seconds)",
+			     l->argv[1]);
+}
+
+int sg_config_parse(struct sg_config *c, const char *file, const char *buf, size_t len,
+		    struct sg_error *err)
+{
+	/* Why a copy: all or nothing, as for themes and keymaps. */
+	struct sg_config tmp = *c;
+	if (sg_conf_parse(file, buf, len, config_line, &tmp, err) != 0)
+		return -1;
+	*c = tmp;
+	return 0;
+}
+
+int sg_config_load(struct sg_config *c, const char *path, int optional, struct sg_error *err)
+{
+	struct stat st;
+	size_t len;
+	if (optional && stat(path, &st) != 0 && errno == ENOENT)
+		return 0;
+	char *buf = sg_read_file(path, CONFIG_MAX_BYTES, &len, err);
+	if (!buf)
+		return -1;
+	int rc = sg_config_parse(c, path, buf, len, err);
+	free(buf);
+	return rc;
+}
+
+/* Returns value as one conf.h word (malloc'd), quoted when it is empty or
+ * holds blanks, quotes, backslashes or '#'.  Control characters other than
+ * tab cannot be written at all; sg_config_parse never produces them. */
+static char *quote(const char *value)
+{
+	if (value[0] && !strpbrk(value, " \t\"\\#"))
+		return sg_xstrdup(value);
+	size_t len = strlen(value);
+	char *out = sg_xmalloc(2 * len + 3), *p = out;
+	*p++ = '"';
+	for (const char *s = value; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p++ = '"';
+	*p = '\0';
+	return out;
+}
+
+char *sg_config_format(const struct sg_config *c)
+{
+	char theme[sizeof c->theme], group[sizeof c->shared_group];
+	/* Copies bound the reads even if a caller forgot a terminating NUL. */
+	snprintf(theme, sizeof theme, "%.*s", (int)sizeof theme - 1, c->theme);
+	snprintf(group, sizeof group, "%.*s", (int)sizeof group - 1, c->shared_group);
+	char *qtheme = quote(theme), *qgroup = quote(group);
+	int lines = (int)c->lines >= 0 && (int)c->lines <= SG_LINES_ASCII ? (int)c->lines : 0;
+	char *out = sg_xasprintf(
+		"# sagetty configuration: one `set NAME VALUE` per line; '#' starts a comment.\n"
+		"# Quote values with blanks: set theme \"/path/with space.theme\"\n"
+		"\n"
+		"# default | light | high-contrast | mono | a path to a .theme file\n"
+		"set theme %s\n"
+		"# how boxes and rules are drawn: auto | utf8 | ascii\n"
+		"set line-drawing %s\n"
+		"# the Unix group that shares this workspace (\"\" when private)\n"
+		"set shared-group %s\n"
+		"# how often panes look for new data, in seconds (%d-%d)\n"
+		"set refresh-seconds %d\n",
+		qtheme, line_names[lines], qgroup, REFRESH_MIN, REFRESH_MAX, c->refresh_seconds);
+	free(qtheme);
+	free(qgroup);
+	return out;
+}
