@@ -1,12 +1,14 @@
 #!/bin/sh
 # setup.sh — install what sagetty needs on Debian 12, build it, and then:
 #
-#   ./setup.sh            install packages, bootstrap autotools, configure, build
+#   ./setup.sh            install packages, bootstrap autotools, configure and build in build/
 #   ./setup.sh demo [DIR] … then open the workbench on a demo workspace (default ~/sagetty-demo)
 #   ./setup.sh check      … then run the whole test suite (make check)
 #   ./setup.sh sanitize   … build in build-san/ with ASan+UBSan and run the suite there
 #   ./setup.sh distcheck  … then make distcheck
 #
+# The binary is build/sagetty.  Builds happen outside the source folder so the
+# normal and the sanitizer builds can live side by side.
 # Safe to re-run: packages already installed are skipped, and the build is
 # incremental.
 set -eu
@@ -38,48 +40,56 @@ install_packages() {
 
 jobs() { nproc 2>/dev/null || echo 2; }
 
-build() {
+bootstrap() {
 	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
 		say "bootstrapping autotools"
 		autoreconf -fi
 	fi
-	if [ ! -f Makefile ] || [ configure -nt config.status ]; then
-		say "configuring"
-		./configure --enable-werror
+	if [ -f config.status ]; then
+		echo "setup.sh: the source folder is configured in place; run 'make distclean' first" >&2
+		exit 1
 	fi
-	say "building"
-	make -j"$(jobs)"
 }
 
-sanitize() {
-	mkdir -p build-san
-	cd build-san
-	if [ ! -f Makefile ] || [ ../configure -nt config.status ]; then
-		../configure --enable-sanitizers --enable-werror
+# build_in DIR CONFIGURE-OPTIONS... — configure (when needed) and build in DIR.
+build_in() {
+	dir=$1; shift
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ configure -nt "$dir/config.status" ]; then
+		say "configuring in $dir/"
+		(cd "$dir" && ../configure "$@")
 	fi
-	make -j"$(jobs)"
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		make -j"$(jobs)" check || { cat test-suite.log 2>/dev/null | tail -200; exit 1; }
+	say "building in $dir/"
+	make -C "$dir" -j"$(jobs)"
+}
+
+# check_in DIR [ENV...] — the whole suite; the log of failures on error.
+check_in() {
+	dir=$1; shift
+	env "$@" make -C "$dir" -j"$(jobs)" check || {
+		tail -n 200 "$dir/test-suite.log" 2>/dev/null; exit 1; }
 }
 
 install_packages
 mode=${1:-build}
 [ $# -gt 0 ] && shift
+bootstrap
 case "$mode" in
-build) build ;;
+build) build_in build --enable-werror ;;
 demo)
-	build
+	build_in build --enable-werror
 	dir=${1:-"$HOME/sagetty-demo"}
-	exec ./sagetty demo "$dir" ;;
+	exec build/sagetty demo "$dir" ;;
 check)
-	build
-	make -j"$(jobs)" check || { cat test-suite.log 2>/dev/null | tail -200; exit 1; } ;;
+	build_in build --enable-werror
+	check_in build ;;
 sanitize)
-	[ -x configure ] || build
-	sanitize ;;
+	build_in build-san --enable-sanitizers --enable-werror
+	check_in build-san ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ;;
 distcheck)
-	build
-	make -j"$(jobs)" distcheck ;;
+	build_in build --enable-werror
+	make -C build -j"$(jobs)" distcheck ;;
 *)
 	echo "usage: ./setup.sh [build|demo [DIR]|check|sanitize|distcheck]" >&2
 	exit 2 ;;
