@@ -33,6 +33,7 @@ const struct cli_command *cli_find(const char *name);
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
+int cmd_data(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 /* Opens the TUI on the workspace (no command given). */
 int cli_tui(struct cli *cli, const char *root);

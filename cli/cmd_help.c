@@ -16,6 +16,13 @@ const struct cli_command cli_commands[] = {
 	  "Creates a workspace in DIR with Fisher's iris dataset (registered in the store) and an\n"
 	  "example notebook, then opens the workbench on it.  --no-tui only creates it.\n"
 	  "Existing files in DIR are kept.", cmd_demo },
+	{ "data", "data add FILE [--name NAME] [--no-header] [--json]\n"
+		  "       sagetty data ls [--json]",
+	  "Register and list datasets",
+	  "`data add` records a CSV file in the store: its path (relative to the workspace when\n"
+	  "inside it), SHA-256, size, and row and column counts.  Adding the same path again\n"
+	  "updates the record.  The first row is a header unless --no-header is given.",
+	  cmd_data },
 	{ "runs", "runs ls [--experiment E] [--limit N] [--json]\n"
 		  "       sagetty runs show RUN [--json]\n"
 		  "       sagetty runs start [--name N] [--experiment E] [--param K=V]...\n"
