@@ -88,9 +88,9 @@ static void theme_dirs_init(struct app *app)
 
 	if (env && *env)
 		app->theme_dirs[n++] = env;
-	app->theme_dir_buf[0] = user_config_path("themes");
-	if (app->theme_dir_buf[0])
-		app->theme_dirs[n++] = app->theme_dir_buf[0];
+	app->user_theme_dir = user_config_path("themes");
+	if (app->user_theme_dir)
+		app->theme_dirs[n++] = app->user_theme_dir;
 	app->theme_dirs[n++] = SG_PKGDATADIR "/themes";
 	app->theme_dirs[n++] = SG_SRCDIR "/themes";
 	app->theme_dirs[n] = NULL;
@@ -177,8 +177,7 @@ void app_free(struct app *app)
 	for (int i = 0; i < APP_NPANES; i++)
 		pane_done(&app->panes[i]);
 	sg_keymap_done(&app->km);
-	free(app->theme_dir_buf[0]);
-	free(app->theme_dir_buf[1]);
+	free(app->user_theme_dir);
 	free(app);
 }
 
@@ -207,7 +206,7 @@ static void app_layout(struct app *app)
 void app_resize(struct app *app, int w, int h)
 {
 	app_layout(app);
-	app->dirty = 1;
+	app->dirty = 1; /* also when too small, where app_layout does nothing */
 }
 
 void app_show_pane(struct app *app, int i)
@@ -348,6 +347,8 @@ void app_action(struct app *app, enum sg_action a)
 
 /* ---- keys by mode ---------------------------------------------------------------------- */
 
+/* A key in normal mode: its action in the focused pane's context, else a
+ * hint that it is not bound. */
 static void key_normal(struct app *app, int key)
 {
 	enum sg_action a = sg_keymap_lookup(&app->km, app_focused(app)->ops->name, key);
@@ -365,6 +366,7 @@ static void key_normal(struct app *app, int key)
 		    *help ? help : ":help");
 }
 
+/* A key while help is shown: scrolls it or closes it. */
 static void key_help(struct app *app, int key)
 {
 	enum sg_action a = sg_keymap_lookup(&app->km, "help", key);
@@ -396,6 +398,7 @@ static void key_help(struct app *app, int key)
 	app->dirty = 1;
 }
 
+/* The answer to a y/n question: y quits, anything else does not. */
 static void key_confirm(struct app *app, int key)
 {
 	app->mode = APP_NORMAL;
@@ -490,6 +493,7 @@ static int cmd_edit(struct app *app, int key)
 	return 0;
 }
 
+/* A key on the : line: runs, cancels, completes or edits it. */
 static void key_command(struct app *app, int key)
 {
 	char line[sizeof app->cmd];
@@ -589,6 +593,7 @@ struct completion {
 	int n;
 };
 
+/* Adds word when it has the prefix and is not there yet (64 at most). */
 static void cand_add(struct completion *c, const char *word)
 {
 	if (strncmp(word, c->prefix, c->plen) != 0 || c->n >= 64)
@@ -741,6 +746,8 @@ static void on_winch(int signo)
 	on_signal(signo);
 }
 
+/* Routes the caught signals to the self-pipe's write end wfd, saving the
+ * old handlers. */
 static void signals_install(int wfd)
 {
 	struct sigaction sa;
@@ -756,6 +763,7 @@ static void signals_install(int wfd)
 	}
 }
 
+/* Puts back the handlers signals_install replaced. */
 static void signals_restore(void)
 {
 	for (size_t i = 0; i < N_CAUGHT; i++)

@@ -54,8 +54,8 @@ struct app {
 	struct sg_theme theme;
 	struct pane_env env;
 	struct pane panes[APP_NPANES];
-	const char *theme_dirs[5];
-	char *theme_dir_buf[2];
+	const char *theme_dirs[5]; /* NULL-terminated, most personal first */
+	char *user_theme_dir;      /* owned: the one theme_dirs entry built */
 
 	int split;                 /* two panes side by side */
 	int side[2];               /* pane shown left (and alone) / right */
@@ -96,7 +96,8 @@ void app_command(struct app *app, const char *line);
 /* Draws the whole frame on the backend and clears app->dirty. */
 void app_draw(struct app *app);
 /* The backend has been resized to w×h (surface_mem_resize, or curses after
- * KEY_RESIZE): lays the panes out again for it. */
+ * KEY_RESIZE): lays the panes out again for it.  The size is read from the
+ * backend; w and h only name it. */
 void app_resize(struct app *app, int w, int h);
 /* The refresh timer: reloads the panes when the store changed (its
  * data_version moved); returns 1 when something needs drawing. */

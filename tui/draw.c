@@ -46,6 +46,8 @@ void draw_first_key(const struct app *app, enum sg_action a, char *buf, size_t n
 
 /* ---- tab bar ---------------------------------------------------------------- */
 
+/* One tab per pane with its key, the focused one active; help and command
+ * keys on the right when they fit. */
 static void draw_tabs(struct app *app, struct surface *s)
 {
 	static const enum sg_action tab_action[APP_NPANES] = {
@@ -72,6 +74,7 @@ static void draw_tabs(struct app *app, struct surface *s)
 
 /* ---- panes ---------------------------------------------------------------------- */
 
+/* Pane idx in box r: the border, its title line, its content inside. */
 static void draw_pane(struct app *app, struct surface *root, struct rect r, int idx, int focused)
 {
 	struct pane *p = &app->panes[idx];
@@ -87,6 +90,7 @@ static void draw_pane(struct app *app, struct surface *root, struct rect r, int 
 	pane_draw(p, &inner);
 }
 
+/* The visible panes, as draw_layout places them. */
 static void draw_panes(struct app *app, struct surface *root)
 {
 	struct rect box[2];
@@ -124,6 +128,7 @@ static void short_root(const struct surface *s, const char *root, int maxw, char
 	snprintf(out, n, "%s%s", ell, p);
 }
 
+/* The : line on row y, scrolled so the cursor shows, with the cursor. */
 static void draw_cmdline(struct app *app, struct surface *s, int y)
 {
 	int uni = s->be->unicode, avail = s->w - 2, curw;
@@ -156,6 +161,8 @@ static void draw_long_message(struct app *app, struct surface *s)
 	surface_wrap(s, y, 1, rows, w, app->msg_role, app->msg, 0);
 }
 
+/* The last row: the command line, a question, or the root, user, running
+ * count and the message. */
 static void draw_status(struct app *app, struct surface *s)
 {
 	int y = s->h - 1, uni = s->be->unicode, x, infow, msgw, rootw;
@@ -234,6 +241,29 @@ static int help_keys_width(const struct app *app, int uni)
 	return w > 22 ? 22 : w;
 }
 
+/* The help table in in: a header row, then the lines from help_top; keys
+ * kw wide at column 1, command after them, help text at column hx. */
+static void draw_help_rows(struct app *app, struct surface *in, int kw, int hx)
+{
+	int total = draw_help_lines(app);
+
+	surface_fill(in, 0, 0, 1, in->w, ' ', SG_ROLE_HEADER);
+	surface_text(in, 0, 1, SG_ROLE_HEADER, "KEYS");
+	surface_text(in, 0, 1 + kw + 2, SG_ROLE_HEADER, "COMMAND");
+	surface_text(in, 0, hx, SG_ROLE_HEADER, "WHAT IT DOES");
+	for (int r = 0; r < app->help_rows && app->help_top + r < total; r++) {
+		char keys[128];
+		const char *name, *help;
+		help_line(app, app->help_top + r, keys, sizeof keys, &name, &help);
+		surface_textw(in, r + 1, 1, kw, SG_ROLE_KEY, TEXT_ELLIPSIS, keys);
+		surface_textw(in, r + 1, 1 + kw + 2, HELP_NAME_W, SG_ROLE_NORMAL, TEXT_ELLIPSIS,
+			      name);
+		surface_textw(in, r + 1, hx, in->w - hx, SG_ROLE_HELP, TEXT_ELLIPSIS, help);
+	}
+}
+
+/* The ? overlay: a centered box with the help table, scrolled to
+ * help_top, and the position in its bottom border. */
 static void draw_help(struct app *app, struct surface *root)
 {
 	int total = draw_help_lines(app), uni = root->be->unicode;
@@ -256,19 +286,7 @@ static void draw_help(struct app *app, struct surface *root)
 	snprintf(title, sizeof title, " Help \u2014 keys in the %s pane ",
 		 app->panes[app->side[app->focus]].ops->title);
 	surface_textw(&box, 0, 2, bw - 4, SG_ROLE_TITLE, TEXT_ELLIPSIS, title);
-	surface_fill(&in, 0, 0, 1, in.w, ' ', SG_ROLE_HEADER);
-	surface_text(&in, 0, 1, SG_ROLE_HEADER, "KEYS");
-	surface_text(&in, 0, 1 + kw + 2, SG_ROLE_HEADER, "COMMAND");
-	surface_text(&in, 0, hx, SG_ROLE_HEADER, "WHAT IT DOES");
-	for (int r = 0; r < app->help_rows && app->help_top + r < total; r++) {
-		char keys[128];
-		const char *name, *help;
-		help_line(app, app->help_top + r, keys, sizeof keys, &name, &help);
-		surface_textw(&in, r + 1, 1, kw, SG_ROLE_KEY, TEXT_ELLIPSIS, keys);
-		surface_textw(&in, r + 1, 1 + kw + 2, HELP_NAME_W, SG_ROLE_NORMAL, TEXT_ELLIPSIS,
-			      name);
-		surface_textw(&in, r + 1, hx, in.w - hx, SG_ROLE_HELP, TEXT_ELLIPSIS, help);
-	}
+	draw_help_rows(app, &in, kw, hx);
 	snprintf(foot, sizeof foot, " %d-%d/%d  ? Esc q close ", app->help_top + 1,
 		 app->help_top + app->help_rows < total ? app->help_top + app->help_rows : total,
 		 total);
@@ -277,6 +295,7 @@ static void draw_help(struct app *app, struct surface *root)
 
 /* ---- too small ---------------------------------------------------------------------- */
 
+/* The "terminal too small" notice, centered, on two lines if need be. */
 static void draw_small(struct surface *root)
 {
 	char need[64], line[96];

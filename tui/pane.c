@@ -1,4 +1,5 @@
-/* pane.c — the pane framework, the table and details widgets, formatters. */
+/* pane.c — the pane framework, the table, details and list view widgets,
+ * formatters. */
 #include "sgconfig.h"
 #include <math.h>
 #include <stdarg.h>
@@ -299,26 +300,32 @@ void detail_section(struct detail *d, const char *title)
 	detail_add(d, NULL, SG_ROLE_TITLE, title);
 }
 
-void detail_kv(struct detail *d, const char *key, const char *fmt, ...)
+/* detail_add with the text formatted from fmt and ap. */
+static void detail_vadd(struct detail *d, const char *key, enum sg_role role, const char *fmt,
+			va_list ap)
 {
 	char buf[2048];
+
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	detail_add(d, key, role, buf);
+}
+
+void detail_kv(struct detail *d, const char *key, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	detail_vadd(d, key, SG_ROLE_NORMAL, fmt, ap);
 	va_end(ap);
-	detail_add(d, key, SG_ROLE_NORMAL, buf);
 }
 
 void detail_text(struct detail *d, enum sg_role role, const char *fmt, ...)
 {
-	char buf[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	detail_vadd(d, NULL, role, fmt, ap);
 	va_end(ap);
-	detail_add(d, NULL, role, buf);
 }
 
 /* Where a line's text starts and how wide it may be in width w. */
@@ -385,6 +392,50 @@ enum pane_result detail_action(struct detail *d, enum sg_action a)
 	if (d->top < 0)
 		d->top = 0;
 	return d->top == top ? PANE_HANDLED : PANE_REDRAW;
+}
+
+/* ---- list view ----------------------------------------------------------------- */
+
+void list_view_done(struct list_view *v)
+{
+	detail_done(&v->det);
+}
+
+int list_view_loaded(struct list_view *v, int rc, const struct sg_error *err,
+		     const char *fallback, size_t n, size_t sel)
+{
+	if (rc < 0)
+		snprintf(v->error, sizeof v->error, "%s", err ? err->msg : fallback);
+	else
+		v->error[0] = '\0';
+	if (sel < n)
+		v->t.sel = sel;
+	table_set_rows(&v->t, n);
+	return rc;
+}
+
+void list_view_draw(struct list_view *v, struct surface *s, table_cell_fn cell, void *ud,
+		    const char *empty)
+{
+	if (v->det.open)
+		detail_draw(&v->det, s);
+	else if (*v->error)
+		surface_wrap(s, 1, 1, s->h - 1, s->w - 2, SG_ROLE_ERROR, v->error, 0);
+	else
+		table_draw(&v->t, s, cell, ud, empty);
+}
+
+enum pane_result list_view_action(struct list_view *v, enum sg_action a, struct pane *p,
+				  void (*open)(struct pane *p))
+{
+	if (v->det.open)
+		return detail_action(&v->det, a);
+	if (a != SG_ACTION_OPEN)
+		return table_action(&v->t, a);
+	if (!v->t.n)
+		return PANE_HANDLED;
+	open(p);
+	return PANE_REDRAW;
 }
 
 /* ---- formatters ------------------------------------------------------------------ */

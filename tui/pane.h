@@ -9,8 +9,9 @@
  * handles it (quit, switch panes, help...).
  *
  * Widgets: a table (virtual scrolling: only visible rows are formatted,
- * through a cell callback) and a details view (scrollable, word-wrapped
- * key/value lines). */
+ * through a cell callback), a details view (scrollable, word-wrapped
+ * key/value lines), and the list view every pane is built on: a table, the
+ * details of its selected row, and the text of a failed load. */
 #ifndef SG_TUI_PANE_H
 #define SG_TUI_PANE_H
 
@@ -155,8 +156,33 @@ void detail_kv(struct detail *d, const char *key, const char *fmt, ...)
 void detail_text(struct detail *d, enum sg_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void detail_draw(struct detail *d, struct surface *s);
-/* Scrolls; BACK closes (REDRAW); UNHANDLED for the rest. */
+/* Scrolls; BACK closes (REDRAW); OPEN and horizontal scrolling do
+ * nothing (HANDLED); UNHANDLED for the rest. */
 enum pane_result detail_action(struct detail *d, enum sg_action a);
+
+/* ---- list view ------------------------------------------------------------ */
+
+/* A pane's body: the table; the details of a row, shown instead of it
+ * while open; the error of the last load, shown instead of the table. */
+struct list_view {
+	struct table t;
+	struct detail det;
+	char error[512];       /* "" when the last load worked */
+};
+
+void list_view_done(struct list_view *v);
+/* Ends a reload whose result was rc: keeps err's text (else fallback) as
+ * the error when rc < 0, clears it otherwise; selects row sel when it is
+ * below n (the row kept across the reload); sets the n rows.  Returns rc. */
+int list_view_loaded(struct list_view *v, int rc, const struct sg_error *err,
+		     const char *fallback, size_t n, size_t sel);
+/* Draws the details, else the error, else the table (see table_draw). */
+void list_view_draw(struct list_view *v, struct surface *s, table_cell_fn cell, void *ud,
+		    const char *empty);
+/* Gives a to the details while they are open; OPEN on a row calls open(p)
+ * to fill v->det for the selected row; the rest goes to the table. */
+enum pane_result list_view_action(struct list_view *v, enum sg_action a, struct pane *p,
+				  void (*open)(struct pane *p));
 
 /* ---- helpers shared by panes ---------------------------------------------- */
 
@@ -166,10 +192,16 @@ void fmt_size(long long bytes, char *buf, size_t n);
 void fmt_count(long long v, char *buf, size_t n);
 /* A metric value: "%.4g", with "nan"/"inf" spelled out. */
 void fmt_metric(double v, char *buf, size_t n);
+/* A time in 11 columns: "05-01 13:45" this year, "2023-05-01" before;
+ * "-" for none. */
+void fmt_start(double t, char *buf, size_t n);
 /* Role for a run status (RUNNING, OK, FAILED, DIM). */
 enum sg_role run_status_role(enum sg_run_status st);
 /* A run's duration so far ("3m05s"), from start to end or now. */
 void fmt_run_duration(double start, double end, int running, char *buf, size_t n);
+
+/* ---- runs, shared by Monitor and Experiments (pane_experiments.c) -------- */
+
 /* The run fields the Monitor and Experiments tables show, kept small so
  * 10,000 rows stay cheap. */
 struct run_row {
@@ -187,15 +219,15 @@ struct run_rows {
 };
 /* Appends a compact copy of r. */
 void run_rows_add(struct run_rows *rows, const struct sg_run_info *r);
-/* Replaces rows with at most limit runs, newest first. */
-int run_rows_load(struct run_rows *rows, struct sg_store *s, size_t limit, struct sg_error *err);
+/* Appends every row of more. */
+void run_rows_append(struct run_rows *rows, const struct run_rows *more);
 void run_rows_free(struct run_rows *rows);
 /* Index of run id in rows, or rows->n. */
 size_t run_rows_find(const struct run_rows *rows, const char *id);
-/* "2024-05-01 13:45" shortened to "05-01 13:45" (this year) into buf. */
-void fmt_start(double t, char *buf, size_t n);
 /* Fills d with everything about run id (params, metric summaries, tags,
- * artifacts); defined in pane_experiments.c, used by the Monitor too. */
+ * artifacts); -1 with err (also shown in d) when the run cannot be read. */
 int run_details(struct detail *d, struct sg_store *s, const char *id, struct sg_error *err);
+/* Opens v's details on run id; a failure also goes to the status bar. */
+void run_open(struct pane *p, struct list_view *v, const char *id);
 
 #endif

@@ -8,11 +8,9 @@
 #include "tui/pane.h"
 
 struct data_priv {
-	struct table t;
-	struct detail det;
+	struct list_view v;
 	struct sg_dataset_info *items;
 	size_t n, cap;
-	char error[512];
 };
 
 enum { C_NAME, C_ROWS, C_COLS, C_SIZE, C_HASH, C_LINEAGE, C_USER, C_REGISTERED };
@@ -28,29 +26,31 @@ static const struct table_col data_cols[] = {
 	{ "REGISTERED", 16, 0 },
 };
 
+/* The pane's private data. */
 static struct data_priv *priv(struct pane *p)
 {
 	return p->priv;
 }
 
-/* The dataset with this id, or NULL. */
-static const struct sg_dataset_info *find_id(const struct data_priv *d, long long id)
+/* Index of the dataset with this id, or d->n. */
+static size_t find_id(const struct data_priv *d, long long id)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (d->items[i].id == id)
-			return &d->items[i];
-	return NULL;
+	size_t i = 0;
+
+	while (i < d->n && d->items[i].id != id)
+		i++;
+	return i;
 }
 
 /* "parent via recipe", "#12" for a parent no longer listed, or "-". */
 static void lineage(const struct data_priv *d, const struct sg_dataset_info *ds, char *buf,
 		    size_t n)
 {
-	const struct sg_dataset_info *par = ds->parent_id ? find_id(d, ds->parent_id) : NULL;
+	size_t par = ds->parent_id ? find_id(d, ds->parent_id) : d->n;
 	char from[160] = "";
 
-	if (par)
-		snprintf(from, sizeof from, "%s", par->name);
+	if (par < d->n)
+		snprintf(from, sizeof from, "%s", d->items[par].name);
 	else if (ds->parent_id)
 		snprintf(from, sizeof from, "#%lld", ds->parent_id);
 	if (!*from && !*ds->recipe)
@@ -63,6 +63,7 @@ static void lineage(const struct data_priv *d, const struct sg_dataset_info *ds,
 		snprintf(buf, n, "%s via %s", from, ds->recipe);
 }
 
+/* table_cell_fn: one field of a dataset. */
 static const char *data_cell(void *ud, size_t row, int col, char *buf, size_t n,
 			     enum sg_role *role)
 {
@@ -95,22 +96,17 @@ static int collect(const struct sg_dataset_info *ds, void *ud)
 	return 0;
 }
 
+/* Lists the datasets again, keeping the selected one selected. */
 static int data_reload(struct pane *p, struct sg_error *err)
 {
 	struct data_priv *d = priv(p);
-	long long keep = d->n ? d->items[d->t.sel].id : 0;
+	long long keep = d->n ? d->items[d->v.t.sel].id : 0;
 	int rc;
 
 	d->n = 0;
-	d->error[0] = '\0';
 	rc = sg_dataset_list(p->env->ws->store, collect, d, err);
-	if (rc < 0)
-		snprintf(d->error, sizeof d->error, "%s", err ? err->msg : "cannot list datasets");
-	for (size_t i = 0; keep && i < d->n; i++)
-		if (d->items[i].id == keep)
-			d->t.sel = i;
-	table_set_rows(&d->t, d->n);
-	return rc;
+	return list_view_loaded(&d->v, rc, err, "cannot list datasets", d->n,
+				keep ? find_id(d, keep) : d->n);
 }
 
 static int data_init(struct pane *p, struct sg_error *err)
@@ -118,8 +114,8 @@ static int data_init(struct pane *p, struct sg_error *err)
 	struct data_priv *d = priv(p);
 	struct sg_error e = { 0 };
 
-	d->t.cols = data_cols;
-	d->t.ncols = (int)(sizeof data_cols / sizeof data_cols[0]);
+	d->v.t.cols = data_cols;
+	d->v.t.ncols = (int)(sizeof data_cols / sizeof data_cols[0]);
 	/* A store error is shown in the pane, not fatal for the app. */
 	data_reload(p, &e);
 	return 0;
@@ -130,86 +126,74 @@ static void data_done(struct pane *p)
 	struct data_priv *d = priv(p);
 
 	free(d->items);
-	detail_done(&d->det);
+	list_view_done(&d->v);
 }
 
 static void data_resize(struct pane *p, int w, int h)
 {
-	table_resize(&priv(p)->t, h);
+	table_resize(&priv(p)->v.t, h);
 }
 
 static void data_draw(struct pane *p, struct surface *s)
 {
 	struct data_priv *d = priv(p);
 
-	if (d->det.open)
-		detail_draw(&d->det, s);
-	else if (*d->error)
-		surface_wrap(s, 1, 1, s->h - 1, s->w - 2, SG_ROLE_ERROR, d->error, 0);
-	else
-		table_draw(&d->t, s, data_cell, d,
-			   "No datasets registered yet \u2014 sagetty data add FILE");
+	list_view_draw(&d->v, s, data_cell, d,
+		       "No datasets registered yet \u2014 sagetty data add FILE");
 }
 
 /* Fills the details view with every field of the selected dataset. */
-static void data_open(struct data_priv *d)
+static void data_open(struct pane *p)
 {
-	const struct sg_dataset_info *ds = &d->items[d->t.sel];
+	struct data_priv *d = priv(p);
+	struct detail *det = &d->v.det;
+	const struct sg_dataset_info *ds = &d->items[d->v.t.sel];
 	char buf[512], when[32];
 	int children = 0;
 
-	detail_reset(&d->det);
-	detail_section(&d->det, ds->name);
-	detail_kv(&d->det, "Path", "%s", ds->path);
+	detail_reset(det);
+	detail_section(det, ds->name);
+	detail_kv(det, "Path", "%s", ds->path);
 	fmt_size(ds->size, buf, sizeof buf);
-	detail_kv(&d->det, "Size", "%s (%lld bytes)", buf, ds->size);
+	detail_kv(det, "Size", "%s (%lld bytes)", buf, ds->size);
 	fmt_count(ds->rows, buf, sizeof buf);
-	detail_kv(&d->det, "Rows", "%s", buf);
-	detail_kv(&d->det, "Columns", "%d", ds->columns);
-	detail_kv(&d->det, "SHA-256", "%s", ds->sha256);
+	detail_kv(det, "Rows", "%s", buf);
+	detail_kv(det, "Columns", "%d", ds->columns);
+	detail_kv(det, "SHA-256", "%s", ds->sha256);
 	lineage(d, ds, buf, sizeof buf);
-	detail_kv(&d->det, "Parent", "%s", buf);
-	detail_kv(&d->det, "Recipe", "%s", *ds->recipe ? ds->recipe : "-");
-	detail_kv(&d->det, "User", "%s", ds->user);
+	detail_kv(det, "Parent", "%s", buf);
+	detail_kv(det, "Recipe", "%s", *ds->recipe ? ds->recipe : "-");
+	detail_kv(det, "User", "%s", ds->user);
 	sg_format_time(ds->registered_at, when, sizeof when);
-	detail_kv(&d->det, "Registered", "%s", when);
-	detail_kv(&d->det, "Id", "%lld", ds->id);
-	detail_section(&d->det, "Derived datasets");
+	detail_kv(det, "Registered", "%s", when);
+	detail_kv(det, "Id", "%lld", ds->id);
+	detail_section(det, "Derived datasets");
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->items[i].parent_id != ds->id)
 			continue;
-		detail_text(&d->det, SG_ROLE_NORMAL, "%s%s%s", d->items[i].name,
+		detail_text(det, SG_ROLE_NORMAL, "%s%s%s", d->items[i].name,
 			    *d->items[i].recipe ? " via " : "", d->items[i].recipe);
 		children++;
 	}
 	if (!children)
-		detail_text(&d->det, SG_ROLE_DIM, "none");
+		detail_text(det, SG_ROLE_DIM, "none");
 }
 
 static enum pane_result data_action(struct pane *p, enum sg_action a)
 {
-	struct data_priv *d = priv(p);
-
-	if (d->det.open)
-		return detail_action(&d->det, a);
-	if (a == SG_ACTION_OPEN) {
-		if (!d->n)
-			return PANE_HANDLED;
-		data_open(d);
-		return PANE_REDRAW;
-	}
-	return table_action(&d->t, a);
+	return list_view_action(&priv(p)->v, a, p, data_open);
 }
 
+/* "3/12 datasets", or the open dataset's name. */
 static void data_summary(struct pane *p, char *buf, size_t n)
 {
 	struct data_priv *d = priv(p);
 
-	if (d->det.open && d->n)
-		snprintf(buf, n, "%s", d->items[d->t.sel].name);
+	if (d->v.det.open && d->n)
+		snprintf(buf, n, "%s", d->items[d->v.t.sel].name);
 	else if (d->n) {
 		char pos[48];
-		table_position(&d->t, pos, sizeof pos);
+		table_position(&d->v.t, pos, sizeof pos);
 		snprintf(buf, n, "%s dataset%s", pos, d->n == 1 ? "" : "s");
 	} else {
 		snprintf(buf, n, "no datasets");

@@ -26,8 +26,7 @@ struct exp_extra {
 };
 
 struct exp_priv {
-	struct table t;
-	struct detail det;
+	struct list_view v;
 	struct run_rows rows;
 	struct exp_extra *extra;
 	struct table_col cols[C_EXTRA + EXP_PARAMS + EXP_METRICS + N_FIXED_TAIL];
@@ -35,9 +34,9 @@ struct exp_priv {
 	char metric_key[EXP_METRICS][64];
 	int nparams, nmetrics;
 	struct sg_store *store;
-	char error[512];
 };
 
+/* The pane's private data. */
 static struct exp_priv *priv(struct pane *p)
 {
 	return p->priv;
@@ -45,15 +44,20 @@ static struct exp_priv *priv(struct pane *p)
 
 /* ---- run rows (shared with the Monitor) ---------------------------------------- */
 
-void run_rows_add(struct run_rows *rows, const struct sg_run_info *r)
+/* Room for one more row at the end; returns it. */
+static struct run_row *run_rows_push(struct run_rows *rows)
 {
-	struct run_row *o;
-
 	if (rows->n == rows->cap) {
 		rows->cap = rows->cap ? rows->cap * 2 : 64;
 		rows->v = sg_xrealloc(rows->v, rows->cap * sizeof *rows->v);
 	}
-	o = &rows->v[rows->n++];
+	return &rows->v[rows->n++];
+}
+
+void run_rows_add(struct run_rows *rows, const struct sg_run_info *r)
+{
+	struct run_row *o = run_rows_push(rows);
+
 	memcpy(o->id, r->id, sizeof o->id);
 	text_copy(o->name, sizeof o->name, r->name);
 	text_copy(o->experiment, sizeof o->experiment, r->experiment);
@@ -64,17 +68,17 @@ void run_rows_add(struct run_rows *rows, const struct sg_run_info *r)
 	o->end = r->end_time;
 }
 
+void run_rows_append(struct run_rows *rows, const struct run_rows *more)
+{
+	for (size_t i = 0; i < more->n; i++)
+		*run_rows_push(rows) = more->v[i];
+}
+
 /* sg_run_list callback: keeps every run. */
 static int collect_run(const struct sg_run_info *r, void *ud)
 {
 	run_rows_add(ud, r);
 	return 0;
-}
-
-int run_rows_load(struct run_rows *rows, struct sg_store *s, size_t limit, struct sg_error *err)
-{
-	rows->n = 0;
-	return sg_run_list(s, NULL, limit, collect_run, rows, err);
 }
 
 void run_rows_free(struct run_rows *rows)
@@ -93,6 +97,8 @@ size_t run_rows_find(const struct run_rows *rows, const char *id)
 
 /* ---- run details ------------------------------------------------------------------ */
 
+/* Callbacks filling a struct detail: a param or tag, a metric summary, an
+ * artifact. */
 static int add_kv(const char *key, const char *value, void *ud)
 {
 	detail_kv(ud, key, "%s", value);
@@ -117,9 +123,12 @@ static int add_artifact(const char *path, const char *kind, void *ud)
 	return 0;
 }
 
-/* Adds "none" when a section added no line since mark. */
-static void none_if_empty(struct detail *d, size_t mark)
+/* Ends a section that began at line mark, filled with status rc: shows
+ * the error, or "none" when it has no line. */
+static void section_end(struct detail *d, size_t mark, int rc, const struct sg_error *err)
 {
+	if (rc < 0)
+		detail_text(d, SG_ROLE_ERROR, "%s", err->msg);
 	if (d->n == mark)
 		detail_text(d, SG_ROLE_DIM, "none");
 }
@@ -162,25 +171,25 @@ int run_details(struct detail *d, struct sg_store *s, const char *id, struct sg_
 	run_fields(d, &r);
 	detail_section(d, "Params");
 	mark = d->n;
-	if (sg_run_params(s, r.id, add_kv, d, err) < 0)
-		detail_text(d, SG_ROLE_ERROR, "%s", err->msg);
-	none_if_empty(d, mark);
+	section_end(d, mark, sg_run_params(s, r.id, add_kv, d, err), err);
 	detail_section(d, "Metrics (last, min, max)");
 	mark = d->n;
-	if (sg_run_metric_summaries(s, r.id, add_summary, d, err) < 0)
-		detail_text(d, SG_ROLE_ERROR, "%s", err->msg);
-	none_if_empty(d, mark);
+	section_end(d, mark, sg_run_metric_summaries(s, r.id, add_summary, d, err), err);
 	detail_section(d, "Tags");
 	mark = d->n;
-	if (sg_run_tags(s, r.id, add_kv, d, err) < 0)
-		detail_text(d, SG_ROLE_ERROR, "%s", err->msg);
-	none_if_empty(d, mark);
+	section_end(d, mark, sg_run_tags(s, r.id, add_kv, d, err), err);
 	detail_section(d, "Artifacts");
 	mark = d->n;
-	if (sg_run_artifacts(s, r.id, add_artifact, d, err) < 0)
-		detail_text(d, SG_ROLE_ERROR, "%s", err->msg);
-	none_if_empty(d, mark);
+	section_end(d, mark, sg_run_artifacts(s, r.id, add_artifact, d, err), err);
 	return 0;
+}
+
+void run_open(struct pane *p, struct list_view *v, const char *id)
+{
+	struct sg_error err = { 0 };
+
+	if (run_details(&v->det, p->env->ws->store, id, &err) < 0)
+		pane_message(p, SG_ROLE_ERROR, "%s", err.msg);
 }
 
 /* ---- choosing the extra columns -------------------------------------------------- */
@@ -279,10 +288,10 @@ static void choose_columns(struct exp_priv *d)
 	d->cols[k++] = (struct table_col){ "USER", 8, 0 };
 	d->cols[k++] = (struct table_col){ "START", 11, 0 };
 	d->cols[k++] = (struct table_col){ "DURATION", 8, COL_RIGHT };
-	d->t.cols = d->cols;
-	d->t.ncols = k;
-	if (d->t.first_col >= k)
-		d->t.first_col = 0;
+	d->v.t.cols = d->cols;
+	d->v.t.ncols = k;
+	if (d->v.t.first_col >= k)
+		d->v.t.first_col = 0;
 }
 
 /* ---- the extra cells, fetched lazily -------------------------------------------- */
@@ -331,6 +340,7 @@ static struct exp_extra *extra_of(struct exp_priv *d, size_t row)
 	return x;
 }
 
+/* table_cell_fn: the fixed columns, then the params, the metrics, the tail. */
 static const char *exp_cell(void *ud, size_t row, int col, char *buf, size_t n,
 			    enum sg_role *role)
 {
@@ -362,6 +372,14 @@ static const char *exp_cell(void *ud, size_t row, int col, char *buf, size_t n,
 
 /* ---- the pane ------------------------------------------------------------------------ */
 
+/* The selected run. */
+static const struct run_row *selected(const struct exp_priv *d)
+{
+	return &d->rows.v[d->v.t.sel];
+}
+
+/* Lists the runs again, chooses the columns for them and keeps the
+ * selected run selected. */
 static int exp_reload(struct pane *p, struct sg_error *err)
 {
 	struct exp_priv *d = priv(p);
@@ -369,21 +387,14 @@ static int exp_reload(struct pane *p, struct sg_error *err)
 	int rc;
 
 	if (d->rows.n)
-		memcpy(keep, d->rows.v[d->t.sel].id, sizeof keep);
-	d->error[0] = '\0';
-	rc = run_rows_load(&d->rows, d->store, EXP_LIMIT, err);
-	if (rc < 0)
-		snprintf(d->error, sizeof d->error, "%s", err ? err->msg : "cannot list runs");
+		memcpy(keep, selected(d)->id, sizeof keep);
+	d->rows.n = 0;
+	rc = sg_run_list(d->store, NULL, EXP_LIMIT, collect_run, &d->rows, err);
 	free(d->extra);
 	d->extra = sg_xcalloc(d->rows.n + 1, sizeof *d->extra);
 	choose_columns(d);
-	if (*keep) {
-		size_t i = run_rows_find(&d->rows, keep);
-		if (i < d->rows.n)
-			d->t.sel = i;
-	}
-	table_set_rows(&d->t, d->rows.n);
-	return rc;
+	return list_view_loaded(&d->v, rc, err, "cannot list runs", d->rows.n,
+				*keep ? run_rows_find(&d->rows, keep) : d->rows.n);
 }
 
 static int exp_init(struct pane *p, struct sg_error *err)
@@ -402,54 +413,46 @@ static void exp_done(struct pane *p)
 
 	run_rows_free(&d->rows);
 	free(d->extra);
-	detail_done(&d->det);
+	list_view_done(&d->v);
 }
 
 static void exp_resize(struct pane *p, int w, int h)
 {
-	table_resize(&priv(p)->t, h);
+	table_resize(&priv(p)->v.t, h);
 }
 
 static void exp_draw(struct pane *p, struct surface *s)
 {
 	struct exp_priv *d = priv(p);
 
-	if (d->det.open)
-		detail_draw(&d->det, s);
-	else if (*d->error)
-		surface_wrap(s, 1, 1, s->h - 1, s->w - 2, SG_ROLE_ERROR, d->error, 0);
-	else
-		table_draw(&d->t, s, exp_cell, d,
-			   "No runs yet \u2014 start one with: sagetty runs start --name NAME");
+	list_view_draw(&d->v, s, exp_cell, d,
+		       "No runs yet \u2014 start one with: sagetty runs start --name NAME");
+}
+
+/* Shows everything about the selected run. */
+static void exp_open(struct pane *p)
+{
+	struct exp_priv *d = priv(p);
+
+	run_open(p, &d->v, selected(d)->id);
 }
 
 static enum pane_result exp_action(struct pane *p, enum sg_action a)
 {
-	struct exp_priv *d = priv(p);
-	struct sg_error err = { 0 };
-
-	if (d->det.open)
-		return detail_action(&d->det, a);
-	if (a == SG_ACTION_OPEN) {
-		if (!d->rows.n)
-			return PANE_HANDLED;
-		if (run_details(&d->det, d->store, d->rows.v[d->t.sel].id, &err) < 0)
-			pane_message(p, SG_ROLE_ERROR, "%s", err.msg);
-		return PANE_REDRAW;
-	}
-	return table_action(&d->t, a);
+	return list_view_action(&priv(p)->v, a, p, exp_open);
 }
 
+/* "3/120 runs", or the open run's id. */
 static void exp_summary(struct pane *p, char *buf, size_t n)
 {
 	struct exp_priv *d = priv(p);
 	char pos[48];
 
-	if (d->det.open && d->rows.n) {
-		snprintf(buf, n, "run %.8s", d->rows.v[d->t.sel].id);
+	if (d->v.det.open && d->rows.n) {
+		snprintf(buf, n, "run %.8s", selected(d)->id);
 		return;
 	}
-	table_position(&d->t, pos, sizeof pos);
+	table_position(&d->v.t, pos, sizeof pos);
 	snprintf(buf, n, "%s run%s%s", pos, d->rows.n == 1 ? "" : "s",
 		 d->rows.n >= EXP_LIMIT ? " (newest shown)" : "");
 }

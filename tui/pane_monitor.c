@@ -11,12 +11,10 @@
 #define MON_RECENT 200   /* finished runs kept below the running ones */
 
 struct mon_priv {
-	struct table t;
-	struct detail det;
+	struct list_view v;
 	struct run_rows rows;   /* the running runs, then the recent others */
 	struct run_rows recent; /* scratch while loading */
 	size_t running;
-	char error[512];
 };
 
 enum { C_STATUS, C_NAME, C_KIND, C_USER, C_ELAPSED, C_STARTED, C_EXPERIMENT, C_ID };
@@ -32,20 +30,23 @@ static const struct table_col mon_cols[] = {
 	{ "ID", 8, 0 },
 };
 
+/* The pane's private data. */
 static struct mon_priv *priv(struct pane *p)
 {
 	return p->priv;
 }
 
-static const struct run_row *row_at(const struct mon_priv *d, size_t row)
+/* The selected run. */
+static const struct run_row *selected(const struct mon_priv *d)
 {
-	return &d->rows.v[row];
+	return &d->rows.v[d->v.t.sel];
 }
 
+/* table_cell_fn: one field of a run. */
 static const char *mon_cell(void *ud, size_t row, int col, char *buf, size_t n,
 			    enum sg_role *role)
 {
-	const struct run_row *r = row_at(ud, row);
+	const struct run_row *r = &((const struct mon_priv *)ud)->rows.v[row];
 
 	switch (col) {
 	case C_STATUS: *role = run_status_role(r->status); return sg_run_status_name(r->status);
@@ -82,16 +83,11 @@ static int mon_load(struct mon_priv *d, struct sg_store *s, struct sg_error *err
 	d->rows.n = d->recent.n = 0;
 	rc = sg_run_list(s, NULL, MON_SCAN, mon_collect, d, err);
 	d->running = d->rows.n;
-	for (size_t i = 0; i < d->recent.n; i++) {
-		if (d->rows.n == d->rows.cap) {
-			d->rows.cap = d->rows.cap ? d->rows.cap * 2 : 64;
-			d->rows.v = sg_xrealloc(d->rows.v, d->rows.cap * sizeof *d->rows.v);
-		}
-		d->rows.v[d->rows.n++] = d->recent.v[i];
-	}
+	run_rows_append(&d->rows, &d->recent);
 	return rc;
 }
 
+/* Lists the runs again, keeping the selected one selected. */
 static int mon_reload(struct pane *p, struct sg_error *err)
 {
 	struct mon_priv *d = priv(p);
@@ -99,18 +95,10 @@ static int mon_reload(struct pane *p, struct sg_error *err)
 	int rc;
 
 	if (d->rows.n)
-		memcpy(keep, row_at(d, d->t.sel)->id, sizeof keep);
-	d->error[0] = '\0';
+		memcpy(keep, selected(d)->id, sizeof keep);
 	rc = mon_load(d, p->env->ws->store, err);
-	if (rc < 0)
-		snprintf(d->error, sizeof d->error, "%s", err ? err->msg : "cannot list runs");
-	if (*keep) {
-		size_t i = run_rows_find(&d->rows, keep);
-		if (i < d->rows.n)
-			d->t.sel = i;
-	}
-	table_set_rows(&d->t, d->rows.n);
-	return rc;
+	return list_view_loaded(&d->v, rc, err, "cannot list runs", d->rows.n,
+				*keep ? run_rows_find(&d->rows, keep) : d->rows.n);
 }
 
 static int mon_init(struct pane *p, struct sg_error *err)
@@ -118,8 +106,8 @@ static int mon_init(struct pane *p, struct sg_error *err)
 	struct mon_priv *d = priv(p);
 	struct sg_error e = { 0 };
 
-	d->t.cols = mon_cols;
-	d->t.ncols = (int)(sizeof mon_cols / sizeof mon_cols[0]);
+	d->v.t.cols = mon_cols;
+	d->v.t.ncols = (int)(sizeof mon_cols / sizeof mon_cols[0]);
 	mon_reload(p, &e);
 	return 0;
 }
@@ -130,51 +118,43 @@ static void mon_done(struct pane *p)
 
 	run_rows_free(&d->rows);
 	run_rows_free(&d->recent);
-	detail_done(&d->det);
+	list_view_done(&d->v);
 }
 
 static void mon_resize(struct pane *p, int w, int h)
 {
-	table_resize(&priv(p)->t, h);
+	table_resize(&priv(p)->v.t, h);
 }
 
 static void mon_draw(struct pane *p, struct surface *s)
 {
 	struct mon_priv *d = priv(p);
 
-	if (d->det.open)
-		detail_draw(&d->det, s);
-	else if (*d->error)
-		surface_wrap(s, 1, 1, s->h - 1, s->w - 2, SG_ROLE_ERROR, d->error, 0);
-	else
-		table_draw(&d->t, s, mon_cell, d,
-			   "Nothing running and no recent runs \u2014 runs and training jobs "
-			   "show up here live");
+	list_view_draw(&d->v, s, mon_cell, d,
+		       "Nothing running and no recent runs \u2014 runs and training jobs "
+		       "show up here live");
+}
+
+/* Shows everything about the selected run. */
+static void mon_open(struct pane *p)
+{
+	struct mon_priv *d = priv(p);
+
+	run_open(p, &d->v, selected(d)->id);
 }
 
 static enum pane_result mon_action(struct pane *p, enum sg_action a)
 {
-	struct mon_priv *d = priv(p);
-	struct sg_error err = { 0 };
-
-	if (d->det.open)
-		return detail_action(&d->det, a);
-	if (a == SG_ACTION_OPEN) {
-		if (!d->rows.n)
-			return PANE_HANDLED;
-		if (run_details(&d->det, p->env->ws->store, row_at(d, d->t.sel)->id, &err) < 0)
-			pane_message(p, SG_ROLE_ERROR, "%s", err.msg);
-		return PANE_REDRAW;
-	}
-	return table_action(&d->t, a);
+	return list_view_action(&priv(p)->v, a, p, mon_open);
 }
 
+/* "2 running, 40 recent", or the open run's id. */
 static void mon_summary(struct pane *p, char *buf, size_t n)
 {
 	struct mon_priv *d = priv(p);
 
-	if (d->det.open && d->rows.n)
-		snprintf(buf, n, "run %.8s", row_at(d, d->t.sel)->id);
+	if (d->v.det.open && d->rows.n)
+		snprintf(buf, n, "run %.8s", selected(d)->id);
 	else
 		snprintf(buf, n, "%zu running, %zu recent", d->running,
 			 d->rows.n - d->running);

@@ -8,10 +8,8 @@
 #include "tui/pane.h"
 
 struct nb_priv {
-	struct table t;
-	struct detail det;
+	struct list_view v;
 	struct sg_notebook_list list;
-	char error[512];
 };
 
 enum { C_PATH, C_CELLS, C_KERNEL, C_MODIFIED, C_SIZE };
@@ -24,11 +22,23 @@ static const struct table_col nb_cols[] = {
 	{ "SIZE", 6, COL_RIGHT },
 };
 
+/* The pane's private data. */
 static struct nb_priv *priv(struct pane *p)
 {
 	return p->priv;
 }
 
+/* Index of the notebook at path, or d->list.n. */
+static size_t find_path(const struct nb_priv *d, const char *path)
+{
+	size_t i = 0;
+
+	while (i < d->list.n && strcmp(d->list.items[i].path, path) != 0)
+		i++;
+	return i;
+}
+
+/* table_cell_fn: one field of a notebook; unreadable ones show the error. */
 static const char *nb_cell(void *ud, size_t row, int col, char *buf, size_t n,
 			   enum sg_role *role)
 {
@@ -59,6 +69,7 @@ static const char *nb_cell(void *ud, size_t row, int col, char *buf, size_t n,
 	return "";
 }
 
+/* Scans for notebooks again, keeping the selected one selected. */
 static int nb_reload(struct pane *p, struct sg_error *err)
 {
 	struct nb_priv *d = priv(p);
@@ -67,18 +78,12 @@ static int nb_reload(struct pane *p, struct sg_error *err)
 	int rc;
 
 	if (d->list.n)
-		snprintf(keep, sizeof keep, "%s", d->list.items[d->t.sel].path);
-	d->error[0] = '\0';
+		snprintf(keep, sizeof keep, "%s", d->list.items[d->v.t.sel].path);
 	rc = sg_notebook_scan(p->env->ws->root, &fresh, err);
-	if (rc < 0)
-		snprintf(d->error, sizeof d->error, "%s", err ? err->msg : "cannot scan notebooks");
 	sg_notebook_list_done(&d->list);
 	d->list = fresh;
-	for (size_t i = 0; *keep && i < d->list.n; i++)
-		if (strcmp(d->list.items[i].path, keep) == 0)
-			d->t.sel = i;
-	table_set_rows(&d->t, d->list.n);
-	return rc;
+	return list_view_loaded(&d->v, rc, err, "cannot scan notebooks", d->list.n,
+				*keep ? find_path(d, keep) : d->list.n);
 }
 
 static int nb_init(struct pane *p, struct sg_error *err)
@@ -86,8 +91,8 @@ static int nb_init(struct pane *p, struct sg_error *err)
 	struct nb_priv *d = priv(p);
 	struct sg_error e = { 0 };
 
-	d->t.cols = nb_cols;
-	d->t.ncols = (int)(sizeof nb_cols / sizeof nb_cols[0]);
+	d->v.t.cols = nb_cols;
+	d->v.t.ncols = (int)(sizeof nb_cols / sizeof nb_cols[0]);
 	nb_reload(p, &e);
 	return 0;
 }
@@ -97,12 +102,12 @@ static void nb_done(struct pane *p)
 	struct nb_priv *d = priv(p);
 
 	sg_notebook_list_done(&d->list);
-	detail_done(&d->det);
+	list_view_done(&d->v);
 }
 
 static void nb_resize(struct pane *p, int w, int h)
 {
-	table_resize(&priv(p)->t, h);
+	table_resize(&priv(p)->v.t, h);
 }
 
 static void nb_draw(struct pane *p, struct surface *s)
@@ -110,59 +115,44 @@ static void nb_draw(struct pane *p, struct surface *s)
 	struct nb_priv *d = priv(p);
 	char empty[1200];
 
-	if (d->det.open) {
-		detail_draw(&d->det, s);
-		return;
-	}
-	if (*d->error) {
-		surface_wrap(s, 1, 1, s->h - 1, s->w - 2, SG_ROLE_ERROR, d->error, 0);
-		return;
-	}
 	snprintf(empty, sizeof empty,
 		 "No notebooks (*.ipynb) under %s yet \u2014 create one with Jupyter, "
 		 "then press r to refresh", p->env->ws->root);
-	table_draw(&d->t, s, nb_cell, d, empty);
+	list_view_draw(&d->v, s, nb_cell, d, empty);
 }
 
 /* Fills the details view with the selected notebook's summary. */
-static void nb_open(struct nb_priv *d)
+static void nb_open(struct pane *p)
 {
-	const struct sg_notebook_info *nb = &d->list.items[d->t.sel];
+	struct nb_priv *d = priv(p);
+	struct detail *det = &d->v.det;
+	const struct sg_notebook_info *nb = &d->list.items[d->v.t.sel];
 	char buf[64];
 
-	detail_reset(&d->det);
-	detail_section(&d->det, nb->path);
+	detail_reset(det);
+	detail_section(det, nb->path);
 	fmt_size(nb->size, buf, sizeof buf);
-	detail_kv(&d->det, "Size", "%s (%lld bytes)", buf, nb->size);
+	detail_kv(det, "Size", "%s (%lld bytes)", buf, nb->size);
 	sg_format_time(nb->mtime, buf, sizeof buf);
-	detail_kv(&d->det, "Modified", "%s", buf);
+	detail_kv(det, "Modified", "%s", buf);
 	if (*nb->error) {
-		detail_kv(&d->det, "Status", "cannot be read as a notebook");
-		d->det.lines[d->det.n - 1].role = SG_ROLE_ERROR;
-		detail_kv(&d->det, "Error", "%s", nb->error);
-		d->det.lines[d->det.n - 1].role = SG_ROLE_ERROR;
+		detail_kv(det, "Status", "cannot be read as a notebook");
+		det->lines[det->n - 1].role = SG_ROLE_ERROR;
+		detail_kv(det, "Error", "%s", nb->error);
+		det->lines[det->n - 1].role = SG_ROLE_ERROR;
 		return;
 	}
-	detail_kv(&d->det, "Cells", "%d (%d code, %d other)", nb->cells, nb->code_cells,
+	detail_kv(det, "Cells", "%d (%d code, %d other)", nb->cells, nb->code_cells,
 		  nb->cells - nb->code_cells);
-	detail_kv(&d->det, "Kernel", "%s", *nb->kernel ? nb->kernel : "none recorded");
+	detail_kv(det, "Kernel", "%s", *nb->kernel ? nb->kernel : "none recorded");
 }
 
 static enum pane_result nb_action(struct pane *p, enum sg_action a)
 {
-	struct nb_priv *d = priv(p);
-
-	if (d->det.open)
-		return detail_action(&d->det, a);
-	if (a == SG_ACTION_OPEN) {
-		if (!d->list.n)
-			return PANE_HANDLED;
-		nb_open(d);
-		return PANE_REDRAW;
-	}
-	return table_action(&d->t, a);
+	return list_view_action(&priv(p)->v, a, p, nb_open);
 }
 
+/* "3/12 notebooks, 1 unreadable", or the open notebook's path. */
 static void nb_summary(struct pane *p, char *buf, size_t n)
 {
 	struct nb_priv *d = priv(p);
@@ -170,13 +160,13 @@ static void nb_summary(struct pane *p, char *buf, size_t n)
 
 	for (size_t i = 0; i < d->list.n; i++)
 		bad += *d->list.items[i].error != '\0';
-	if (d->det.open && d->list.n)
-		snprintf(buf, n, "%s", d->list.items[d->t.sel].path);
+	if (d->v.det.open && d->list.n)
+		snprintf(buf, n, "%s", d->list.items[d->v.t.sel].path);
 	else if (!d->list.n)
 		snprintf(buf, n, "no notebooks");
 	else {
 		char pos[48];
-		table_position(&d->t, pos, sizeof pos);
+		table_position(&d->v.t, pos, sizeof pos);
 		if (bad)
 			snprintf(buf, n, "%s notebook%s, %zu unreadable", pos,
 				 d->list.n == 1 ? "" : "s", bad);

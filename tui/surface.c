@@ -3,7 +3,6 @@
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +15,10 @@
 /* UTF-8 and ASCII forms of each glyph, by enum surface_glyph. */
 static const char *const glyph_utf8[] = {
 	"\u2500", "\u2502", "\u250c", "\u2510", "\u2514", "\u2518",
-	"\u2026", "\u00b7", "\u25b2", "\u25bc", "\u25b8",
+	"\u2026", "\u00b7",
 };
 static const char *const glyph_ascii[] = {
-	"-", "|", "+", "+", "+", "+", "~", "|", "^", "v", ">",
+	"-", "|", "+", "+", "+", "+", "~", "|",
 };
 
 size_t utf8_decode(const char *str, size_t n, long *cp)
@@ -312,17 +311,6 @@ int surface_text(struct surface *s, int y, int x, enum sg_role role, const char 
 	return surface_textw(s, y, x, s->w - x, role, 0, text);
 }
 
-int surface_printf(struct surface *s, int y, int x, enum sg_role role, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return surface_text(s, y, x, role, buf);
-}
-
 int surface_wrap(struct surface *s, int y, int x, int h, int w, enum sg_role role,
 		 const char *text, int skip)
 {
@@ -415,6 +403,7 @@ static void mem_unwide(struct mem_backend *m, int y, int x)
 		row[x - 1].ch = ' ';
 }
 
+/* put: stores the character; a wide one also marks the cell it covers. */
 static void mem_put(struct surface_backend *be, int y, int x, uint32_t ch, int width,
 		    enum sg_role role)
 {

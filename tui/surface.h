@@ -55,7 +55,7 @@ struct surface {
 /* Decorations, drawn from UTF-8 or ASCII glyphs by the backend's mode. */
 enum surface_glyph {
 	GLYPH_HLINE, GLYPH_VLINE, GLYPH_TL, GLYPH_TR, GLYPH_BL, GLYPH_BR,
-	GLYPH_ELLIPSIS, GLYPH_DOT, GLYPH_UP, GLYPH_DOWN, GLYPH_RIGHT,
+	GLYPH_ELLIPSIS, GLYPH_DOT,
 };
 
 /* Flags for surface_textw. */
@@ -77,9 +77,6 @@ int surface_text(struct surface *s, int y, int x, enum sg_role role, const char 
  * the columns used (maxw when padded). */
 int surface_textw(struct surface *s, int y, int x, int maxw, enum sg_role role, unsigned flags,
 		  const char *text);
-/* printf into the surface; returns columns used. */
-int surface_printf(struct surface *s, int y, int x, enum sg_role role, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
 /* Word-wraps text into the rectangle (y, x, h rows, w columns) starting at
  * display row skip of the wrapped text; returns the rows drawn. */
 int surface_wrap(struct surface *s, int y, int x, int h, int w, enum sg_role role,

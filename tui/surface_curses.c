@@ -59,6 +59,7 @@ static void cur_clear(struct surface_backend *be)
 	werase(stdscr);
 }
 
+/* cursor: shows it at (y, x) or hides it, calling curs_set only on change. */
 static void cur_cursor(struct surface_backend *be, int y, int x)
 {
 	struct curses_backend *c = (struct curses_backend *)be;
@@ -74,6 +75,7 @@ static void cur_cursor(struct surface_backend *be, int y, int x)
 		wmove(stdscr, y, x);
 }
 
+/* set_theme: new color pairs, and the normal role as the background. */
 static void cur_set_theme(struct surface_backend *be, const struct sg_theme *t)
 {
 	cchar_t blank;
