@@ -35,6 +35,13 @@ int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_data(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
+/* cmd_data_derive.c: `data prep`, `split`, `sort` and `filter` (ws may be
+ * NULL outside a workspace; inside one, outputs are registered with
+ * lineage). */
+int data_prep(struct sg_workspace *ws, int argc, char **argv);
+int data_split(struct sg_workspace *ws, int argc, char **argv);
+int data_sort(struct sg_workspace *ws, int argc, char **argv);
+int data_filter(struct sg_workspace *ws, int argc, char **argv);
 /* Opens the TUI on the workspace (no command given). */
 int cli_tui(struct cli *cli, const char *root);
 
@@ -54,6 +61,10 @@ void cli_print_json(json_t *v);
 json_t *cli_json_real(double v);
 /* Formats a double for text output ("nan", "inf" kept visible). */
 void cli_format_real(double v, char *buf, size_t n);
+/* Copies len bytes of p into out as text safe for a terminal: control
+ * bytes and invalid UTF-8 become \xNN; cut and space-padded to width display
+ * columns when width > 0.  Returns the columns used. */
+int cli_safe_text(char *out, size_t outsz, const char *p, size_t len, int width);
 /* Handles --help/-h for a subcommand: prints its help, returns 1 if shown. */
 int cli_wants_help(const char *command, int argc, char **argv);
 

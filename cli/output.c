@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include "cli/cli.h"
 
 int cli_fail(const struct sg_error *err)
@@ -82,4 +83,48 @@ int cli_wants_help(const char *command, int argc, char **argv)
 		}
 	}
 	return 0;
+}
+
+/* Appends one escaped byte as \xNN. */
+static size_t put_escape(char *out, size_t room, unsigned char b)
+{
+	return room > 4 ? (size_t)snprintf(out, room, "\\x%02X", b) : 0;
+}
+
+int cli_safe_text(char *out, size_t outsz, const char *p, size_t len, int width)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t o = 0;
+	int cols = 0;
+	while (len > 0 && o + 8 < outsz) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, p, len, &st);
+		int w = 0;
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0 || (w = wcwidth(wc)) < 0 ||
+		    (k == 1 && (unsigned char)*p < 0x20)) {
+			/* Invalid UTF-8, NUL, or a control byte: never raw to the terminal. */
+			memset(&st, 0, sizeof st);
+			if (width > 0 && cols + 4 > width)
+				break;
+			o += put_escape(out + o, outsz - o, (unsigned char)*p);
+			cols += 4;
+			p++;
+			len--;
+			continue;
+		}
+		if (width > 0 && cols + w > width)
+			break;
+		memcpy(out + o, p, k);
+		o += k;
+		cols += w;
+		p += k;
+		len -= k;
+	}
+	while (width > 0 && cols < width && o + 1 < outsz) {
+		out[o++] = ' ';
+		cols++;
+	}
+	out[o] = '\0';
+	return cols;
 }
