@@ -31,70 +31,63 @@ if [ ! -f "$builtin" ]; then
 		sg_builtin_keymap "$src/themes/default.keymap" > "$builtin"
 fi
 
-core="conf action theme keymap config error util"
-sources=
+# The core sources every harness links, compiled once with the sanitizers
+# and libFuzzer's coverage hooks.
+core="conf action theme keymap config error util csvfile colstats expr recipe"
+flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+flags="$flags $(pkg-config --cflags jansson) -I $src -I $build"
+objects=
+mkdir -p "$out/obj"
 for f in $core; do
-	sources="$sources $src/core/$f.c"
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$f.c" \
+		-o "$out/obj/$f.o"
+	objects="$objects $out/obj/$f.o"
 done
+# shellcheck disable=SC2086
+"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$builtin" -o "$out/obj/builtin.o"
+objects="$objects $out/obj/builtin.o"
+
+# build NAME HARNESS-SOURCES... — one fuzzer binary.
+build() {
+	name=$1; shift
+	echo "== fuzz_$name: building"
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer,address,undefined "$@" $objects \
+		$(pkg-config --libs jansson) -lcsv -lpthread -lm -o "$out/fuzz_$name"
+}
+
+# fuzz NAME — runs it over a copy of its corpus: libFuzzer adds what it
+# finds to the corpus folder, and the source tree should only change when
+# someone copies new cases in on purpose.
+fuzz() {
+	name=$1
+	corpus=$out/corpus-$name
+	rm -rf "$corpus"
+	mkdir -p "$corpus"
+	cp "$src/tests/corpus/$name"/* "$corpus"/ 2>/dev/null || true
+	echo "== fuzz_$name: running for ${seconds}s"
+	if ! "$out/fuzz_$name" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
+		-print_final_stats=1 -artifact_prefix="$out/$name-" "$corpus" \
+		> "$out/$name.log" 2>&1; then
+		echo "== fuzz_$name: FAILED (see $out/$name.log)" >&2
+		tail -n 40 "$out/$name.log" >&2
+		status=1
+	else
+		grep -E '^stat::number_of_executed_units|^Done' "$out/$name.log" || true
+	fi
+}
 
 status=0
-for target in theme keymap config; do
-	bin=$out/fuzz_$target
-	echo "== fuzz_$target: building"
-	# -D_GNU_SOURCE: core/util.c uses POSIX calls that -std=c11 hides.
-	# shellcheck disable=SC2086
-	"$cc" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-DFUZZ_TARGET="$target" -I "$src" -I "$build" \
-		"$src/tests/fuzz/fuzz_main.c" "$src/tests/fuzz/fuzz_targets.c" \
-		$sources "$builtin" -o "$bin"
-
-	# libFuzzer adds what it finds to the corpus folder: fuzz a copy so the
-	# source tree only changes when someone copies new cases in on purpose.
-	corpus=$out/corpus-$target
-	rm -rf "$corpus"
-	mkdir -p "$corpus"
-	cp "$src/tests/corpus/$target"/* "$corpus"/ 2>/dev/null || true
-
-	echo "== fuzz_$target: running for ${seconds}s"
-	if ! "$bin" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
-		-print_final_stats=1 -artifact_prefix="$out/$target-" "$corpus" \
-		> "$out/$target.log" 2>&1; then
-		echo "== fuzz_$target: FAILED (see $out/$target.log)" >&2
-		tail -n 40 "$out/$target.log" >&2
-		status=1
-	else
-		grep -E '^stat::number_of_executed_units|^Done' "$out/$target.log" || true
-	fi
+f=$src/tests/fuzz
+for name in theme keymap config; do
+	build "$name" -DFUZZ_TARGET="$name" "$f/fuzz_main.c" "$f/fuzz_targets.c"
+	fuzz "$name"
 done
-# Harnesses with their own LLVMFuzzerTestOneInput over the CSV engine and
-# jansson: fuzz_NAME.c, corpus tests/corpus/NAME/.
-engine="csvfile colstats recipe error util"
-engine_sources=
-for f in $engine; do
-	engine_sources="$engine_sources $src/core/$f.c"
-done
-for target in recipe; do
-	bin=$out/fuzz_$target
-	echo "== fuzz_$target: building"
-	# shellcheck disable=SC2086
-	"$cc" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I "$src" -I "$build" "$src/tests/fuzz/fuzz_$target.c" $engine_sources \
-		$(pkg-config --cflags --libs jansson) -lcsv -lpthread -lm -o "$bin"
-	corpus=$out/corpus-$target
-	rm -rf "$corpus"
-	mkdir -p "$corpus"
-	cp "$src/tests/corpus/$target"/* "$corpus"/ 2>/dev/null || true
-	echo "== fuzz_$target: running for ${seconds}s"
-	if ! "$bin" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
-		-print_final_stats=1 -artifact_prefix="$out/$target-" "$corpus" \
-		> "$out/$target.log" 2>&1; then
-		echo "== fuzz_$target: FAILED (see $out/$target.log)" >&2
-		tail -n 40 "$out/$target.log" >&2
-		status=1
-	else
-		grep -E '^stat::number_of_executed_units|^Done' "$out/$target.log" || true
-	fi
-done
+build csv "$f/fuzz_csv.c" "$f/fuzz_csv_target.c"
+fuzz csv
+build expr "$f/fuzz_expr.c"
+fuzz expr
+build recipe "$f/fuzz_recipe.c"
+fuzz recipe
 exit $status
