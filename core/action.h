@@ -29,7 +29,23 @@
 	X(OPEN,             "open",             "Open or show details of the selected row") \
 	X(BACK,             "back",             "Close details, go back") \
 	X(REFRESH,          "refresh",          "Reload from the workspace") \
-	X(REDRAW,           "redraw",           "Redraw the whole screen")
+	X(REDRAW,           "redraw",           "Redraw the whole screen") \
+	X(INFO,             "info",             "Details of the selected dataset") \
+	X(GOTO_ROW,         "goto",             "Jump to a row number (:goto N)") \
+	X(SEARCH,           "search",           "Search every column for a regex (:search RE)") \
+	X(SEARCH_NEXT,      "search-next",      "Next match of the last search") \
+	X(SEARCH_PREV,      "search-prev",      "Previous match of the last search") \
+	X(SORT_ASC,         "sort-asc",         "Sort by the current column, ascending (again: file order)") \
+	X(SORT_DESC,        "sort-desc",        "Sort by the current column, descending (again: file order)") \
+	X(SORT_ADD_ASC,     "sort-add-asc",     "Add the current column as a further ascending sort key") \
+	X(SORT_ADD_DESC,    "sort-add-desc",    "Add the current column as a further descending sort key") \
+	X(FILTER,           "filter",           "Show only rows matching an expression (:filter EXPR)") \
+	X(MARK,             "mark",             "Mark or unmark the current row and move down") \
+	X(UNMARK_ALL,       "unmark-all",       "Unmark every row") \
+	X(SHOW_MARKED,      "show-marked",      "Show only the marked rows") \
+	X(DESCRIBE,         "describe",         "Statistics of every column (a describe sheet)") \
+	X(FREQ,             "freq",             "Frequencies of the current column's values") \
+	X(PREP,             "prep",             "Build a preprocessing recipe for this dataset")
 
 enum sg_action {
 	SG_ACTION_NONE = 0,

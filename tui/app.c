@@ -52,6 +52,23 @@ static void env_message(void *ud, enum sg_role role, const char *text)
 	app_message(ud, role, "%s", text);
 }
 
+/* pane_env's prompt hook. */
+static void env_prompt(void *ud, const char *text, size_t cursor)
+{
+	app_prompt(ud, text, cursor);
+}
+
+void app_prompt(struct app *app, const char *text, size_t cursor)
+{
+	snprintf(app->cmd, sizeof app->cmd, "%s", text);
+	app->cmd_pos = cursor < strlen(app->cmd) ? cursor : strlen(app->cmd);
+	/* never inside a UTF-8 character */
+	while (app->cmd_pos > 0 && ((unsigned char)app->cmd[app->cmd_pos] & 0xc0) == 0x80)
+		app->cmd_pos--;
+	app->mode = APP_COMMAND;
+	app->dirty = 1;
+}
+
 /* Adds text to the status message, after what is already there (start-up
  * can report both a bad theme and a bad keymap). */
 static void message_append(struct app *app, enum sg_role role, const char *text)
@@ -149,6 +166,7 @@ struct app *app_new(struct sg_workspace *ws, const struct tui_options *opt,
 	app->be = be;
 	app->env.ws = ws;
 	app->env.message = env_message;
+	app->env.prompt = env_prompt;
 	app->env.ud = app;
 	app->side[0] = 0;
 	app->side[1] = 1;
@@ -579,7 +597,11 @@ void app_command(struct app *app, const char *line)
 		return;
 	}
 	if (*rest) {
-		app_message(app, SG_ROLE_ERROR, "%s takes no arguments", word);
+		enum pane_result r = pane_action_arg(app_focused(app), a, rest);
+		if (r == PANE_UNHANDLED)
+			app_message(app, SG_ROLE_ERROR, "%s takes no arguments", word);
+		else
+			app->dirty = 1;
 		return;
 	}
 	app_action(app, a);
@@ -706,6 +728,24 @@ int app_tick(struct app *app)
 	return app->dirty;
 }
 
+int app_pane_fds(struct app *app, int *fds, int max, int *timeout_ms)
+{
+	int n = 0;
+
+	*timeout_ms = -1;
+	for (int i = 0; i < APP_NPANES && n < max; i++)
+		n += pane_poll_fds(&app->panes[i], fds + n, max - n, timeout_ms);
+	return n;
+}
+
+int app_pane_event(struct app *app, int fd)
+{
+	for (int i = 0; i < APP_NPANES; i++)
+		if (pane_on_fd(&app->panes[i], fd) == PANE_REDRAW)
+			app->dirty = 1;
+	return app->dirty;
+}
+
 void app_draw(struct app *app)
 {
 	struct surface root = surface_root(app->be);
@@ -809,24 +849,49 @@ static int drain_keys(struct app *app)
 	return n;
 }
 
-/* The loop: draw if needed, sleep in poll until input, a signal or the
- * timer, handle it.  Returns the app's exit code. */
+/* Passes the readable pane descriptors (fds[2..n)) to the panes, and the
+ * pane timer when it is due. */
+static void pane_events(struct app *app, const struct pollfd *fds, int n, long long *next_pane)
+{
+	for (int i = 2; i < n; i++)
+		if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+			app_pane_event(app, fds[i].fd);
+	if (*next_pane >= 0 && now_ms() >= *next_pane) {
+		app_pane_event(app, -1);
+		*next_pane = -1;
+	}
+}
+
+/* The loop: draw if needed, sleep in poll until input, a signal, a pane's
+ * background work or a timer, handle it.  Returns the app's exit code. */
 static int event_loop(struct app *app, int rfd, struct sg_error *err)
 {
 	long long period = (app->ws->config.refresh_seconds > 0 ?
 			    app->ws->config.refresh_seconds : 2) * 1000LL;
-	long long next_tick = now_ms() + period;
+	long long next_tick = now_ms() + period, next_pane = -1;
 	int idle_wakeups = 0;
 
 	while (!app->quit) {
-		struct pollfd fds[2] = { { STDIN_FILENO, POLLIN, 0 }, { rfd, POLLIN, 0 } };
+		struct pollfd fds[2 + APP_MAX_FDS] = { { STDIN_FILENO, POLLIN, 0 }, { rfd, POLLIN, 0 } };
+		int pfd[APP_MAX_FDS], pane_ms, n = 2;
 		long long wait;
 		if (app->dirty) {
 			app_draw(app);
 			surface_curses_update(app->be);
 		}
+		int k = app_pane_fds(app, pfd, APP_MAX_FDS, &pane_ms);
+		for (int i = 0; i < k; i++)
+			fds[n++] = (struct pollfd){ pfd[i], POLLIN, 0 };
+		/* A pane timer only runs while a pane has work going: idle
+		 * stays at zero wake-ups beyond the refresh timer. */
+		if (pane_ms >= 0 && next_pane < 0)
+			next_pane = now_ms() + pane_ms;
+		else if (pane_ms < 0)
+			next_pane = -1;
 		wait = next_tick - now_ms();
-		if (poll(fds, 2, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
+		if (next_pane >= 0 && next_pane - now_ms() < wait)
+			wait = next_pane - now_ms();
+		if (poll(fds, (nfds_t)n, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
 			return sg_error_errno(err, "poll");
 		if (fds[1].revents & POLLIN)
 			drain_signals(app, rfd);
@@ -840,6 +905,7 @@ static int event_loop(struct app *app, int rfd, struct sg_error *err)
 		} else {
 			idle_wakeups = 0;
 		}
+		pane_events(app, fds, n, &next_pane);
 		if (now_ms() >= next_tick) {
 			app_tick(app);
 			next_tick = now_ms() + period;

@@ -116,5 +116,16 @@ struct pane *app_focused(struct app *app);
 void app_show_pane(struct app *app, int i);
 /* Completes the command line at the cursor (Tab). */
 void app_complete(struct app *app);
+/* Opens the : line as a prompt holding text, the cursor at byte cursor. */
+void app_prompt(struct app *app, const char *text, size_t cursor);
+
+#define APP_MAX_FDS 16
+/* The descriptors the panes' background work waits on (all panes, shown
+ * or not) into fds (max of them); returns how many.  *timeout_ms is set to
+ * the shortest timer a pane asked for, or -1. */
+int app_pane_fds(struct app *app, int *fds, int max, int *timeout_ms);
+/* fd became readable, or (-1) a pane timer went off: passes it to every
+ * pane.  Returns app->dirty. */
+int app_pane_event(struct app *app, int fd);
 
 #endif

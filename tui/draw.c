@@ -82,12 +82,14 @@ static void draw_pane(struct app *app, struct surface *root, struct rect r, int 
 	char title[512], label[520];
 
 	surface_box(root, r.y, r.x, r.h, r.w, SG_ROLE_BORDER);
+	inner = surface_sub(root, r.y + 1, r.x + 1, r.h - 2, r.w - 2);
+	/* content first: drawing may move state the title reports (rows
+	 * indexed so far) */
+	pane_draw(p, &inner);
 	pane_title(p, title, sizeof title);
 	snprintf(label, sizeof label, " %s ", title);
 	surface_textw(root, r.y, r.x + 2, r.w - 4, focused ? SG_ROLE_TITLE : SG_ROLE_DIM,
 		      TEXT_ELLIPSIS, label);
-	inner = surface_sub(root, r.y + 1, r.x + 1, r.h - 2, r.w - 2);
-	pane_draw(p, &inner);
 }
 
 /* The visible panes, as draw_layout places them. */

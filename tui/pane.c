@@ -71,9 +71,24 @@ const char *pane_unsaved(struct pane *p)
 	return p->ops && p->ops->unsaved ? p->ops->unsaved(p) : NULL;
 }
 
+enum pane_result pane_action_arg(struct pane *p, enum sg_action a, const char *arg)
+{
+	return p->ops->action_arg ? p->ops->action_arg(p, a, arg) : PANE_UNHANDLED;
+}
+
+int pane_poll_fds(struct pane *p, int *fds, int max, int *timeout_ms)
+{
+	return p->ops && p->ops->poll_fds ? p->ops->poll_fds(p, fds, max, timeout_ms) : 0;
+}
+
+enum pane_result pane_on_fd(struct pane *p, int fd)
+{
+	return p->ops && p->ops->on_fd ? p->ops->on_fd(p, fd) : PANE_UNHANDLED;
+}
+
 void pane_title(struct pane *p, char *buf, size_t n)
 {
-	char sum[128] = "";
+	char sum[256] = "";
 
 	if (p->ops->summary)
 		p->ops->summary(p, sum, sizeof sum);

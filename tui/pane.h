@@ -35,6 +35,10 @@ struct pane_env {
 	struct sg_workspace *ws;
 	/* Shows a transient line in the status bar (role MESSAGE or ERROR). */
 	void (*message)(void *ud, enum sg_role role, const char *text);
+	/* Opens the : line holding text with the cursor at byte offset cursor
+	 * (a prompt: "goto ", "filter age > 3"); Enter runs it as a command,
+	 * which comes back to the pane through action_arg. */
+	void (*prompt)(void *ud, const char *text, size_t cursor);
 	void *ud;
 };
 
@@ -60,6 +64,17 @@ struct pane_ops {
 	/* A short line for the box title ("3 datasets", "12/340"); may be
 	 * NULL. */
 	void (*summary)(struct pane *p, char *buf, size_t n);
+	/* An action with an argument, from the : line ("goto 120"); may be
+	 * NULL.  UNHANDLED means the action takes no argument here. */
+	enum pane_result (*action_arg)(struct pane *p, enum sg_action a, const char *arg);
+	/* Background work: writes up to max descriptors the app's loop should
+	 * poll for reading into fds and returns how many; may lower
+	 * *timeout_ms (-1: none) when the pane wants on_fd(-1) that soon
+	 * (a progress bar moving).  A pane must drain a descriptor in on_fd,
+	 * or the loop would spin.  May be NULL. */
+	int (*poll_fds)(struct pane *p, int *fds, int max, int *timeout_ms);
+	/* fd (one of poll_fds') is readable, or -1: the pane's timer went off. */
+	enum pane_result (*on_fd)(struct pane *p, int fd);
 };
 
 struct pane {
@@ -87,6 +102,10 @@ void pane_draw(struct pane *p, struct surface *s);
 enum pane_result pane_action(struct pane *p, enum sg_action a);
 int pane_reload(struct pane *p, struct sg_error *err);
 const char *pane_unsaved(struct pane *p);
+enum pane_result pane_action_arg(struct pane *p, enum sg_action a, const char *arg);
+/* ops->poll_fds, or 0 for a pane without background work. */
+int pane_poll_fds(struct pane *p, int *fds, int max, int *timeout_ms);
+enum pane_result pane_on_fd(struct pane *p, int fd);
 /* The box title line: "Data" plus the pane's summary. */
 void pane_title(struct pane *p, char *buf, size_t n);
 /* Posts a status message through the env (no-op without one). */

@@ -1,4 +1,6 @@
-/* pane_data.c — the Data pane: registered datasets and their lineage. */
+/* pane_data.c — the Data pane: the list of registered datasets (with
+ * their lineage) at the bottom of a stack of sheets (sheet.h), and the
+ * files those sheets share. */
 #include "sgconfig.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,12 +8,83 @@
 #include "core/dataset.h"
 #include "core/util.h"
 #include "tui/pane.h"
+#include "tui/sheet.h"
 
 struct data_priv {
 	struct list_view v;
 	struct sg_dataset_info *items;
 	size_t n, cap;
+	struct sheet *top;        /* NULL: the dataset list is shown */
 };
+
+/* ---- files shared by sheets ---------------------------------------------- */
+
+const struct sg_csv_options *dsfile_test_options;
+
+struct dsfile *dsfile_open(const char *path, const char *name, struct sg_error *err)
+{
+	struct sg_csv *c = sg_csv_open(path, dsfile_test_options, err);
+	struct dsfile *f;
+	const char *base = strrchr(path, '/');
+
+	if (!c)
+		return NULL;
+	f = sg_xcalloc(1, sizeof *f);
+	f->csv = c;
+	f->refs = 1;
+	f->path = sg_xstrdup(path);
+	snprintf(f->name, sizeof f->name, "%s", name && *name ? name : base ? base + 1 : path);
+	return f;
+}
+
+struct dsfile *dsfile_ref(struct dsfile *f)
+{
+	f->refs++;
+	return f;
+}
+
+void dsfile_unref(struct dsfile *f)
+{
+	if (!f || --f->refs > 0)
+		return;
+	sg_colstats_free(f->stats);
+	sg_csv_free(f->csv);
+	free(f->marks);
+	free(f->path);
+	free(f);
+}
+
+int dsfile_marked(const struct dsfile *f, uint64_t row)
+{
+	return row < f->marks_bits && (f->marks[row >> 3] >> (row & 7) & 1);
+}
+
+int dsfile_toggle_mark(struct dsfile *f, uint64_t row)
+{
+	if (row >= f->marks_bits) {
+		/* grow to cover the rows indexed so far (the index grows) */
+		uint64_t bits = sg_csv_nrows(f->csv);
+		if (bits <= row)
+			bits = row + 1;
+		size_t old = (size_t)((f->marks_bits + 7) / 8), need = (size_t)((bits + 7) / 8);
+		f->marks = sg_xrealloc(f->marks, need);
+		memset(f->marks + old, 0, need - old);
+		f->marks_bits = need * 8;
+	}
+	f->marks[row >> 3] ^= (uint8_t)(1u << (row & 7));
+	int on = f->marks[row >> 3] >> (row & 7) & 1;
+	f->nmarked += on ? 1 : (uint64_t)-1;
+	return on;
+}
+
+void dsfile_unmark_all(struct dsfile *f)
+{
+	if (f->marks)
+		memset(f->marks, 0, (size_t)(f->marks_bits / 8));
+	f->nmarked = 0;
+}
+
+/* ---- the dataset list ------------------------------------------------------- */
 
 enum { C_NAME, C_ROWS, C_COLS, C_SIZE, C_HASH, C_LINEAGE, C_USER, C_REGISTERED };
 
@@ -121,10 +194,51 @@ static int data_init(struct pane *p, struct sg_error *err)
 	return 0;
 }
 
+/* Frees the top sheet, uncovering the one below. */
+static void data_pop(struct pane *p)
+{
+	struct data_priv *d = priv(p);
+	struct sheet *sh = d->top;
+
+	if (!sh)
+		return;
+	d->top = sh->below;
+	sh->ops->free(sh);
+}
+
+void data_push(struct pane *p, struct sheet *sh)
+{
+	struct data_priv *d = priv(p);
+
+	sh->pane = p;
+	sh->below = d->top;
+	d->top = sh;
+}
+
+struct dsfile *data_top_file(struct pane *p)
+{
+	return priv(p)->top ? priv(p)->top->file : NULL;
+}
+
+const char *data_top_kind(struct pane *p)
+{
+	return priv(p)->top ? priv(p)->top->ops->kind : "list";
+}
+
+void data_reload_list(struct pane *p)
+{
+	struct sg_error e = { 0 };
+
+	if (data_reload(p, &e) < 0)
+		pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
+}
+
 static void data_done(struct pane *p)
 {
 	struct data_priv *d = priv(p);
 
+	while (d->top)
+		data_pop(p);
 	free(d->items);
 	list_view_done(&d->v);
 }
@@ -138,6 +252,10 @@ static void data_draw(struct pane *p, struct surface *s)
 {
 	struct data_priv *d = priv(p);
 
+	if (d->top) {
+		d->top->ops->draw(d->top, s);
+		return;
+	}
 	list_view_draw(&d->v, s, data_cell, d,
 		       "No datasets registered yet \u2014 sagetty data add FILE");
 }
@@ -179,9 +297,94 @@ static void data_open(struct pane *p)
 		detail_text(det, SG_ROLE_DIM, "none");
 }
 
+/* Enter on the list: opens the selected dataset's table. */
+static void data_open_table(struct pane *p)
+{
+	struct data_priv *d = priv(p);
+	const struct sg_dataset_info *ds = &d->items[d->v.t.sel];
+	struct sg_error e = { 0 };
+	char *path = ds->path[0] == '/' ? sg_xstrdup(ds->path)
+					: sg_path_join(p->env->ws->root, ds->path);
+
+	if (sheet_table_open(p, path, ds->path, ds->id, &e) < 0)
+		pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
+	free(path);
+}
+
+/* Actions on the dataset list itself. */
+static enum pane_result list_action(struct pane *p, enum sg_action a)
+{
+	struct data_priv *d = priv(p);
+
+	if (d->v.det.open)
+		return list_view_action(&d->v, a, p, data_open);
+	switch (a) {
+	case SG_ACTION_INFO:
+		return list_view_action(&d->v, SG_ACTION_OPEN, p, data_open);
+	case SG_ACTION_OPEN:
+		return list_view_action(&d->v, a, p, data_open_table);
+	case SG_ACTION_GOTO_ROW: case SG_ACTION_SEARCH: case SG_ACTION_SEARCH_NEXT:
+	case SG_ACTION_SEARCH_PREV: case SG_ACTION_SORT_ASC: case SG_ACTION_SORT_DESC:
+	case SG_ACTION_SORT_ADD_ASC: case SG_ACTION_SORT_ADD_DESC: case SG_ACTION_FILTER:
+	case SG_ACTION_MARK: case SG_ACTION_UNMARK_ALL: case SG_ACTION_SHOW_MARKED:
+	case SG_ACTION_DESCRIBE: case SG_ACTION_FREQ: case SG_ACTION_PREP:
+		pane_message(p, SG_ROLE_MESSAGE, "Open a dataset first (Enter)");
+		return PANE_HANDLED;
+	default:
+		return list_view_action(&d->v, a, p, data_open);
+	}
+}
+
 static enum pane_result data_action(struct pane *p, enum sg_action a)
 {
-	return list_view_action(&priv(p)->v, a, p, data_open);
+	struct data_priv *d = priv(p);
+	enum pane_result r;
+
+	if (!d->top)
+		return list_action(p, a);
+	r = d->top->ops->action(d->top, a);
+	if (r == PANE_UNHANDLED && a == SG_ACTION_BACK) {
+		data_pop(p);
+		return PANE_REDRAW;
+	}
+	return r;
+}
+
+static enum pane_result data_action_arg(struct pane *p, enum sg_action a, const char *arg)
+{
+	struct data_priv *d = priv(p);
+
+	if (!d->top && (a == SG_ACTION_GOTO_ROW || a == SG_ACTION_SEARCH ||
+			a == SG_ACTION_FILTER || a == SG_ACTION_PREP)) {
+		pane_message(p, SG_ROLE_MESSAGE, "Open a dataset first (Enter)");
+		return PANE_HANDLED;
+	}
+	if (!d->top || !d->top->ops->action_arg)
+		return PANE_UNHANDLED;
+	return d->top->ops->action_arg(d->top, a, arg);
+}
+
+/* Every sheet's descriptors: work under the top sheet goes on. */
+static int data_poll_fds(struct pane *p, int *fds, int max, int *timeout_ms)
+{
+	int n = 0;
+
+	for (struct sheet *sh = priv(p)->top; sh && n < max; sh = sh->below)
+		if (sh->ops->poll_fds)
+			n += sh->ops->poll_fds(sh, fds + n, max - n, timeout_ms);
+	return n;
+}
+
+static enum pane_result data_on_fd(struct pane *p, int fd)
+{
+	enum pane_result r = PANE_UNHANDLED;
+
+	for (struct sheet *sh = priv(p)->top; sh; sh = sh->below) {
+		enum pane_result k = sh->ops->on_fd ? sh->ops->on_fd(sh, fd) : PANE_UNHANDLED;
+		if (k > r)
+			r = k;
+	}
+	return r;
 }
 
 /* "3/12 datasets", or the open dataset's name. */
@@ -189,7 +392,9 @@ static void data_summary(struct pane *p, char *buf, size_t n)
 {
 	struct data_priv *d = priv(p);
 
-	if (d->v.det.open && d->n)
+	if (d->top)
+		d->top->ops->summary(d->top, buf, n);
+	else if (d->v.det.open && d->n)
 		snprintf(buf, n, "%s", d->items[d->v.t.sel].name);
 	else if (d->n) {
 		char pos[48];
@@ -212,4 +417,7 @@ const struct pane_ops pane_data_ops = {
 	.reload = data_reload,
 	.unsaved = NULL,
 	.summary = data_summary,
+	.action_arg = data_action_arg,
+	.poll_fds = data_poll_fds,
+	.on_fd = data_on_fd,
 };
