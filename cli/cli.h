@@ -7,6 +7,8 @@
 #define SG_CLI_H
 
 #include <jansson.h>
+#include "core/csvfile.h"
+#include "core/dataset.h"
 #include "core/error.h"
 #include "core/workspace.h"
 
@@ -35,6 +37,25 @@ int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_data(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
+/* cmd_data.c, shared by the data verbs. */
+/* A DATASET argument: a registered name or path inside a workspace (then
+ * registered is set and info filled), else a file path. */
+struct cli_dataset {
+	char *path;             /* malloc'd; absolute for registered datasets */
+	int registered;
+	struct sg_dataset_info info;
+};
+int cli_dataset_resolve(struct sg_workspace *ws, const char *arg, struct cli_dataset *out,
+			struct sg_error *err);
+void cli_dataset_done(struct cli_dataset *d);
+/* getopt entries and handler for the dialect options --delimiter C|tab,
+ * --header and --no-header: 1 when c was one of them, 0 when not, -1 after
+ * printing a usage error. */
+#define CLI_DIALECT_OPTIONS \
+	{ "no-header", no_argument, NULL, 'H' }, { "header", no_argument, NULL, 'E' }, \
+	{ "delimiter", required_argument, NULL, 'd' }
+int cli_dialect_opt(int c, const char *arg, struct sg_csv_options *o);
+
 /* cmd_data_derive.c: `data prep`, `split`, `sort` and `filter` (ws may be
  * NULL outside a workspace; inside one, outputs are registered with
  * lineage). */

@@ -118,35 +118,46 @@ struct read_opts {
 	struct sg_csv_options csv_opt;
 };
 
+int cli_dialect_opt(int c, const char *arg, struct sg_csv_options *o)
+{
+	switch (c) {
+	case 'H': o->header = SG_CSV_HEADER_NO; return 1;
+	case 'E': o->header = SG_CSV_HEADER_YES; return 1;
+	case 'd':
+		if (strcmp(arg, "tab") == 0)
+			o->delimiter = '\t';
+		else if (strlen(arg) == 1)
+			o->delimiter = arg[0];
+		else
+			return cli_usage("data", "--delimiter is one character or 'tab'"), -1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Parses the options the reading verbs share; returns the index of the first
  * operand, or -1 after printing a usage error. */
 static int parse_read_opts(int argc, char **argv, struct read_opts *o)
 {
 	static const struct option opts[] = {
+		CLI_DIALECT_OPTIONS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
-		{ "no-header", no_argument, NULL, 'H' },
-		{ "header", no_argument, NULL, 'E' },
-		{ "delimiter", required_argument, NULL, 'd' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+		int k = cli_dialect_opt(c, optarg, &o->csv_opt);
+		if (k < 0)
+			return -1;
+		if (k > 0)
+			continue;
 		char *end;
 		switch (c) {
 		case 'j': o->json = 1; break;
 		case 'c': o->csv = 1; break;
-		case 'H': o->csv_opt.header = SG_CSV_HEADER_NO; break;
-		case 'E': o->csv_opt.header = SG_CSV_HEADER_YES; break;
-		case 'd':
-			if (strcmp(optarg, "tab") == 0)
-				o->csv_opt.delimiter = '\t';
-			else if (strlen(optarg) == 1)
-				o->csv_opt.delimiter = optarg[0];
-			else
-				return cli_usage("data", "--delimiter is one character or 'tab'"), -1;
-			break;
 		case 'n':
 			o->limit = strtol(optarg, &end, 10);
 			if (*end || o->limit < 0)
@@ -160,20 +171,38 @@ static int parse_read_opts(int argc, char **argv, struct read_opts *o)
 	return optind;
 }
 
-/* Opens DATASET: a registered name or path when inside a workspace, else a
- * file path. */
+int cli_dataset_resolve(struct sg_workspace *ws, const char *arg, struct cli_dataset *out,
+			struct sg_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (ws && sg_dataset_get(ws->store, arg, &out->info, NULL) == 0) {
+		out->registered = 1;
+		out->path = out->info.path[0] == '/' ? sg_xstrdup(out->info.path)
+						    : sg_path_join(ws->root, out->info.path);
+		return 0;
+	}
+	if (!sg_is_file(arg))
+		return sg_error_set(err, SG_E_NOTFOUND, "no dataset or file '%s'%s", arg,
+				    ws ? " (see `sagetty data ls`)" : "");
+	out->path = sg_xstrdup(arg);
+	return 0;
+}
+
+void cli_dataset_done(struct cli_dataset *d)
+{
+	free(d->path);
+	d->path = NULL;
+}
+
+/* Opens DATASET as a CSV. */
 static struct sg_csv *open_dataset(struct sg_workspace *ws, const char *arg,
 				   const struct sg_csv_options *opt, struct sg_error *err)
 {
-	struct sg_dataset_info d;
-	char *path = NULL;
-	if (ws && sg_dataset_get(ws->store, arg, &d, NULL) == 0)
-		path = d.path[0] == '/' ? sg_xstrdup(d.path) : sg_path_join(ws->root, d.path);
-	struct sg_csv *c = sg_csv_open(path ? path : arg, opt, err);
-	if (!c && !path && !sg_is_file(arg))
-		sg_error_set(err, SG_E_NOTFOUND, "no dataset or file '%s'%s", arg,
-			     ws ? " (see `sagetty data ls`)" : "");
-	free(path);
+	struct cli_dataset d;
+	if (cli_dataset_resolve(ws, arg, &d, err) != 0)
+		return NULL;
+	struct sg_csv *c = sg_csv_open(d.path, opt, err);
+	cli_dataset_done(&d);
 	return c;
 }
 

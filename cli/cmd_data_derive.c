@@ -19,31 +19,6 @@ struct prep_common {
 	struct sg_csv_options csv_opt;
 };
 
-/* The input: its file path (malloc'd) and, inside a workspace, its
- * registry entry if it has one. */
-struct input {
-	char *path;
-	int registered;
-	struct sg_dataset_info info;
-};
-
-static int resolve_input(struct sg_workspace *ws, const char *arg, struct input *in,
-			 struct sg_error *err)
-{
-	memset(in, 0, sizeof *in);
-	if (ws && sg_dataset_get(ws->store, arg, &in->info, NULL) == 0) {
-		in->registered = 1;
-		in->path = in->info.path[0] == '/' ? sg_xstrdup(in->info.path)
-						  : sg_path_join(ws->root, in->info.path);
-		return 0;
-	}
-	if (!sg_is_file(arg))
-		return sg_error_set(err, SG_E_NOTFOUND, "no dataset or file '%s'%s", arg,
-				    ws ? " (see `sagetty data ls`)" : "");
-	in->path = sg_xstrdup(arg);
-	return 0;
-}
-
 /* Checks up front that the outputs can be registered: a read-only
  * workspace fails before any work unless --no-register. */
 static int check_registrable(struct sg_workspace *ws, const struct prep_common *pc)
@@ -57,7 +32,7 @@ static int check_registrable(struct sg_workspace *ws, const struct prep_common *
 }
 
 /* The registry id of the input, registering it first when it is not. */
-static long long parent_id(struct sg_workspace *ws, struct input *in, struct sg_error *err)
+static long long parent_id(struct sg_workspace *ws, struct cli_dataset *in, struct sg_error *err)
 {
 	if (in->registered)
 		return in->info.id;
@@ -115,25 +90,14 @@ static int common_opt(int c, struct prep_common *pc)
 	case 'j': pc->json = 1; return 1;
 	case 'R': pc->no_register = 1; return 1;
 	case 'N': pc->name = optarg; return 1;
-	case 'H': pc->csv_opt.header = SG_CSV_HEADER_NO; return 1;
-	case 'E': pc->csv_opt.header = SG_CSV_HEADER_YES; return 1;
-	case 'd':
-		if (strcmp(optarg, "tab") == 0)
-			pc->csv_opt.delimiter = '\t';
-		else if (strlen(optarg) == 1)
-			pc->csv_opt.delimiter = optarg[0];
-		else
-			return cli_usage("data", "--delimiter is one character or 'tab'"), -1;
-		return 1;
 	default:
-		return 0;
+		return cli_dialect_opt(c, optarg, &pc->csv_opt);
 	}
 }
 
 #define COMMON_OPTIONS \
 	{ "json", no_argument, NULL, 'j' }, { "no-register", no_argument, NULL, 'R' }, \
-	{ "name", required_argument, NULL, 'N' }, { "no-header", no_argument, NULL, 'H' }, \
-	{ "header", no_argument, NULL, 'E' }, { "delimiter", required_argument, NULL, 'd' }
+	{ "name", required_argument, NULL, 'N' }, CLI_DIALECT_OPTIONS
 
 struct prep_args {
 	struct prep_common pc;
@@ -218,9 +182,9 @@ int data_prep(struct sg_workspace *ws, int argc, char **argv)
 	if (status != EXIT_OK || (status = check_registrable(ws, &a.pc)) != EXIT_OK)
 		return status;
 	struct sg_error err = { 0 };
-	struct input in;
+	struct cli_dataset in;
 	struct sg_recipe *r = sg_recipe_load(a.recipe, &err);
-	if (!r || resolve_input(ws, a.dataset, &in, &err) != 0) {
+	if (!r || cli_dataset_resolve(ws, a.dataset, &in, &err) != 0) {
 		sg_recipe_free(r);
 		return cli_fail(&err);
 	}
@@ -242,7 +206,7 @@ int data_prep(struct sg_workspace *ws, int argc, char **argv)
 	free(fitted);
 	sg_csv_free(c);
 	sg_recipe_free(r);
-	free(in.path);
+	cli_dataset_done(&in);
 	return rc == 0 ? EXIT_OK : cli_fail(&err);
 }
 
@@ -363,7 +327,7 @@ static void split_report(const struct split_args *a, const struct sg_split_resul
 }
 
 /* Registers every written part with lineage to the input. */
-static int register_parts(struct sg_workspace *ws, struct split_args *a, struct input *in,
+static int register_parts(struct sg_workspace *ws, struct split_args *a, struct cli_dataset *in,
 			  const struct sg_split_result *res, struct sg_dataset_info *reg,
 			  int *registered, long long *parent, struct sg_error *err)
 {
@@ -396,8 +360,8 @@ int data_split(struct sg_workspace *ws, int argc, char **argv)
 	if (status != EXIT_OK || (status = check_registrable(ws, &a.pc)) != EXIT_OK)
 		return status;
 	struct sg_error err = { 0 };
-	struct input in;
-	if (resolve_input(ws, a.dataset, &in, &err) != 0)
+	struct cli_dataset in;
+	if (cli_dataset_resolve(ws, a.dataset, &in, &err) != 0)
 		return cli_fail(&err);
 	struct sg_csv *c = sg_csv_open(in.path, &a.pc.csv_opt, &err);
 	struct sg_split_result res = { 0 };
@@ -411,7 +375,7 @@ int data_split(struct sg_workspace *ws, int argc, char **argv)
 		split_report(&a, &res, reg, registered, parent);
 	sg_split_result_done(&res);
 	sg_csv_free(c);
-	free(in.path);
+	cli_dataset_done(&in);
 	return rc == 0 ? EXIT_OK : cli_fail(&err);
 }
 
@@ -542,8 +506,8 @@ static int data_view(struct sg_workspace *ws, int argc, char **argv, int sort)
 	if (status != EXIT_OK || (status = check_registrable(ws, &a.pc)) != EXIT_OK)
 		return status;
 	struct sg_error err = { 0 };
-	struct input in;
-	if (resolve_input(ws, a.dataset, &in, &err) != 0)
+	struct cli_dataset in;
+	if (cli_dataset_resolve(ws, a.dataset, &in, &err) != 0)
 		return cli_fail(&err);
 	struct sg_csv *c = sg_csv_open(in.path, &a.pc.csv_opt, &err);
 	struct sg_view *v = NULL;
@@ -565,7 +529,7 @@ static int data_view(struct sg_workspace *ws, int argc, char **argv, int sort)
 	free(what);
 	sg_view_free(v);
 	sg_csv_free(c);
-	free(in.path);
+	cli_dataset_done(&in);
 	return rc == 0 ? EXIT_OK : cli_fail(&err);
 }
 
