@@ -419,6 +419,42 @@ static void stat_extreme(const struct sg_colstat *s, int max, char *buf, size_t 
 		snprintf(buf, n, "-");
 }
 
+#define RAGGED_SHOWN 20
+
+/* Ragged rows (1-based data row numbers) for the report: JSON, or a line on
+ * stdout saying how many and which. */
+static json_t *ragged_report(struct sg_csv *c, int json)
+{
+	uint64_t total = sg_csv_ragged_total(c);
+	size_t listed = sg_csv_ragged_listed(c), shown = listed < RAGGED_SHOWN ? listed : RAGGED_SHOWN;
+	json_t *rows = json ? json_array() : NULL;
+	if (!json && total)
+		printf("%llu ragged row%s (a field count other than %d):", (unsigned long long)total,
+		       total == 1 ? "" : "s", sg_csv_ncols(c));
+	for (size_t i = 0; i < shown; i++) {
+		uint64_t row;
+		int nfields;
+		if (sg_csv_ragged_get(c, i, &row, &nfields) != 0)
+			break;
+		if (json) {
+			json_t *o = json_object();
+			json_object_set_new(o, "row", json_integer((json_int_t)row + 1));
+			json_object_set_new(o, "fields", json_integer(nfields));
+			json_array_append_new(rows, o);
+		} else {
+			printf(" %llu (%d)", (unsigned long long)row + 1, nfields);
+		}
+	}
+	if (!json && total)
+		printf("%s\n", total > shown ? " …" : "");
+	if (!json)
+		return NULL;
+	json_t *o = json_object();
+	json_object_set_new(o, "total", json_integer((json_int_t)total));
+	json_object_set_new(o, "rows", rows);
+	return o;
+}
+
 static void stats_text(const struct sg_colstats *st)
 {
 	printf("%-20s %-8s %10s %9s %10s  %-12s %-12s %12s %12s %12s\n", "COLUMN", "TYPE", "COUNT",
@@ -473,9 +509,11 @@ static int data_stats(struct sg_workspace *ws, int argc, char **argv)
 		json_t *root = json_object();
 		json_object_set_new(root, "rows", json_integer((json_int_t)st->rows));
 		json_object_set_new(root, "columns", cols);
+		json_object_set_new(root, "ragged", ragged_report(c, 1));
 		cli_print_json(root);
 	} else if (rc == 0 && st) {
 		stats_text(st);
+		ragged_report(c, 0);
 	}
 	sg_colstats_free(st);
 	rc = index_status(c, rc, &err);
