@@ -10,6 +10,7 @@
 #include "core/csvfile.h"
 #include "core/dataset.h"
 #include "core/error.h"
+#include "core/run.h"
 #include "core/workspace.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -37,6 +38,17 @@ int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_data(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
+int cmd_log(struct cli *cli, int argc, char **argv);
+/* cmd_runs_exec.c: `runs exec`; returns the program's exit status. */
+int runs_exec(struct sg_workspace *ws, int argc, char **argv);
+/* cmd_runs_query.c: `runs ls`, `compare`, `rm`, `export`. */
+int runs_ls(struct sg_workspace *ws, int argc, char **argv);
+int runs_compare(struct sg_workspace *ws, int argc, char **argv);
+int runs_rm(struct sg_workspace *ws, int argc, char **argv);
+int runs_export(struct sg_workspace *ws, int argc, char **argv);
+/* cmd_runs.c: a run as a JSON object; its duration ("1h02m"; running: so far). */
+json_t *cli_run_json(const struct sg_run_info *r);
+void cli_run_duration(const struct sg_run_info *r, char *buf, size_t n);
 /* cmd_data.c, shared by the data verbs. */
 /* A DATASET argument: a registered name or path inside a workspace (then
  * registered is set and info filled), else a file path. */

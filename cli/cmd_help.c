@@ -55,15 +55,58 @@ const struct cli_command cli_commands[] = {
 	  "register their outputs with the input as parent (registering the input first if needed)\n"
 	  "and the fitted recipe or split as the recipe; --no-register skips that.",
 	  cmd_data },
-	{ "runs", "runs ls [--experiment E] [--limit N] [--json]\n"
+	{ "runs", "runs ls [--experiment E] [--where EXPR] [--sort KEY[:desc]] [--limit N]\n"
+		  "                       [--columns COL,...] [--json]\n"
 		  "       sagetty runs show RUN [--json]\n"
 		  "       sagetty runs start [--name N] [--experiment E] [--param K=V]...\n"
-		  "       sagetty runs finish RUN [--status finished|failed|killed]",
-	  "List, show, start and finish runs",
+		  "       sagetty runs finish RUN [--status finished|failed|killed]\n"
+		  "       sagetty runs exec [--run RUN | --name N --experiment E] [--metric NAME=REGEX]...\n"
+		  "                         [--param K=V]... [--tag K=V]... [--echo|--no-echo]\n"
+		  "                         [--quiet] [--json] -- PROGRAM [ARGS...]\n"
+		  "       sagetty runs compare RUN RUN... [--diff-only] [--json]\n"
+		  "       sagetty runs rm RUN... [--yes] [--json]\n"
+		  "       sagetty runs export -o FILE.csv [--experiment E] [--where EXPR] [--sort KEY]\n"
+		  "                           [--columns COL,...] [--json]",
+	  "List, query, compare, export, delete, start and finish runs",
 	  "RUN is a run id, a unique prefix of one (at least 4 characters), or a run name.\n"
 	  "`runs start` prints the new run's id on its own line.  Metric values NaN and\n"
-	  "Infinity appear in JSON as the strings \"NaN\", \"Infinity\" and \"-Infinity\".",
+	  "Infinity appear in JSON as the strings \"NaN\", \"Infinity\" and \"-Infinity\".\n"
+	  "`runs exec` tracks a program as a run (a new one, or RUN reopened): it starts\n"
+	  "PROGRAM with an argv (no shell), saves its stdout and stderr in the run's folder\n"
+	  "(.sagetty/runs/ID/stdout.log, stderr.log; echoed when the terminal is ours),\n"
+	  "applies each --metric NAME=REGEX (POSIX extended; the first group is the value)\n"
+	  "to every output line, and reads metric lines from the file descriptor named by\n"
+	  "SAGETTY_METRICS_FD (\"loss 0.25 step=3\", or JSON lines; see the guide).  The\n"
+	  "program also gets SAGETTY_RUN_ID, SAGETTY_WORKSPACE and SAGETTY_RUN_DIR, and\n"
+	  "PYTHONPATH extended so `import sagetty_log` works.  The run ends FINISHED (exit 0),\n"
+	  "FAILED (other exits, signals) or KILLED (SIGINT/SIGTERM to sagetty, passed on);\n"
+	  "the exit status is the program's (128+N for signal N, 127 if it cannot start).\n"
+	  "`runs ls --where EXPR` filters with the language of `data filter` over run fields:\n"
+	  "metric.NAME (its last value; metric.NAME.min, .max, .count), param.NAME, tag.NAME,\n"
+	  "status, user, name, experiment, kind, started, ended (dates like 2026-11-01, local\n"
+	  "time unless a zone is given), e.g. 'metric.acc > 0.9 and param.lr < 0.01' or\n"
+	  "'name ~ \"^xgb\" and started > \"2026-11-01\"'; `backquote` odd names\n"
+	  "(metric.`val:acc`).  --sort takes any such field, :desc for descending (missing\n"
+	  "values last); --columns adds fields as columns.  `runs compare` shows runs side by\n"
+	  "side (params, metric last/min/max, tags); --diff-only keeps the rows that differ.\n"
+	  "`runs rm` deletes runs for good: their rows and .sagetty/runs/ID/.  It asks on a\n"
+	  "terminal; without one it refuses (exit 2) unless --yes is given.  `runs export`\n"
+	  "writes the table as CSV (atomically): id, the run fields, then every param and\n"
+	  "metric (last) unless --columns is given; times in UTC ISO 8601.",
 	  cmd_runs },
+	{ "log", "log metric KEY VALUE [--step N] [--run RUN] [--json]\n"
+		 "       sagetty log param KEY VALUE [--run RUN] [--json]\n"
+		 "       sagetty log tag KEY VALUE [--run RUN] [--json]\n"
+		 "       sagetty log lines [FILE] [--run RUN] [--json]",
+	  "Record a metric, param or tag into a run",
+	  "The run is --run RUN, else $SAGETTY_RUN_ID (set for programs started by\n"
+	  "`sagetty runs exec`); the workspace is -w DIR, else $SAGETTY_WORKSPACE, else the one\n"
+	  "around the current folder.  VALUE of a metric is a number, nan, inf or -inf; without\n"
+	  "--step the step is one more than the metric's highest so far (0 for a new one).\n"
+	  "`log lines` reads the line protocol (\"KEY VALUE [step=N] [ts=T]\", \"param K V\",\n"
+	  "\"tag K V\", JSON lines) from FILE or stdin in batches; malformed lines are reported\n"
+	  "with line and column, skipped, and make the exit status 1.",
+	  cmd_log },
 	{ "help", "help [COMMAND]", "Show help for a command",
 	  "Without COMMAND, lists the commands.", cmd_help },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -1,4 +1,5 @@
-/* cmd_runs.c — `sagetty runs ls|show|start|finish`. */
+/* cmd_runs.c — `sagetty runs show|start|finish` (exec: cmd_runs_exec.c; ls, compare,
+ * rm, export: cmd_runs_query.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,14 +8,9 @@
 #include "core/run.h"
 #include "core/util.h"
 
-/* ---- runs ls ---------------------------------------------------------- */
+/* ---- a run as JSON and its duration (runs ls: cmd_runs_query.c) ------ */
 
-struct ls_ctx {
-	json_t *json;   /* array, or NULL for text */
-	int rows;
-};
-
-static json_t *run_json(const struct sg_run_info *r)
+json_t *cli_run_json(const struct sg_run_info *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(r->id));
@@ -33,68 +29,10 @@ static json_t *run_json(const struct sg_run_info *r)
 	return o;
 }
 
-static void run_duration(const struct sg_run_info *r, char *buf, size_t n)
+void cli_run_duration(const struct sg_run_info *r, char *buf, size_t n)
 {
 	double end = r->end_time > 0 ? r->end_time : sg_now();
 	sg_format_duration(end - r->start_time, buf, n);
-}
-
-static int ls_row(const struct sg_run_info *r, void *ud)
-{
-	struct ls_ctx *c = ud;
-	if (c->json) {
-		json_array_append_new(c->json, run_json(r));
-		return 0;
-	}
-	char start[32], dur[32];
-	sg_format_time(r->start_time, start, sizeof start);
-	run_duration(r, dur, sizeof dur);
-	if (c->rows++ == 0)
-		printf("%-8s  %-24s  %-12s  %-8s  %-10s  %-19s  %s\n", "ID", "NAME", "EXPERIMENT",
-		       "STATUS", "USER", "STARTED", "DURATION");
-	printf("%-8.8s  %-24.24s  %-12.12s  %-8s  %-10.10s  %-19s  %s\n", r->id, r->name,
-	       r->experiment, sg_run_status_name(r->status), r->user, start, dur);
-	return 0;
-}
-
-static int runs_ls(struct sg_workspace *ws, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "experiment", required_argument, NULL, 'e' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *experiment = NULL;
-	long limit = 0;
-	int json = 0, c;
-	while ((c = getopt_long(argc, argv, "e:n:", opts, NULL)) != -1) {
-		char *end;
-		switch (c) {
-		case 'e': experiment = optarg; break;
-		case 'j': json = 1; break;
-		case 'n':
-			limit = strtol(optarg, &end, 10);
-			if (*end || limit < 0)
-				return cli_usage("runs", "--limit needs a number, not '%s'", optarg);
-			break;
-		default:
-			return cli_usage("runs", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage("runs", "runs ls takes no arguments");
-	struct ls_ctx ctx = { .json = json ? json_array() : NULL };
-	struct sg_error err = { 0 };
-	if (sg_run_list(ws->store, experiment, (size_t)limit, ls_row, &ctx, &err) != 0) {
-		json_decref(ctx.json);
-		return cli_fail(&err);
-	}
-	if (json)
-		cli_print_json(ctx.json);
-	else if (ctx.rows == 0)
-		printf("No runs yet. Start one with `sagetty runs start`.\n");
-	return EXIT_OK;
 }
 
 /* ---- runs show -------------------------------------------------------- */
@@ -145,7 +83,7 @@ static int artifact_json(const char *path, const char *kind, void *ud)
 
 static int show_json(struct sg_workspace *ws, const struct sg_run_info *r, struct sg_error *err)
 {
-	json_t *o = run_json(r);
+	json_t *o = cli_run_json(r);
 	json_t *params = json_object(), *tags = json_object(), *metrics = json_object();
 	json_t *arts = json_array();
 	json_object_set_new(o, "params", params);
@@ -168,7 +106,7 @@ static int show_text(struct sg_workspace *ws, const struct sg_run_info *r, struc
 	char start[32], end[32], dur[32];
 	sg_format_time(r->start_time, start, sizeof start);
 	sg_format_time(r->end_time, end, sizeof end);
-	run_duration(r, dur, sizeof dur);
+	cli_run_duration(r, dur, sizeof dur);
 	printf("Run %s\n  name        %s\n  experiment  %s\n  status      %s\n  user        %s\n"
 	       "  kind        %s\n  started     %s\n  ended       %s\n  duration    %s\n",
 	       r->id, r->name, r->experiment, sg_run_status_name(r->status), r->user, r->kind,
@@ -303,11 +241,14 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
 	} verbs[] = {
 		{ "ls", runs_ls, 0 }, { "show", runs_show, 0 },
 		{ "start", runs_start, 1 }, { "finish", runs_finish, 1 },
+		{ "exec", runs_exec, 1 },
+		{ "compare", runs_compare, 0 }, { "rm", runs_rm, 1 }, { "export", runs_export, 0 },
 	};
 	if (cli_wants_help("runs", argc, argv))
 		return EXIT_OK;
 	if (argc < 2)
-		return cli_usage("runs", "runs needs a verb: ls, show, start or finish");
+		return cli_usage("runs", "runs needs a verb: ls, show, start, finish, exec, "
+				 "compare, rm or export");
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
 		if (strcmp(argv[1], verbs[i].verb) != 0)
 			continue;

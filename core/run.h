@@ -3,9 +3,13 @@
  * A run id is 16 lowercase hex characters; every function taking a run id
  * also accepts a unique prefix of at least 4 characters (like git).
  * Metric values keep NaN and ±Inf: SQLite stores NaN as NULL, so a NULL
- * value in metrics means NaN.  A per-(run, key) summary (last, min, max,
- * count) is maintained by a trigger inside the store, so every writer keeps
- * it exact; min and max ignore NaN. */
+ * value in metrics means NaN.  A per-(run, key) summary (last = the value at
+ * the highest step, later points winning ties; min, max; count) is kept
+ * exact by the writers: every write of points goes through
+ * sg_run_write_metrics, which folds the batch in C and upserts once per key
+ * (schema.c v3 dropped the per-row trigger for speed); min and max ignore
+ * NaN.  Code that inserts points by other means must call
+ * sg_run_resummarize. */
 #ifndef SG_RUN_H
 #define SG_RUN_H
 
@@ -80,6 +84,22 @@ struct sg_metric_point {
 /* Logs n points in one transaction. */
 int sg_run_log_metrics(struct sg_store *s, const char *run, const struct sg_metric_point *p,
 		       size_t n, struct sg_error *err);
+/* A write transaction for points of run id (a full id): BEGIN IMMEDIATE
+ * with the per-row foreign key checks replaced by one check that the run
+ * exists (SG_E_NOTFOUND when it was deleted).  Pair with sg_run_write_end,
+ * which commits when ok (else rolls back) and restores the checks. */
+int sg_run_write_begin(struct sg_store *s, const char *id, struct sg_error *err);
+int sg_run_write_end(struct sg_store *s, int ok, struct sg_error *err);
+/* Inserts n points and merges their summary, inside the caller's write
+ * transaction (sg_run_write_begin); id is a full, resolved run id.  On
+ * failure the caller must roll back.  Keys that repeat by pointer are
+ * cheapest. */
+int sg_run_write_metrics(struct sg_store *s, const char *id, const struct sg_metric_point *p,
+			 size_t n, struct sg_error *err);
+/* Rebuilds a run's summary from its points (after foreign writes). */
+int sg_run_resummarize(struct sg_store *s, const char *run, struct sg_error *err);
+/* Sets a run back to RUNNING (a finished run being tracked again). */
+int sg_run_reopen(struct sg_store *s, const char *run, struct sg_error *err);
 
 /* Key/value pairs of a run (params or tags), in key order. */
 typedef int (*sg_kv_fn)(const char *key, const char *value, void *ud);

@@ -1,4 +1,5 @@
 /* store.c — the SQLite connection, migrations and the statement cache. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,11 @@ static int configure(struct sg_store *s, unsigned flags, struct sg_error *err)
 		return -1;
 	if (query_int(s, "PRAGMA user_version", err) < 0)
 		return -1;
+	/* 32 MB of page cache (the default is 2 MB), allocated only as pages
+	 * are read: sorting 10,000 runs by a metric touches the whole summary
+	 * table, and re-reading it from the OS on every sort doubled the time. */
+	if (sg_store_exec(s, "PRAGMA cache_size = -32768", err) != 0)
+		return -1;
 	if (flags & SG_STORE_READONLY)
 		return 0;
 	if (sqlite3_db_readonly(s->db, "main") == 1)
@@ -251,8 +257,18 @@ static struct sg_store *open_conn(const char *path, const char *name, int oflags
 	return s;
 }
 
+/* Turns off SQLite's memory statistics before its first use: keeping them
+ * takes a global mutex on every allocation (about 8% of metric ingestion)
+ * and sagetty never reads them.  A no-op once SQLite is initialized. */
+static void tune_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct sg_store *sg_store_open_raw(const char *path, unsigned flags, struct sg_error *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, tune_sqlite);
 	int oflags = SQLITE_OPEN_NOMUTEX;
 	if (flags & SG_STORE_READONLY)
 		oflags |= SQLITE_OPEN_READONLY;

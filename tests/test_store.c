@@ -104,6 +104,9 @@ static void test_migrate_from_empty(void **state)
 	assert_int_equal(sg_store_migrate(s, SG_SCHEMA_VERSION, &err), 0);
 	assert_int_equal(sg_store_migrate(s, SG_SCHEMA_VERSION, &err), 0);
 	assert_int_equal(sg_store_schema_version(s), SG_SCHEMA_VERSION);
+	/* v4: the key-first indexes of run queries */
+	assert_int_equal(one_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+				 "name IN ('params_by_key', 'tags_by_key', 'metric_summary_by_key')"), 3);
 	assert_int_equal(sg_store_migrate(s, SG_SCHEMA_VERSION + 1, &err), -1);
 	sg_store_close(s);
 }

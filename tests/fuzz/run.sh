@@ -33,9 +33,10 @@ fi
 
 # The core sources every harness links, compiled once with the sanitizers
 # and libFuzzer's coverage hooks.
-core="conf action theme keymap config error util csvfile colstats expr recipe"
+core="conf action theme keymap config error util csvfile colstats expr recipe metricline metricdef"
+core="$core store schema run runquery runquery_where"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-flags="$flags $(pkg-config --cflags jansson) -I $src -I $build"
+flags="$flags $(pkg-config --cflags jansson sqlite3) -I $src -I $build"
 objects=
 mkdir -p "$out/obj"
 for f in $core; do
@@ -54,7 +55,7 @@ build() {
 	echo "== fuzz_$name: building"
 	# shellcheck disable=SC2086
 	"$cc" $flags -fsanitize=fuzzer,address,undefined "$@" $objects \
-		$(pkg-config --libs jansson) -lcsv -lpthread -lm -o "$out/fuzz_$name"
+		$(pkg-config --libs jansson sqlite3) -lcsv -lpthread -lm -o "$out/fuzz_$name"
 }
 
 # fuzz NAME — runs it over a copy of its corpus: libFuzzer adds what it
@@ -90,4 +91,8 @@ build expr "$f/fuzz_expr.c"
 fuzz expr
 build recipe "$f/fuzz_recipe.c"
 fuzz recipe
+build metricline "$f/fuzz_metricline.c"
+fuzz metricline
+build runquery "$f/fuzz_runquery.c"
+fuzz runquery
 exit $status
