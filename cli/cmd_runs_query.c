@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "core/runexport.h"
 #include "core/runquery.h"
 #include "core/util.h"
 
@@ -177,47 +178,19 @@ static struct sg_runquery *build_query(const struct query_opts *o, struct sg_err
 
 /* ---- formatting values ------------------------------------------------------------ */
 
-/* The shortest decimal that reads back as v; nan, inf, -inf. */
-static void format_exact(double v, char *buf, size_t n)
-{
-	if (isnan(v) || isinf(v)) {
-		snprintf(buf, n, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
-		return;
-	}
-	for (int prec = 6; prec <= 17; prec++) {
-		snprintf(buf, n, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-}
-
-/* A time as ISO 8601 UTC ("2026-11-01T10:00:00Z"). */
-static void format_iso(double t, char *buf, size_t n)
-{
-	time_t s = (time_t)t;
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* A cell for text output (NULL for missing); exact for CSV. */
-static char *value_text(const struct sg_rq_column *c, const struct sg_rq_value *v, int exact)
+/* A cell for text output (NULL for missing); CSV's exact cells are
+ * core/runexport.h's. */
+static char *value_text(const struct sg_rq_column *c, const struct sg_rq_value *v)
 {
 	char buf[64];
 	if (v->type == SG_RQV_MISSING)
 		return NULL;
 	if (v->text)
 		return sg_xstrdup(v->text);
-	if (c->field == SG_RQ_STARTED || c->field == SG_RQ_ENDED) {
-		if (exact)
-			format_iso(v->num, buf, sizeof buf);
-		else
-			sg_format_time(v->num, buf, sizeof buf);
-	} else if (exact) {
-		format_exact(v->num, buf, sizeof buf);
-	} else {
+	if (c->field == SG_RQ_STARTED || c->field == SG_RQ_ENDED)
+		sg_format_time(v->num, buf, sizeof buf);
+	else
 		cli_format_real(v->num, buf, sizeof buf);
-	}
 	return sg_xstrdup(buf);
 }
 
@@ -276,7 +249,7 @@ static void ls_text(const struct sg_rq_page *p, const struct sg_rq_column *cols,
 		row[5] = sg_xstrdup(start);
 		row[6] = sg_xstrdup(dur);
 		for (int c = 0; c < ncols; c++)
-			row[7 + c] = value_text(&cols[c], &p->rows[i].val[c], 0);
+			row[7 + c] = value_text(&cols[c], &p->rows[i].val[c]);
 		table_add(&t, row);
 	}
 	table_print(&t);
@@ -686,41 +659,6 @@ int runs_rm(struct sg_workspace *ws, int argc, char **argv)
 
 /* ---- runs export -------------------------------------------------------------------------------------- */
 
-struct csvbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void buf_put(struct csvbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = sg_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-/* Appends s as one CSV field (RFC 4180): quoted, with quotes doubled, when
- * it holds a comma, a quote, a line break or edge spaces. */
-static void csv_field(struct csvbuf *b, const char *s)
-{
-	if (!s)
-		return;
-	size_t n = strlen(s);
-	if (strpbrk(s, ",\"\r\n") == NULL && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
-		buf_put(b, s, n);
-		return;
-	}
-	buf_put(b, "\"", 1);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			buf_put(b, "\"", 1);
-		buf_put(b, p, 1);
-	}
-	buf_put(b, "\"", 1);
-}
-
 /* The default columns: run fields, then every param and metric (last). */
 static int default_columns(struct sg_store *s, struct sg_runquery *q, struct sg_error *err)
 {
@@ -748,30 +686,6 @@ static int default_columns(struct sg_store *s, struct sg_runquery *q, struct sg_
 	return 0;
 }
 
-/* The page as CSV: a header, then one line per run, id first. */
-static void export_csv(const struct sg_rq_page *p, const struct sg_rq_column *cols, int ncols,
-		       struct csvbuf *b)
-{
-	buf_put(b, "id", 2);
-	for (int c = 0; c < ncols; c++) {
-		char *name = sg_rq_column_name(&cols[c]);
-		buf_put(b, ",", 1);
-		csv_field(b, name);
-		free(name);
-	}
-	buf_put(b, "\n", 1);
-	for (size_t i = 0; i < p->nrows; i++) {
-		buf_put(b, p->rows[i].run.id, strlen(p->rows[i].run.id));
-		for (int c = 0; c < ncols; c++) {
-			char *v = value_text(&cols[c], &p->rows[i].val[c], 1);
-			buf_put(b, ",", 1);
-			csv_field(b, v);
-			free(v);
-		}
-		buf_put(b, "\n", 1);
-	}
-}
-
 int runs_export(struct sg_workspace *ws, int argc, char **argv)
 {
 	struct query_opts o;
@@ -793,9 +707,7 @@ int runs_export(struct sg_workspace *ws, int argc, char **argv)
 	}
 	int ncols;
 	const struct sg_rq_column *cols = sg_rq_columns(q, &ncols);
-	struct csvbuf b = { 0 };
-	export_csv(&page, cols, ncols, &b);
-	rc = sg_write_atomic(o.out, b.p ? b.p : "", b.len, 0666, &err);
+	rc = sg_runexport_page(&page, cols, ncols, o.out, &err);
 	if (rc == 0 && o.json) {
 		json_t *j = json_object();
 		json_object_set_new(j, "path", json_string(o.out));
@@ -806,7 +718,6 @@ int runs_export(struct sg_workspace *ws, int argc, char **argv)
 		printf("Wrote %zu run%s × %d columns to %s\n", page.nrows, page.nrows == 1 ? "" : "s",
 		       1 + page.ncols, o.out);
 	}
-	free(b.p);
 	sg_rq_page_done(&page);
 	sg_rq_free(q);
 	return rc == 0 ? EXIT_OK : cli_fail(&err);

@@ -45,7 +45,17 @@
 	X(SHOW_MARKED,      "show-marked",      "Show only the marked rows") \
 	X(DESCRIBE,         "describe",         "Statistics of every column (a describe sheet)") \
 	X(FREQ,             "freq",             "Frequencies of the current column's values") \
-	X(PREP,             "prep",             "Build a preprocessing recipe for this dataset")
+	X(PREP,             "prep",             "Build a preprocessing recipe for this dataset") \
+	X(COLUMNS,          "columns",          "Choose the runs table's columns (:columns param.lr,metric.acc)") \
+	X(SUMMARY,          "summary",          "Cycle the current metric column's summary: last, min, max") \
+	X(GROUP,            "group",            "Group runs by the current column, mean ± std (:group param.depth)") \
+	X(COMPARE,          "compare",          "Compare the marked runs side by side") \
+	X(DIFF_ONLY,        "diff-only",        "In a comparison, show only the rows that differ") \
+	X(CHART,            "chart",            "Chart a metric over steps for the marked runs (:chart metric.NAME)") \
+	X(TAG,              "tag",              "Set a tag on the selected run (:tag KEY=VALUE; KEY= removes it)") \
+	X(NOTE,             "note",             "Edit the selected run's note (:note TEXT; :note - removes it)") \
+	X(DELETE,           "delete",           "Delete the marked runs (or the selected one) and their folders") \
+	X(EXPORT,           "export",           "Export the table as shown to CSV (:export FILE.csv)")
 
 enum sg_action {
 	SG_ACTION_NONE = 0,

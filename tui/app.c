@@ -58,6 +58,19 @@ static void env_prompt(void *ud, const char *text, size_t cursor)
 	app_prompt(ud, text, cursor);
 }
 
+/* pane_env's confirm hook: a y/n question answered by the pane's yes. */
+static void env_confirm(void *ud, const char *question, struct pane *p,
+			void (*yes)(struct pane *p))
+{
+	struct app *app = ud;
+
+	snprintf(app->question, sizeof app->question, "%s", question);
+	app->confirm_yes = yes;
+	app->confirm_pane = p;
+	app->mode = APP_CONFIRM;
+	app->dirty = 1;
+}
+
 void app_prompt(struct app *app, const char *text, size_t cursor)
 {
 	snprintf(app->cmd, sizeof app->cmd, "%s", text);
@@ -167,6 +180,7 @@ struct app *app_new(struct sg_workspace *ws, const struct tui_options *opt,
 	app->env.ws = ws;
 	app->env.message = env_message;
 	app->env.prompt = env_prompt;
+	app->env.confirm = env_confirm;
 	app->env.ud = app;
 	app->side[0] = 0;
 	app->side[1] = 1;
@@ -278,6 +292,7 @@ static void request_quit(struct app *app, int code)
 		if (lost) {
 			snprintf(app->question, sizeof app->question, "Quit and lose %s? (y/n)", lost);
 			app->confirm_code = code;
+			app->confirm_yes = NULL;
 			app->mode = APP_CONFIRM;
 			app->dirty = 1;
 			return;
@@ -290,7 +305,11 @@ static void request_quit(struct app *app, int code)
 void app_signal(struct app *app, int signo)
 {
 	if (signo == SIGINT) {
-		if (app->mode == APP_CONFIRM) { /* a second ^C means it */
+		if (app->mode == APP_CONFIRM && app->confirm_yes) { /* a pane's question */
+			app->confirm_yes = NULL;
+			app->mode = APP_NORMAL;
+			request_quit(app, 128 + signo);
+		} else if (app->mode == APP_CONFIRM) { /* a second ^C means it */
 			app->quit = 1;
 			app->exit_code = 128 + signo;
 		} else {
@@ -416,11 +435,20 @@ static void key_help(struct app *app, int key)
 	app->dirty = 1;
 }
 
-/* The answer to a y/n question: y quits, anything else does not. */
+/* The answer to a y/n question: y quits (or does what the pane asked),
+ * anything else does not. */
 static void key_confirm(struct app *app, int key)
 {
+	void (*yes)(struct pane *) = app->confirm_yes;
+
 	app->mode = APP_NORMAL;
-	if (key == 'y' || key == 'Y') {
+	app->confirm_yes = NULL;
+	if (yes) {
+		if (key == 'y' || key == 'Y')
+			yes(app->confirm_pane);
+		else
+			app_message(app, SG_ROLE_MESSAGE, "Cancelled");
+	} else if (key == 'y' || key == 'Y') {
 		app->quit = 1;
 		app->exit_code = app->confirm_code;
 	} else {

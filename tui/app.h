@@ -68,6 +68,10 @@ struct app {
 	size_t cmd_pos;            /* cursor byte offset */
 	char question[320];        /* APP_CONFIRM text */
 	int confirm_code;          /* exit_code if the answer is yes */
+	/* A pane's question (pane_confirm) instead of quitting: y calls
+	 * confirm_yes(confirm_pane).  NULL for the quit question. */
+	void (*confirm_yes)(struct pane *p);
+	struct pane *confirm_pane;
 
 	char msg[512];             /* transient status message */
 	enum sg_role msg_role;

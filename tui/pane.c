@@ -98,6 +98,12 @@ void pane_title(struct pane *p, char *buf, size_t n)
 		snprintf(buf, n, "%s", p->ops->title);
 }
 
+void pane_confirm(struct pane *p, const char *question, void (*yes)(struct pane *p))
+{
+	if (p->env && p->env->confirm)
+		p->env->confirm(p->env->ud, question, p, yes);
+}
+
 void pane_message(struct pane *p, enum sg_role role, const char *fmt, ...)
 {
 	char buf[512];
@@ -185,6 +191,34 @@ static void table_cell(struct surface *s, int y, int x, int w, const struct tabl
 	surface_textw(s, y, x, w, role, flags, text);
 }
 
+/* Scrolls columns so the column cursor is shown whole (when it fits);
+ * returns the number of columns laid out. */
+static int table_follow_cursor(struct table *t, int w, int x[], int cw[])
+{
+	int k, cur;
+
+	if (t->cursor > t->ncols)
+		t->cursor = t->ncols;
+	cur = t->cursor - 1;
+	if (cur >= 0 && cur < t->first_col)
+		t->first_col = cur;
+	k = table_layout(t, w, x, cw);
+	while (cur >= 0 && t->first_col < cur &&
+	       (cur >= t->first_col + k || cw[cur - t->first_col] < t->cols[cur].width)) {
+		t->first_col++;
+		k = table_layout(t, w, x, cw);
+	}
+	return k;
+}
+
+/* The role of a cell: the column cursor's, the selection's, or its own. */
+static enum sg_role table_role(const struct table *t, int col, int selected, enum sg_role own)
+{
+	if (selected && col == t->cursor - 1)
+		return SG_ROLE_CURSOR;
+	return selected ? SG_ROLE_SELECTED : own;
+}
+
 void table_draw(struct table *t, struct surface *s, table_cell_fn cell, void *ud,
 		const char *empty)
 {
@@ -195,10 +229,11 @@ void table_draw(struct table *t, struct surface *s, table_cell_fn cell, void *ud
 	if (t->page != s->h - 1)
 		table_resize(t, s->h);
 	table_clamp(t);
-	k = table_layout(t, s->w - TABLE_MARGIN, x, cw);
+	k = table_follow_cursor(t, s->w - TABLE_MARGIN, x, cw);
 	surface_fill(s, 0, 0, 1, s->w, ' ', SG_ROLE_HEADER);
 	for (int i = 0; i < k; i++)
-		table_cell(s, 0, x[i], cw[i], &t->cols[t->first_col + i], SG_ROLE_HEADER,
+		table_cell(s, 0, x[i], cw[i], &t->cols[t->first_col + i],
+			   t->first_col + i == t->cursor - 1 ? SG_ROLE_CURSOR : SG_ROLE_HEADER,
 			   t->cols[t->first_col + i].title);
 	if (t->n == 0) {
 		if (empty && s->h > 2)
@@ -215,7 +250,7 @@ void table_draw(struct table *t, struct surface *s, table_cell_fn cell, void *ud
 			enum sg_role role = SG_ROLE_NORMAL;
 			const char *text = cell(ud, row, t->first_col + i, buf, sizeof buf, &role);
 			table_cell(s, r + 1, x[i], cw[i], &t->cols[t->first_col + i],
-				   selected ? SG_ROLE_SELECTED : role, text ? text : "");
+				   table_role(t, t->first_col + i, selected, role), text ? text : "");
 		}
 	}
 }
@@ -235,7 +270,7 @@ static void table_move(struct table *t, long delta)
 enum pane_result table_action(struct table *t, enum sg_action a)
 {
 	size_t sel = t->sel, top = t->top;
-	int first = t->first_col;
+	int first = t->first_col, cur = t->cursor;
 	long page = t->page > 1 ? t->page - 1 : 1;
 
 	switch (a) {
@@ -246,18 +281,22 @@ enum pane_result table_action(struct table *t, enum sg_action a)
 	case SG_ACTION_FIRST: t->sel = 0; break;
 	case SG_ACTION_LAST: table_move(t, (long)t->n); break;
 	case SG_ACTION_SCROLL_LEFT:
-		if (t->first_col > 0)
+		if (t->cursor > 1)
+			t->cursor--;
+		else if (!t->cursor && t->first_col > 0)
 			t->first_col--;
 		break;
 	case SG_ACTION_SCROLL_RIGHT:
-		if (t->first_col + 1 < t->ncols)
+		if (t->cursor && t->cursor < t->ncols)
+			t->cursor++;
+		else if (!t->cursor && t->first_col + 1 < t->ncols)
 			t->first_col++;
 		break;
 	default:
 		return PANE_UNHANDLED;
 	}
 	table_clamp(t);
-	if (sel == t->sel && top == t->top && first == t->first_col)
+	if (sel == t->sel && top == t->top && first == t->first_col && cur == t->cursor)
 		return PANE_HANDLED;
 	return PANE_REDRAW;
 }

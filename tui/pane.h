@@ -39,6 +39,11 @@ struct pane_env {
 	 * (a prompt: "goto ", "filter age > 3"); Enter runs it as a command,
 	 * which comes back to the pane through action_arg. */
 	void (*prompt)(void *ud, const char *text, size_t cursor);
+	/* Asks a yes/no question in the status bar ("Delete 3 runs and their
+	 * folders? (y/n)"); y calls yes(p), any other key cancels.  May be
+	 * NULL (tests without an app): then nothing is asked or done. */
+	void (*confirm)(void *ud, const char *question, struct pane *p,
+			void (*yes)(struct pane *p));
 	void *ud;
 };
 
@@ -108,6 +113,8 @@ int pane_poll_fds(struct pane *p, int *fds, int max, int *timeout_ms);
 enum pane_result pane_on_fd(struct pane *p, int fd);
 /* The box title line: "Data" plus the pane's summary. */
 void pane_title(struct pane *p, char *buf, size_t n);
+/* Asks question through the env; yes(p) runs on y (no-op without one). */
+void pane_confirm(struct pane *p, const char *question, void (*yes)(struct pane *p));
 /* Posts a status message through the env (no-op without one). */
 void pane_message(struct pane *p, enum sg_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -134,6 +141,10 @@ struct table {
 	size_t sel, top;       /* selected row, first visible row */
 	int first_col;         /* horizontal scroll: first column shown */
 	int page;              /* data rows visible (height - header) */
+	/* 1 + the current column, for tables with a column cursor (0: none).
+	 * With one, scroll-left/right move it (the view follows) and it is
+	 * drawn in the CURSOR role in the header and the selected row. */
+	int cursor;
 };
 
 /* Sets the rows and keeps sel/top in range. */
@@ -144,7 +155,8 @@ void table_resize(struct table *t, int h);
 void table_draw(struct table *t, struct surface *s, table_cell_fn cell, void *ud,
 		const char *empty);
 /* Moves the selection and scrolls (move-*, page-*, first, last,
- * scroll-left/right); UNHANDLED for any other action. */
+ * scroll-left/right, or the column cursor); UNHANDLED for any other
+ * action. */
 enum pane_result table_action(struct table *t, enum sg_action a);
 /* "3/120" (or "0") into buf. */
 void table_position(const struct table *t, char *buf, size_t n);
