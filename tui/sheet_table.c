@@ -1077,8 +1077,9 @@ int sheet_table_open(struct pane *p, const char *path, const char *name, long lo
 	f->dataset_id = id;
 	t = ts(sheet_table_new(p, f, NULL, NULL));
 	t->owner = 1;
-	sg_csv_progress(f->csv, &pr);
-	t->index_done = pr.done;
+	/* The index of a small file may be finished already: its end (and any
+	 * ragged rows or error) must still be reported. */
+	index_progress(t, &pr);
 	data_push(p, &t->base);
 	return 0;
 }
