@@ -72,23 +72,25 @@ static char *leading_literal(const char *re, size_t *len)
 #define MAX_PATTERN 1024
 #define MAX_WEIGHT 2000.0
 
-/* Reads {n}, {n,} or {n,m} at p; returns the largest count and moves *pp
- * past it, or -1 when it is not a valid bound. */
+/* Reads {n}, {n,}, {n,m} or {,m} (glibc reads the last as {0,m}) at p;
+ * returns the largest count and moves *pp past it, or -1 when it is not a
+ * valid bound. */
 static double brace_count(const char **pp)
 {
 	const char *p = *pp + 1;
 	double n = 0, m = -1;
-	if (*p < '0' || *p > '9')
-		return -1;
-	while (*p >= '0' && *p <= '9')
-		n = n * 10 + (*p++ - '0');
+	int digits = 0;
+	for (; *p >= '0' && *p <= '9'; p++, digits = 1)
+		n = n * 10 + (*p - '0');
 	if (*p == ',') {
 		p++;
-		m = *p >= '0' && *p <= '9' ? 0 : n + 1;
-		while (*p >= '0' && *p <= '9')
-			m = m * 10 + (*p++ - '0');
+		if (*p >= '0' && *p <= '9')
+			for (m = 0; *p >= '0' && *p <= '9'; p++)
+				m = m * 10 + (*p - '0');
+		else if (digits)
+			m = n + 1;
 	}
-	if (*p != '}')
+	if (*p != '}' || (!digits && m < 0))
 		return -1;
 	*pp = p;
 	return m > n ? m : n;

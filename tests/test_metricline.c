@@ -331,6 +331,9 @@ static void test_metricdefs(void **state)
 	assert_int_equal(sg_metricdefs_add(d, "x=a++++++++++++++++++++++++([0-9])", &err), -1);
 	assert_non_null(strstr(err.msg, "too large"));
 	assert_int_equal(sg_metricdefs_add(d, "x=((a{100}){100})([0-9])", &err), -1);
+	/* {,m} is {0,m} to glibc, and just as costly. */
+	assert_int_equal(sg_metricdefs_add(d, "x=(t{,29015})", &err), -1);
+	assert_non_null(strstr(err.msg, "too large"));
 	assert_int_equal(sg_metricdefs_add(d, "x=(a{1,50})([0-9]{1,3})", &err), 0);
 	assert_int_equal(sg_metricdefs_count(d), 5);
 	sg_metricdefs_free(d);
