@@ -39,6 +39,18 @@ int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_data(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
+/* cmd_predict.c: `predict MODEL DATA -o OUT`; cmd_algo_run.c: the internal
+ * `algo-run NAME` that runs a built-in algorithm as a job's program. */
+int cmd_predict(struct cli *cli, int argc, char **argv);
+int cmd_algo_run(struct cli *cli, int argc, char **argv);
+int cmd_train(struct cli *cli, int argc, char **argv);
+int cmd_jobs(struct cli *cli, int argc, char **argv);
+/* cmd_jobs.c: a job as JSON; following a job to its end (logs to the
+ * terminal; with json the job's stdout goes to stderr and a JSON object of
+ * the end to stdout): EXIT_OK only when it Completed. */
+struct sg_job_info;
+json_t *cli_job_json(const struct sg_job_info *j);
+int cli_job_wait(struct sg_workspace *ws, const char *id, int json);
 /* cmd_runs_exec.c: `runs exec`; returns the program's exit status. */
 int runs_exec(struct sg_workspace *ws, int argc, char **argv);
 /* cmd_runs_query.c: `runs ls`, `compare`, `rm`, `export`. */

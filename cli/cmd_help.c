@@ -59,7 +59,7 @@ const struct cli_command cli_commands[] = {
 		  "                       [--columns COL,...] [--json]\n"
 		  "       sagetty runs show RUN [--json]\n"
 		  "       sagetty runs start [--name N] [--experiment E] [--param K=V]...\n"
-		  "       sagetty runs finish RUN [--status finished|failed|killed]\n"
+		  "       sagetty runs finish RUN [--status finished|failed|killed] [--json]\n"
 		  "       sagetty runs exec [--run RUN | --name N --experiment E] [--metric NAME=REGEX]...\n"
 		  "                         [--param K=V]... [--tag K=V]... [--echo|--no-echo]\n"
 		  "                         [--quiet] [--json] -- PROGRAM [ARGS...]\n"
@@ -107,6 +107,62 @@ const struct cli_command cli_commands[] = {
 	  "\"tag K V\", JSON lines) from FILE or stdin in batches; malformed lines are reported\n"
 	  "with line and column, skipped, and make the exit status 1.",
 	  cmd_log },
+	{ "train", "train --script FILE [--interpreter PROG] [--channel NAME=PATH]...\n"
+		   "                     [--hp KEY=VALUE]... [--metric NAME=REGEX]... [--rule SPEC]...\n"
+		   "                     [--name NAME] [--experiment E] [--max-runtime SECONDS]\n"
+		   "                     [--stop-grace SECONDS] [--wait] [--json]",
+	  "Launch a SageMaker-style training job that outlives the terminal",
+	  "Runs FILE as a SageMaker script-mode training job on this machine, under a\n"
+	  "detached supervisor: closing the terminal or dropping SSH does not stop it.\n"
+	  "Everything is checked before anything starts.  The run folder gets SageMaker's\n"
+	  "tree (input/config/hyperparameters.json, inputdataconfig.json, resourceconfig.json,\n"
+	  "input/data/CHANNEL/ with links to the channel's files, model/, output/data/,\n"
+	  "output/failure, checkpoints/), and the script gets the training toolkit's\n"
+	  "environment (SM_MODEL_DIR, SM_CHANNELS, SM_CHANNEL_<NAME>, SM_HPS, SM_HP_<NAME>,\n"
+	  "SM_TRAINING_ENV, SM_CHECKPOINT_DIR...) and the hyperparameters as --key value\n"
+	  "arguments; it runs in its own folder.  PATH is a registered dataset, a file or a\n"
+	  "folder.  The interpreter defaults to python3 for *.py files, else the script runs\n"
+	  "itself.  --metric NAME=REGEX records the first group of matching output lines;\n"
+	  "--rule NAME[:param=value,...] adds a debugger rule (see the guide).  At most\n"
+	  "`set max-jobs N` jobs (default 2) run at once; more wait Queued.  --max-runtime\n"
+	  "stops the job and fails it with MaxRuntimeExceeded; a stop sends SIGTERM to the\n"
+	  "script's process group and SIGKILL --stop-grace seconds later (default 10).\n"
+	  "Prints the run id (JSON with --json).  --wait follows the job's output to the end\n"
+	  "and exits 0 only if it Completed; a failure prints the first 1,024 characters of\n"
+	  "output/failure.", cmd_train },
+	{ "jobs", "jobs ls [--all] [--json]\n"
+		  "       sagetty jobs logs RUN [-f] [--stderr]\n"
+		  "       sagetty jobs stop RUN [--preempt] [--no-wait]\n"
+		  "       sagetty jobs resume RUN [--wait] [--json]",
+	  "List, follow, stop and resume training jobs",
+	  "`jobs ls` lists live jobs and the 20 most recent others (--all: every one) with\n"
+	  "state (Queued, Running, Completed, Failed, Stopped, Interrupted), attempt, elapsed\n"
+	  "time, the script's pid and the failure reason.  A job whose supervisor is gone\n"
+	  "(kill -9, a reboot) is marked Failed \"supervisor lost\".  `jobs logs` prints the\n"
+	  "job's stdout.log (--stderr: stderr.log), rotated parts first; -f follows it until\n"
+	  "the job ends.  `jobs stop` sends SIGTERM to the script's process group, SIGKILL\n"
+	  "after the grace period, and waits for the end (--no-wait: returns at once; a\n"
+	  "second stop kills at once); --preempt ends it Interrupted instead of Stopped,\n"
+	  "like a spot interruption.  `jobs resume` starts a new attempt of an Interrupted,\n"
+	  "Stopped or Failed job with its checkpoints/ as they are.", cmd_jobs },
+	{ "predict", "predict MODEL DATA -o OUT.csv [--probabilities] [--json]",
+	  "Apply a trained model to a CSV file",
+	  "MODEL is a model folder (or its model.json) or a run whose model/ folder holds one.\n"
+	  "DATA has the model's features: by name when it has a header (extra columns other\n"
+	  "than the label are refused), else by position (a first label column, SageMaker's\n"
+	  "convention, is skipped).  The recipe attached to the model is applied first.  The\n"
+	  "file is streamed in blocks, so it may be larger than memory.  OUT gets a header and\n"
+	  "one row per data row: predicted_label (the class) and, for binary classifiers,\n"
+	  "score (the probability of the positive class); for regressors score; with\n"
+	  "--probabilities, probability_CLASS for every class.  OUT is written atomically.",
+	  cmd_predict },
+	{ "algo-run", "algo-run NAME [--train PATH] [--validation PATH] [--model-dir DIR]\n"
+		      "                        [--output-dir DIR] [--hps FILE|JSON] [--hp KEY=VALUE]...",
+	  NULL,
+	  "Internal: runs a built-in algorithm as a training job's program, reading the\n"
+	  "SageMaker environment (SM_CHANNEL_TRAIN, SM_CHANNEL_VALIDATION, SM_MODEL_DIR,\n"
+	  "SM_INPUT_CONFIG_DIR/hyperparameters.json) and writing metric lines to\n"
+	  "SAGETTY_METRICS_FD.  See the guide, \"Built-in algorithms\".", cmd_algo_run },
 	{ "help", "help [COMMAND]", "Show help for a command",
 	  "Without COMMAND, lists the commands.", cmd_help },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -126,7 +182,8 @@ static void print_overview(void)
 	       "Without a command, opens the workbench on the workspace around the current folder.\n\n"
 	       "Commands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
-		printf("  %-8s %s\n", c->name, c->summary);
+		if (c->summary)   /* internal commands have none */
+			printf("  %-8s %s\n", c->name, c->summary);
 	printf("\nOptions:\n"
 	       "  -w, --workspace DIR  use the workspace at DIR instead of searching from the cwd\n"
 	       "      --theme NAME     default, light, high-contrast, mono, or a .theme file\n"
@@ -148,6 +205,7 @@ int cmd_help(struct cli *cli, int argc, char **argv)
 	const struct cli_command *c = cli_find(argv[1]);
 	if (!c)
 		return cli_usage(NULL, "no command '%s'", argv[1]);
-	printf("usage: sagetty %s\n\n%s\n\n%s\n", c->usage, c->summary, c->help);
+	printf("usage: sagetty %s\n\n%s\n\n%s\n", c->usage, c->summary ? c->summary : "(internal)",
+	       c->help);
 	return EXIT_OK;
 }

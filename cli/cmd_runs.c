@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "core/rules.h"
 #include "core/run.h"
 #include "core/util.h"
 
@@ -81,6 +82,26 @@ static int artifact_json(const char *path, const char *kind, void *ud)
 	return 0;
 }
 
+static int rule_json(const struct sg_run_rule *rr, void *ud)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(rr->name));
+	json_object_set_new(o, "spec", json_string(rr->spec));
+	json_object_set_new(o, "status", json_string(sg_rule_status_name(rr->status)));
+	json_object_set_new(o, "message", json_string(rr->message));
+	json_object_set_new(o, "fired_step", rr->fired_step >= 0 ? json_integer(rr->fired_step)
+								  : json_null());
+	json_object_set_new(o, "fired_at", rr->fired_at > 0 ? json_real(rr->fired_at) : json_null());
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+static int rule_text(const struct sg_run_rule *rr, void *ud)
+{
+	printf("  %-24s %-14s %s\n", rr->name, sg_rule_status_name(rr->status), rr->message);
+	return 0;
+}
+
 static int show_json(struct sg_workspace *ws, const struct sg_run_info *r, struct sg_error *err)
 {
 	json_t *o = cli_run_json(r);
@@ -90,7 +111,10 @@ static int show_json(struct sg_workspace *ws, const struct sg_run_info *r, struc
 	json_object_set_new(o, "metrics", metrics);
 	json_object_set_new(o, "tags", tags);
 	json_object_set_new(o, "artifacts", arts);
-	if (sg_run_params(ws->store, r->id, kv_json, params, err) != 0 ||
+	json_t *rules = json_array();
+	json_object_set_new(o, "rules", rules);
+	if (sg_run_rules(ws->store, r->id, rule_json, rules, err) != 0 ||
+	    sg_run_params(ws->store, r->id, kv_json, params, err) != 0 ||
 	    sg_run_metric_summaries(ws->store, r->id, metric_json, metrics, err) != 0 ||
 	    sg_run_tags(ws->store, r->id, kv_json, tags, err) != 0 ||
 	    sg_run_artifacts(ws->store, r->id, artifact_json, arts, err) != 0) {
@@ -126,7 +150,10 @@ static int show_text(struct sg_workspace *ws, const struct sg_run_info *r, struc
 	if (sg_run_tags(ws->store, r->id, kv_text, NULL, err) != 0)
 		return -1;
 	printf("Artifacts:\n");
-	return sg_run_artifacts(ws->store, r->id, kv_text, NULL, err);
+	if (sg_run_artifacts(ws->store, r->id, kv_text, NULL, err) != 0)
+		return -1;
+	printf("Rules:\n");
+	return sg_run_rules(ws->store, r->id, rule_text, NULL, err);
 }
 
 static int runs_show(struct sg_workspace *ws, int argc, char **argv)
@@ -213,10 +240,15 @@ static int runs_finish(struct sg_workspace *ws, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "status", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int st = SG_RUN_FINISHED, c;
+	int st = SG_RUN_FINISHED, c, json = 0;
 	while ((c = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = 1;
+			continue;
+		}
 		if (c != 's')
 			return cli_usage("runs", "unknown or incomplete option '%s'", argv[optind - 1]);
 		st = sg_run_status_parse(optarg);
@@ -227,8 +259,16 @@ static int runs_finish(struct sg_workspace *ws, int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage("runs", "runs finish takes one run");
 	struct sg_error err = { 0 };
-	if (sg_run_finish(ws->store, argv[optind], st, &err) != 0)
+	char id[SG_RUN_ID_LEN + 1];
+	if (sg_run_resolve(ws->store, argv[optind], id, &err) != 0 ||
+	    sg_run_finish(ws->store, id, st, &err) != 0)
 		return cli_fail(&err);
+	if (json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_string(id));
+		json_object_set_new(o, "status", json_string(sg_run_status_name(st)));
+		cli_print_json(o);
+	}
 	return EXIT_OK;
 }
 

@@ -11,6 +11,9 @@
 #define CONFIG_MAX_BYTES (1u << 20)
 #define REFRESH_MIN 1
 #define REFRESH_MAX 3600
+#define MAX_JOBS_MAX 64
+#define ROTATE_MB_MAX 65536
+#define CAP_MB_MAX 1048576
 
 static const char *const line_names[] = {
 	[SG_LINES_AUTO] = "auto", [SG_LINES_UTF8] = "utf8", [SG_LINES_ASCII] = "ascii",
@@ -22,6 +25,9 @@ void sg_config_default(struct sg_config *c)
 	snprintf(c->theme, sizeof c->theme, "default");
 	c->lines = SG_LINES_AUTO;
 	c->refresh_seconds = 2;
+	c->max_jobs = 2;
+	c->log_rotate_mb = 64;
+	c->log_cap_mb = 1024;
 }
 
 /* Copies word 2 of l into dst (cap bytes), refusing what does not fit. */
@@ -59,25 +65,45 @@ static int set_group(struct sg_config *c, const struct sg_conf_line *l, struct s
 	return set_string(c->shared_group, sizeof c->shared_group, l, err);
 }
 
-static int set_refresh(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+/* Reads word 2 of l as a whole number in [lo, hi] into *out. */
+static int set_int(int *out, int lo, int hi, const struct sg_conf_line *l, struct sg_error *err)
 {
 	const char *s = l->argv[2];
 	int v = 0;
 	/* Digits only, and stop before overflow: "1e3", "-5" and "99999999999"
 	 * all get the same clear message. */
-	for (const char *p = s; *p && v <= REFRESH_MAX; p++) {
+	for (const char *p = s; *p && v <= hi; p++) {
 		if (*p < '0' || *p > '9') {
 			v = -1;
 			break;
 		}
 		v = v * 10 + (*p - '0');
 	}
-	if (!s[0] || v < REFRESH_MIN || v > REFRESH_MAX)
-		return sg_conf_error(err, l, 2,
-				     "refresh-seconds must be a whole number from %d to %d, not '%s'",
-				     REFRESH_MIN, REFRESH_MAX, s);
-	c->refresh_seconds = v;
+	if (!s[0] || v < lo || v > hi)
+		return sg_conf_error(err, l, 2, "%s must be a whole number from %d to %d, not '%s'",
+				     l->argv[1], lo, hi, s);
+	*out = v;
 	return 0;
+}
+
+static int set_refresh(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_int(&c->refresh_seconds, REFRESH_MIN, REFRESH_MAX, l, err);
+}
+
+static int set_max_jobs(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_int(&c->max_jobs, 1, MAX_JOBS_MAX, l, err);
+}
+
+static int set_rotate(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_int(&c->log_rotate_mb, 1, ROTATE_MB_MAX, l, err);
+}
+
+static int set_cap(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_int(&c->log_cap_mb, 1, CAP_MB_MAX, l, err);
 }
 
 static const struct {
@@ -88,6 +114,9 @@ static const struct {
 	{ "line-drawing", set_lines },
 	{ "shared-group", set_group },
 	{ "refresh-seconds", set_refresh },
+	{ "max-jobs", set_max_jobs },
+	{ "log-rotate-mb", set_rotate },
+	{ "log-cap-mb", set_cap },
 };
 
 /* Interprets `set NAME VALUE` into the config passed as ud. */
@@ -109,7 +138,8 @@ static int config_line(const struct sg_conf_line *l, void *ud, struct sg_error *
 		return settings[i].set(ud, l, err);
 	}
 	return sg_conf_error(err, l, 1,
-			     "unknown setting '%s' (theme, line-drawing, shared-group, refresh-seconds)",
+			     "unknown setting '%s' (theme, line-drawing, shared-group, refresh-seconds, "
+			     "max-jobs, log-rotate-mb, log-cap-mb)",
 			     l->argv[1]);
 }
 
@@ -177,8 +207,15 @@ char *sg_config_format(const struct sg_config *c)
 		"# the Unix group that shares this workspace (\"\" when private)\n"
 		"set shared-group %s\n"
 		"# how often panes look for new data, in seconds (%d-%d)\n"
-		"set refresh-seconds %d\n",
-		qtheme, line_names[lines], qgroup, REFRESH_MIN, REFRESH_MAX, c->refresh_seconds);
+		"set refresh-seconds %d\n"
+		"# training jobs running at once; more wait queued (1-%d)\n"
+		"set max-jobs %d\n"
+		"# a job's stdout.log/stderr.log is rotated at this size, 2 old files kept (MB)\n"
+		"set log-rotate-mb %d\n"
+		"# past this total per job attempt, output is no longer logged (MB)\n"
+		"set log-cap-mb %d\n",
+		qtheme, line_names[lines], qgroup, REFRESH_MIN, REFRESH_MAX, c->refresh_seconds,
+		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb);
 	free(qtheme);
 	free(qgroup);
 	return out;

@@ -6,6 +6,9 @@
  *     set line-drawing ascii     # auto | utf8 | ascii
  *     set shared-group ml-team   # written by `sagetty init --shared`
  *     set refresh-seconds 2      # how often panes look for new data (1–3600)
+ *     set max-jobs 2             # training jobs running at once; more wait queued (1–64)
+ *     set log-rotate-mb 64       # a job's stdout/stderr.log is rotated at this size (1–65536)
+ *     set log-cap-mb 1024        # then nothing more is logged past this total (1–1048576)
  *
  * Unknown settings are errors (with file:line:col) so typos are not silently
  * ignored. */
@@ -22,6 +25,9 @@ struct sg_config {
 	enum sg_line_drawing lines;
 	char shared_group[64];   /* empty unless the workspace is shared */
 	int refresh_seconds;
+	int max_jobs;            /* training jobs running at once (job.h) */
+	int log_rotate_mb;       /* a job log is rotated at this size, 2 old files kept */
+	int log_cap_mb;          /* a job's logs stop, with a marker, past this total */
 };
 
 void sg_config_default(struct sg_config *c);

@@ -1522,6 +1522,23 @@ int sg_recipe_apply(struct sg_recipe *r, struct sg_csv *c, const char *out_path,
 	return 0;
 }
 
+int sg_recipe_rows_begin(struct sg_recipe *r, struct sg_csv *c, struct sg_error *err)
+{
+	return prepare_apply(r, c, err);
+}
+
+int sg_recipe_row(struct sg_recipe *r, struct sg_csv *c, const struct sg_csv_cursor *cur,
+		  const struct sg_csv_field **out, int *n, struct sg_error *err)
+{
+	struct run_ctx x = { r, sg_csv_path(c), err };
+	return run_row(&x, r->nsteps, cur, out, n);
+}
+
+void sg_recipe_rows_end(struct sg_recipe *r)
+{
+	reset_runs(r);
+}
+
 struct preview_ctx {
 	struct run_ctx x;
 	struct sg_preview *p;

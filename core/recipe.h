@@ -116,6 +116,18 @@ int sg_recipe_apply(struct sg_recipe *r, struct sg_csv *c, const char *out_path,
 		    const atomic_int *cancel, struct sg_recipe_result *res,
 		    struct sg_error *err);
 
+/* Row by row, for a consumer that is not a CSV file (built-in algorithms
+ * loading a design matrix): binds a fitted r to c's columns (the output
+ * columns are then readable), after which sg_recipe_row transforms rows of
+ * c in file order.  One consumer thread at a time (drop_duplicates keeps
+ * state across rows); sg_recipe_rows_end forgets that state. */
+int sg_recipe_rows_begin(struct sg_recipe *r, struct sg_csv *c, struct sg_error *err);
+/* Transforms the row in cur: 1 kept (*out, *n: the output fields, valid
+ * until the next call), 0 dropped by a step, -1 error naming the row. */
+int sg_recipe_row(struct sg_recipe *r, struct sg_csv *c, const struct sg_csv_cursor *cur,
+		  const struct sg_csv_field **out, int *n, struct sg_error *err);
+void sg_recipe_rows_end(struct sg_recipe *r);
+
 /* The first rows of a recipe's output, held in memory (for a preview). */
 struct sg_preview {
 	int ncols;

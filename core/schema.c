@@ -109,7 +109,64 @@ static const char v4[] =
 	"CREATE INDEX IF NOT EXISTS tags_by_key ON tags(key, value);"
 	"CREATE INDEX IF NOT EXISTS metric_summary_by_key ON metric_summary(key);";
 
-static const char *const migrations[SG_SCHEMA_VERSION] = { v1, v2, v3, v4 };
+/* v5: training jobs (job.h).  A run keeps its coarse status (RUNNING,
+ * FINISHED, FAILED, KILLED); the SageMaker-like state of the job that runs
+ * it lives here, one row per run, so nothing that switches on run status has
+ * to learn six new values and runs.status needs no table rebuild.
+ * supervisor_token ("BOOT_ID/STARTTIME" of the supervisor process, from
+ * /proc) tells a live supervisor from a recycled pid after a crash or a
+ * reboot; child_token does the same for the program's process group.
+ * stop_request is what `jobs stop` asked for ('stop' or 'preempt'); spec is
+ * the launch request as JSON, so a resume runs the same job again. */
+static const char v5[] =
+	"CREATE TABLE jobs ("
+	"  run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+	"  state TEXT NOT NULL CHECK (state IN ('Queued','Running','Completed','Failed',"
+	"                                       'Stopped','Interrupted')),"
+	"  attempt INTEGER NOT NULL DEFAULT 1,"
+	"  spec TEXT NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  supervisor_pid INTEGER,"
+	"  supervisor_token TEXT,"
+	"  child_pid INTEGER,"
+	"  child_token TEXT,"
+	"  stop_request TEXT,"
+	"  failure_reason TEXT,"
+	"  exit_code INTEGER,"
+	"  signal INTEGER,"
+	"  queued_at REAL NOT NULL,"
+	"  started_at REAL,"
+	"  ended_at REAL);"
+	"CREATE INDEX jobs_by_state ON jobs(state, queued_at);";
+
+/* v6: debugger rules (rules.h).  run_rules holds each rule of a run by its
+ * position in the job's rule list, with SageMaker's status names;
+ * notifications are the Notify actions that open front ends turn into a
+ * status-line alert and a bell.  AUTOINCREMENT so a notification id is never
+ * reused after a run is deleted: a front end remembers the last id it saw. */
+static const char v6[] =
+	"CREATE TABLE run_rules ("
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  spec TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('InProgress','NoIssuesFound','IssuesFound',"
+	"                                         'Error','NotApplicable')),"
+	"  message TEXT NOT NULL DEFAULT '',"
+	"  fired_at REAL,"
+	"  fired_step INTEGER,"
+	"  updated_at REAL NOT NULL,"
+	"  PRIMARY KEY (run_id, idx)) WITHOUT ROWID;"
+	"CREATE TABLE notifications ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  rule TEXT NOT NULL,"
+	"  message TEXT NOT NULL,"
+	"  created_at REAL NOT NULL);"
+	"CREATE INDEX notifications_by_run ON notifications(run_id);";
+
+static const char *const migrations[SG_SCHEMA_VERSION] = { v1, v2, v3, v4, v5, v6 };
 
 const char *sg_schema_migration(int version)
 {

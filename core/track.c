@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "core/metricline.h"
 #include "core/track.h"
@@ -29,7 +31,9 @@ struct sg_track {
 	int pidfd;                 /* -1: poll waitpid instead */
 	int fd[P_N];               /* read ends; -1 once at EOF */
 	int log[2];                /* stdout.log, stderr.log */
+	long long log_size[2];     /* their current sizes */
 	int errlog;                /* metrics.errors.log, opened on the first error */
+	long long errlog_lines;    /* written to it by this tracker */
 	struct sg_linebuf lines[P_N];
 	int echo[2];               /* still echoing stdout, stderr */
 	int exited;
@@ -320,10 +324,17 @@ static void bad_line(struct sg_track *t, long long lineno, const struct sg_mline
 	snprintf(head, sizeof head, "line %lld: col %d: %s", lineno, me->col, me->msg);
 	if (r->nerrors < SG_TRACK_KEEP_ERRORS)
 		snprintf(r->errors[r->nerrors++], sizeof r->errors[0], "%s", head);
+	if (t->errlog_lines > SG_TRACK_MAX_ERROR_LINES)
+		return;
 	if (t->errlog < 0)
 		t->errlog = open_log(t->o->run_dir, "metrics.errors.log", NULL);
 	if (t->errlog < 0)
 		return;
+	if (++t->errlog_lines > SG_TRACK_MAX_ERROR_LINES) {
+		static const char full[] = "[sagetty] too many malformed lines: no more are logged\n";
+		write_all(t->errlog, full, sizeof full - 1);
+		return;
+	}
 	excerpt(line, len, text, sizeof text);
 	char *msg = sg_xasprintf("%s: %s\n", head, text);
 	write_all(t->errlog, msg, strlen(msg));
@@ -377,27 +388,110 @@ static void on_stderr_line(const char *line, size_t len, long long lineno, int t
 
 static const sg_line_fn line_fns[P_N] = { on_stdout_line, on_stderr_line, on_metrics_line };
 
+/* ---- the logs -------------------------------------------------------------- */
+
+static const char *const log_names[2] = { "stdout.log", "stderr.log" };
+
+/* Opens log i for appending and learns its size. */
+static int log_open(struct sg_track *t, int i, struct sg_error *err)
+{
+	t->log[i] = open_log(t->o->run_dir, log_names[i], err);
+	struct stat st;
+	t->log_size[i] = t->log[i] >= 0 && fstat(t->log[i], &st) == 0 ? (long long)st.st_size : 0;
+	return t->log[i] < 0 ? -1 : 0;
+}
+
+/* NAME.k in the run folder (k 0: NAME itself). */
+static char *log_path(const struct sg_track *t, int i, int k)
+{
+	char *name = k ? sg_xasprintf("%s.%d", log_names[i], k) : sg_xstrdup(log_names[i]);
+	char *path = sg_path_join(t->o->run_dir, name);
+	free(name);
+	return path;
+}
+
+/* Shifts NAME.k to NAME.k+1 (the oldest kept is overwritten), NAME to
+ * NAME.1, and starts a new NAME. */
+static void log_rotate(struct sg_track *t, int i)
+{
+	int keep = t->o->log_keep > 0 ? t->o->log_keep : 2;
+	close(t->log[i]);
+	for (int k = keep; k >= 1; k--) {
+		char *from = log_path(t, i, k - 1), *to = log_path(t, i, k);
+		rename(from, to);   /* a missing older file is fine */
+		free(from);
+		free(to);
+	}
+	log_open(t, i, NULL);
+}
+
+/* Ends both logs with the truncation marker. */
+static void log_truncate(struct sg_track *t)
+{
+	char *msg = sg_xasprintf("\n[sagetty] log truncated: this job's output reached the cap of "
+				 "%lld bytes (set log-cap-mb); the rest is not logged\n",
+				 t->o->log_cap_bytes);
+	for (int i = 0; i < 2; i++)
+		if (t->log[i] >= 0)
+			write_all(t->log[i], msg, strlen(msg));
+	free(msg);
+	t->r->log_truncated = 1;
+}
+
+/* Appends n bytes of the program's stream i to its log, within the limits. */
+static void log_write(struct sg_track *t, int i, const char *buf, size_t n)
+{
+	const struct sg_track_opts *o = t->o;
+	if (t->log[i] < 0 || t->r->log_truncated)
+		return;
+	if (o->log_cap_bytes > 0 && t->r->log_bytes + (long long)n > o->log_cap_bytes) {
+		n = (size_t)(o->log_cap_bytes - t->r->log_bytes);
+		write_all(t->log[i], buf, n);
+		t->r->log_bytes += (long long)n;
+		log_truncate(t);
+		return;
+	}
+	if (o->log_rotate_bytes > 0 && t->log_size[i] > 0 &&
+	    t->log_size[i] + (long long)n > o->log_rotate_bytes)
+		log_rotate(t, i);
+	if (t->log[i] >= 0 && write_all(t->log[i], buf, n) == 0) {
+		t->log_size[i] += (long long)n;
+		t->r->log_bytes += (long long)n;
+	}
+}
+
 /* ---- the loop ------------------------------------------------------------- */
 
-/* Reads what pipe i has; at EOF closes it and flushes its last line. */
-static void serve_pipe(struct sg_track *t, int i)
+/* Reads what pipe i has; at EOF closes it and flushes its last line.
+ * Returns the bytes read. */
+static size_t serve_pipe(struct sg_track *t, int i)
 {
 	char buf[65536];
 	ssize_t n = read(t->fd[i], buf, sizeof buf);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
+		return 0;
 	if (n <= 0) {
 		close(t->fd[i]);
 		t->fd[i] = -1;
 		sg_linebuf_finish(&t->lines[i], line_fns[i], t);
-		return;
+		return 0;
 	}
 	if (i != P_MET) {
-		write_all(t->log[i], buf, (size_t)n);
+		log_write(t, i, buf, (size_t)n);
 		if (t->echo[i] && write_all(i == P_OUT ? 1 : 2, buf, (size_t)n) != 0)
 			t->echo[i] = 0;   /* our stdout went away (a closed pager) */
 	}
 	sg_linebuf_feed(&t->lines[i], buf, (size_t)n, line_fns[i], t);
+	return (size_t)n;
+}
+
+/* See opts.coalesce_ms. */
+static void coalesce(struct sg_track *t, size_t got)
+{
+	if (t->o->coalesce_ms <= 0 || got == 0 || got >= 16384 || t->exited || t->stop_sig)
+		return;
+	struct timespec ts = { 0, (long)t->o->coalesce_ms * 1000000L };
+	nanosleep(&ts, NULL);
 }
 
 /* Signals the program (its group with own_group). */
@@ -423,9 +517,37 @@ void sg_track_stop(struct sg_track *t, int sig)
 	t->kill_at = sg_now() + grace / 1000.0;
 }
 
+int sg_track_stopping(const struct sg_track *t)
+{
+	return t->stop_sig != 0;
+}
+
 pid_t sg_track_pid(const struct sg_track *t)
 {
 	return t->pid;
+}
+
+int sg_track_metric(struct sg_track *t, const char *key, double value)
+{
+	struct sg_error e = { 0 };
+	long long used;
+	int rc = sg_ingest_metric(t->w, key, -1, 0, value, &used, &e);
+	if (rc != 0)
+		store_failed(t, &e);
+	const struct sg_track_hooks *h = t->o->hooks;
+	if (h && h->on_point)
+		h->on_point(h->ud, key, used, value);
+	return rc;
+}
+
+int sg_track_tag(struct sg_track *t, const char *key, const char *value)
+{
+	struct sg_error e = { 0 };
+	if (sg_ingest_tag(t->w, key, value, &e) != 0) {
+		store_failed(t, &e);
+		return -1;
+	}
+	return 0;
 }
 
 /* Handles what came through the signal pipe. */
@@ -534,15 +656,17 @@ static void loop(struct sg_track *t, int sigfd)
 		if (t->pidfd >= 0 && !t->exited)
 			pf[n] = (struct pollfd){ t->pidfd, POLLIN, 0 }, map[n++] = P_N + 1;
 		int rc = poll(pf, (nfds_t)n, next_timeout(t));
+		size_t got = 0;
 		for (int k = 0; rc > 0 && k < n; k++) {
 			if (!pf[k].revents)
 				continue;
 			if (map[k] < P_N)
-				serve_pipe(t, map[k]);
+				got += serve_pipe(t, map[k]);
 			else if (map[k] == P_N)
 				serve_signals(t, sigfd);
 		}
 		run_timers(t);
+		coalesce(t, got);
 	}
 }
 
@@ -616,9 +740,9 @@ static int track_init(struct sg_track *t, struct sg_store *s, const struct sg_tr
 	t->w = sg_ingest_new(s, o->run_id, o->ingest, err);
 	if (!t->w)
 		return -1;
-	t->log[0] = open_log(o->run_dir, "stdout.log", err);
-	t->log[1] = t->log[0] < 0 ? -1 : open_log(o->run_dir, "stderr.log", err);
-	return t->log[1] < 0 ? -1 : 0;
+	if (log_open(t, 0, err) != 0 || log_open(t, 1, err) != 0)
+		return -1;
+	return 0;
 }
 
 static void track_done(struct sg_track *t)

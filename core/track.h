@@ -18,6 +18,14 @@
  * first few kept in the result, and every one appended to
  * RUN_DIR/metrics.errors.log as "line N: col C: why: TEXT".
  *
+ * Log limits (opts.log_*; all 0 for `runs exec`: no limits): stdout.log and
+ * stderr.log are rotated when a write would take one past log_rotate_bytes
+ * (NAME.1 is the newest old file, NAME.log_keep the oldest, older ones are
+ * dropped), and once log_cap_bytes have been written to the two together a
+ * line "[sagetty] log truncated: ..." is appended to each and nothing more
+ * is written (r->log_truncated).  Lines are still read, matched and passed
+ * to the hooks.  metrics.errors.log keeps at most SG_TRACK_MAX_ERROR_LINES.
+ *
  * Stopping: sg_track_stop (from a hook), or with opts.handle_signals a
  * SIGINT, SIGTERM or SIGHUP to this process, sends the signal on to the
  * program (to its process group with opts.own_group) — except a SIGINT typed
@@ -40,6 +48,7 @@
 
 #define SG_TRACK_METRICS_FD 3
 #define SG_TRACK_KEEP_ERRORS 5
+#define SG_TRACK_MAX_ERROR_LINES 10000
 
 struct sg_track;
 
@@ -71,6 +80,14 @@ struct sg_track_opts {
 	int grace_ms;                 /* 0: 10,000 */
 	const struct sg_ingest_opts *ingest;   /* may be NULL */
 	const struct sg_track_hooks *hooks;    /* may be NULL */
+	long long log_rotate_bytes;   /* 0: never rotate */
+	int log_keep;                 /* rotated files kept (0: 2) */
+	long long log_cap_bytes;      /* 0: no cap */
+	/* > 0: after a round that read only a trickle (under 16 KB), wait this
+	 * long before the next, so a program printing many short lines costs
+	 * one wake-up per interval instead of one per line (a supervisor's
+	 * overhead); output at full speed is never delayed. */
+	int coalesce_ms;
 };
 
 struct sg_track_result {
@@ -85,6 +102,8 @@ struct sg_track_result {
 	int nerrors;                            /* kept below */
 	char errors[SG_TRACK_KEEP_ERRORS][200]; /* "line N: col C: why" */
 	char store_error[256];        /* the last failed write to the store, if any */
+	long long log_bytes;          /* written to stdout.log and stderr.log */
+	int log_truncated;            /* the cap was reached */
 };
 
 /* Runs the program to its end and finishes the run.  Returns 0 when it ran
@@ -95,8 +114,15 @@ int sg_track_run(struct sg_store *s, const struct sg_track_opts *o, struct sg_tr
 		 struct sg_error *err);
 /* Requests a stop (see above) with signal sig (SIGTERM usually). */
 void sg_track_stop(struct sg_track *t, int sig);
+/* 1 once a stop has been requested (a second request sends SIGKILL). */
+int sg_track_stopping(const struct sg_track *t);
 /* The program's process id. */
 pid_t sg_track_pid(const struct sg_track *t);
+/* From a hook: logs a point (next step, now) or a tag through the run's
+ * batched writer, as if the program had; the on_point hook sees the point.
+ * -1 only when a flush failed (kept for the next one; see ingest.h). */
+int sg_track_metric(struct sg_track *t, const char *key, double value);
+int sg_track_tag(struct sg_track *t, const char *key, const char *value);
 /* A shell's exit status for the result: the exit code, or 128 + signal. */
 int sg_track_exit_status(const struct sg_track_result *r);
 

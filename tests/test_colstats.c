@@ -7,27 +7,6 @@
 #include "core/csvfile.h"
 #include "core/util.h"
 
-struct fixture {
-	char *dir;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = tu_tempdir();
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
 static struct sg_csv *open_path(const char *path)
 {
 	struct sg_error err = { 0 };
@@ -37,7 +16,7 @@ static struct sg_csv *open_path(const char *path)
 	return c;
 }
 
-static struct sg_csv *open_text(struct fixture *f, const char *text)
+static struct sg_csv *open_text(struct tu_dir *f, const char *text)
 {
 	char *path = tu_write(f->dir, "t.csv", text);
 	struct sg_csv *c = open_path(path);
@@ -190,7 +169,7 @@ static void check_close(double got, double want, double tol, const char *what)
 
 static void test_exact_stats(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	unsigned n = 5000;
 	double *xs;
 	char *path = write_known(f->dir, n, &xs);
@@ -285,7 +264,7 @@ static void test_exact_stats(void **state)
  * same whatever the number of threads. */
 static void test_sampled_stats_and_threads(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	unsigned n = 250000;
 	char *path = sg_path_join(f->dir, "big.csv");
 	FILE *fp = fopen(path, "w");
@@ -336,7 +315,7 @@ static void test_sampled_stats_and_threads(void **state)
 
 static void test_ragged_and_bad_files(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	/* Padding of short rows counts as missing. */
 	struct sg_csv *c = open_text(f, "a,b,c\n1,2\n3,4,5\n6\n");
 	struct sg_colstats *s = stats_of(c, 2);
@@ -396,7 +375,7 @@ static void cancel_now(void *ud)
 
 static void test_cancel_and_progress(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	double *xs;
 	char *path = write_known(f->dir, 200000, &xs);
 	free(xs);
@@ -431,7 +410,7 @@ static void test_cancel_and_progress(void **state)
 
 static void test_frequencies(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *path = sg_path_join(f->dir, "freq.csv");
 	FILE *fp = fopen(path, "w");
 	fprintf(fp, "id,color\n");
@@ -473,7 +452,7 @@ static void test_frequencies(void **state)
 /* The background job API, started while the file is still being indexed. */
 static void test_jobs_while_indexing(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	double *xs;
 	char *path = write_known(f->dir, 150000, &xs);
 	free(xs);
@@ -522,13 +501,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value_kinds),
-		cmocka_unit_test_setup_teardown(test_column_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exact_stats, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sampled_stats_and_threads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ragged_and_bad_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_and_progress, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_frequencies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_jobs_while_indexing, setup, teardown),
+		tu_dir_test(test_column_types),
+		tu_dir_test(test_exact_stats),
+		tu_dir_test(test_sampled_stats_and_threads),
+		tu_dir_test(test_ragged_and_bad_files),
+		tu_dir_test(test_cancel_and_progress),
+		tu_dir_test(test_frequencies),
+		tu_dir_test(test_jobs_while_indexing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

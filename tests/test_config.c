@@ -63,7 +63,8 @@ static void test_parse(void **state)
 static void test_errors(void **state)
 {
 	expect_error("set theme light\nset colour red\n",
-		     "config:2:5: unknown setting 'colour' (theme, line-drawing, shared-group, refresh-seconds)");
+		     "config:2:5: unknown setting 'colour' (theme, line-drawing, shared-group, refresh-seconds, "
+		     "max-jobs, log-rotate-mb, log-cap-mb)");
 	expect_error("sett theme light\n",
 		     "config:1:1: unknown command 'sett' (the config has only 'set' lines)");
 	expect_error("set\n", "config:1:4: missing setting name (set NAME VALUE)");
@@ -110,6 +111,9 @@ static void round_trip(const struct sg_config *c)
 	assert_int_equal(back.lines, c->lines);
 	assert_string_equal(back.shared_group, c->shared_group);
 	assert_int_equal(back.refresh_seconds, c->refresh_seconds);
+	assert_int_equal(back.max_jobs, c->max_jobs);
+	assert_int_equal(back.log_rotate_mb, c->log_rotate_mb);
+	assert_int_equal(back.log_cap_mb, c->log_cap_mb);
 	free(text);
 }
 
@@ -134,6 +138,9 @@ static void test_format_round_trip(void **state)
 		snprintf(c.shared_group, sizeof c.shared_group, "%s", values[i]);
 		c.lines = (enum sg_line_drawing)(i % 3);
 		c.refresh_seconds = (int)i * 300 + 1;
+		c.max_jobs = (int)i % 64 + 1;
+		c.log_rotate_mb = (int)i * 1000 + 1;
+		c.log_cap_mb = (int)i * 90000 + 1;
 		round_trip(&c);
 	}
 	/* The longest values that fit. */
@@ -142,6 +149,36 @@ static void test_format_round_trip(void **state)
 	memset(c.shared_group, '"', sizeof c.shared_group - 1);
 	c.shared_group[sizeof c.shared_group - 1] = '\0';
 	round_trip(&c);
+}
+
+/* The job settings (issue 5): defaults, bounds, errors. */
+static void test_job_settings(void **state)
+{
+	struct sg_config c;
+	struct sg_error err;
+	sg_config_default(&c);
+	assert_int_equal(c.max_jobs, 2);
+	assert_int_equal(c.log_rotate_mb, 64);
+	assert_int_equal(c.log_cap_mb, 1024);
+	assert_int_equal(parse(&c, "set max-jobs 1\nset log-rotate-mb 1\nset log-cap-mb 1048576\n",
+			       &err), 0);
+	assert_int_equal(c.max_jobs, 1);
+	assert_int_equal(c.log_rotate_mb, 1);
+	assert_int_equal(c.log_cap_mb, 1048576);
+	assert_int_equal(parse(&c, "set max-jobs 64\n", &err), 0);
+	assert_int_equal(c.max_jobs, 64);
+	expect_error("set max-jobs 0\n",
+		     "config:1:14: max-jobs must be a whole number from 1 to 64, not '0'");
+	expect_error("set max-jobs 65\n",
+		     "config:1:14: max-jobs must be a whole number from 1 to 64, not '65'");
+	expect_error("set max-jobs two\n",
+		     "config:1:14: max-jobs must be a whole number from 1 to 64, not 'two'");
+	expect_error("set max-jobs\n", "config:1:13: missing value for max-jobs");
+	expect_error("set log-cap-mb 99999999999\n",
+		     "config:1:16: log-cap-mb must be a whole number from 1 to 1048576, "
+		     "not '99999999999'");
+	expect_error("set log-rotate-mb -1\n",
+		     "config:1:19: log-rotate-mb must be a whole number from 1 to 65536, not '-1'");
 }
 
 static void test_load(void **state)
@@ -182,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_format_round_trip),
+		cmocka_unit_test(test_job_settings),
 		cmocka_unit_test(test_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,38 +1,12 @@
 /* test_csvfile.c — the CSV engine: dialects, the background index, both
  * field parsers, bad input, files that change under us, and the corpus. */
 #include "tests/testutil.h"
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include "core/csvfile.h"
 #include "core/util.h"
 #include "tests/fuzz/fuzz_csv_target.h"
-
-#ifndef SG_SRCDIR
-#define SG_SRCDIR "."
-#endif
-
-struct fixture {
-	char *dir;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = tu_tempdir();
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 /* Writes n bytes (binary-safe) to dir/name; returns the malloc'd path. */
 static char *write_bytes(const char *dir, const char *name, const void *data, size_t n)
@@ -45,7 +19,7 @@ static char *write_bytes(const char *dir, const char *name, const void *data, si
 	return path;
 }
 
-static struct sg_csv *open_text(struct fixture *f, const char *text,
+static struct sg_csv *open_text(struct tu_dir *f, const char *text,
 				const struct sg_csv_options *o)
 {
 	char *path = write_bytes(f->dir, "t.csv", text, strlen(text));
@@ -341,7 +315,7 @@ static void test_empty_and_header_only(void **state)
 
 static void test_nul_and_invalid_utf8(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	static const char data[] = "k,v\n1,a\0b\n2,\xff\xfe\n3,caf\xc3\n";
 	char *path = write_bytes(f->dir, "nul.csv", data, sizeof data - 1);
 	struct sg_error err;
@@ -394,7 +368,7 @@ static void test_cr_only_and_stray_quotes(void **state)
 
 static void test_not_csv(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	unsigned char bin[4096];
 	uint64_t x = 88172645463325252ULL;
 	for (size_t i = 0; i < sizeof bin; i++) {
@@ -439,7 +413,7 @@ static void test_not_csv(void **state)
 /* A 10 MB quoted field full of delimiters, quotes and newlines. */
 static void test_ten_megabyte_field(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	size_t unit = 8, reps = (10u << 20) / unit;
 	size_t n = 64 + reps * 10;
 	char *data = malloc(n), *want = malloc(reps * unit + 1);
@@ -478,7 +452,7 @@ static void test_ten_megabyte_field(void **state)
  * the (sniffed) delimiter: the sample grows until the record fits. */
 static void test_long_first_record(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	size_t len = 200000;
 	char *data = malloc(len + 64);
 	size_t o = (size_t)sprintf(data, "1;\"");
@@ -517,7 +491,7 @@ static char *write_numbered(const char *dir, const char *name, unsigned rows)
 
 static void test_rows_readable_before_index_done(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *path = write_numbered(f->dir, "big.csv", 300000);
 	struct sg_csv_options o = { .test_pause_rows = 1000 };
 	struct sg_error err;
@@ -556,7 +530,7 @@ static void test_rows_readable_before_index_done(void **state)
 /* Closing while the indexer runs (or is paused) must not hang or leak. */
 static void test_free_while_indexing(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *path = write_numbered(f->dir, "big.csv", 100000);
 	struct sg_csv_options o = { .test_pause_rows = 10 };
 	struct sg_error err;
@@ -587,7 +561,7 @@ static int stop_at_five(const struct sg_csv_cursor *cur, void *ud)
 
 static void test_scan(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *path = write_numbered(f->dir, "scan.csv", 50000);
 	struct sg_error err;
 	struct sg_csv *c = sg_csv_open(path, NULL, &err);
@@ -614,7 +588,7 @@ static void test_scan(void **state)
 /* Blocks whose offsets outgrow 32 bits switch to 64-bit offsets. */
 static void test_wide_index_blocks(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *path = write_numbered(f->dir, "wide.csv", 20000);
 	struct sg_csv_options o = { .test_delta_limit = 5000 };
 	struct sg_error err;
@@ -637,7 +611,7 @@ static void test_wide_index_blocks(void **state)
 
 static void test_truncated_while_open(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *path = write_numbered(f->dir, "trunc.csv", 200000);
 	struct sg_error err = { 0 };
 	struct sg_csv *c = sg_csv_open(path, NULL, &err);
@@ -677,7 +651,7 @@ static void test_truncated_while_open(void **state)
 
 static void test_changed_while_open(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *path = write_numbered(f->dir, "grow.csv", 10);
 	struct sg_error err;
 	struct sg_csv *c = sg_csv_open(path, NULL, &err);
@@ -727,41 +701,12 @@ static void test_splitter_matches_libcsv_random(void **state)
 	sg_csv_cursor_done(&b);
 }
 
-static const char *srcdir(void)
-{
-	const char *s = getenv("SG_TOP_SRCDIR");
-	return s && *s ? s : SG_SRCDIR;
-}
-
 /* Replays tests/corpus/csv through the fuzz target (which checks the two
  * parsers agree on every row), and pins a few exact outcomes. */
 static void test_corpus(void **state)
 {
-	char *dir = sg_xasprintf("%s/tests/corpus/csv", srcdir());
-	DIR *dp = opendir(dir);
-	if (!dp)
-		fail_msg("cannot open %s", dir);
-	int count = 0;
-	struct dirent *e;
-	while ((e = readdir(dp)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *path = sg_path_join(dir, e->d_name);
-		struct sg_error err;
-		size_t len;
-		char *buf = sg_read_file(path, 1 << 20, &len, &err);
-		if (!buf)
-			fail_msg("%s", err.msg);
-		uint8_t *exact = malloc(len ? len : 1);
-		memcpy(exact, buf, len);
-		sg_fuzz_csv(exact, len);
-		free(exact);
-		free(buf);
-		free(path);
-		count++;
-	}
-	closedir(dp);
-	assert_true(count >= 25);
+	assert_true(tu_replay_corpus("csv", sg_fuzz_csv) >= 25);
+	char *dir = sg_xasprintf("%s/tests/corpus/csv", tu_srcdir());
 
 	struct { const char *name; long long rows; int cols; int fails; } want[] = {
 		{ "quoted_newlines.csv", 2, 2, 0 },
@@ -792,26 +737,26 @@ static void test_corpus(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_basic_header, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quotes_crlf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bom_blank_lines_no_final_newline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delimiters_sniffed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_header_detection_and_override, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unique_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ragged_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unterminated_quote, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_and_header_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nul_and_invalid_utf8, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cr_only_and_stray_quotes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_csv, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ten_megabyte_field, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_first_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rows_readable_before_index_done, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_while_indexing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wide_index_blocks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_while_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_changed_while_open, setup, teardown),
+		tu_dir_test(test_basic_header),
+		tu_dir_test(test_quotes_crlf),
+		tu_dir_test(test_bom_blank_lines_no_final_newline),
+		tu_dir_test(test_delimiters_sniffed),
+		tu_dir_test(test_header_detection_and_override),
+		tu_dir_test(test_unique_names),
+		tu_dir_test(test_ragged_rows),
+		tu_dir_test(test_unterminated_quote),
+		tu_dir_test(test_empty_and_header_only),
+		tu_dir_test(test_nul_and_invalid_utf8),
+		tu_dir_test(test_cr_only_and_stray_quotes),
+		tu_dir_test(test_not_csv),
+		tu_dir_test(test_ten_megabyte_field),
+		tu_dir_test(test_long_first_record),
+		tu_dir_test(test_rows_readable_before_index_done),
+		tu_dir_test(test_free_while_indexing),
+		tu_dir_test(test_scan),
+		tu_dir_test(test_wide_index_blocks),
+		tu_dir_test(test_truncated_while_open),
+		tu_dir_test(test_changed_while_open),
 		cmocka_unit_test(test_splitter_matches_libcsv_random),
 		cmocka_unit_test(test_corpus),
 	};

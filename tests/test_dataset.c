@@ -11,10 +11,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = tu_tempdir();
-	char *path = sg_path_join(f->dir, "store.db");
-	f->s = sg_store_open(path, SG_STORE_CREATE, NULL);
-	free(path);
+	tu_store_init(&f->dir, NULL, &f->s);
 	*state = f;
 	return 0;
 }
@@ -22,9 +19,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	sg_store_close(f->s);
-	tu_rmtree(f->dir);
-	free(f->dir);
+	tu_store_fini(f->dir, NULL, f->s);
 	free(f);
 	return 0;
 }

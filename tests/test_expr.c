@@ -2,14 +2,9 @@
  * numeric against string comparison, regexes, nulls, quoting, error
  * positions, and a replay of tests/corpus/expr through the fuzz target. */
 #include "tests/testutil.h"
-#include <dirent.h>
 #include "core/expr.h"
 #include "core/util.h"
 #include "tests/fuzz/fuzz_expr.h"
-
-#ifndef SG_SRCDIR
-#define SG_SRCDIR "."
-#endif
 
 #define NC 6
 static const char *const names[NC] = { "age", "city", "first name", "score", "when", "ok" };
@@ -199,33 +194,7 @@ static void test_errors(void **state)
 static void test_corpus(void **state)
 {
 	(void)state;
-	const char *top = getenv("SG_TOP_SRCDIR");
-	char *dir = sg_xasprintf("%s/tests/corpus/expr", top && *top ? top : SG_SRCDIR);
-	DIR *d = opendir(dir);
-	if (!d)
-		fail_msg("cannot open %s", dir);
-	int count = 0;
-	struct dirent *ent;
-	while ((ent = readdir(d)) != NULL) {
-		if (ent->d_name[0] == '.')
-			continue;
-		char *path = sg_path_join(dir, ent->d_name);
-		struct sg_error err;
-		size_t len;
-		char *buf = sg_read_file(path, 1 << 20, &len, &err);
-		if (!buf)
-			fail_msg("%s", err.msg);
-		uint8_t *exact = sg_xmalloc(len ? len : 1);  /* ASan sees reads past len */
-		memcpy(exact, buf, len);
-		sg_fuzz_expr(exact, len);
-		free(exact);
-		free(buf);
-		free(path);
-		count++;
-	}
-	closedir(d);
-	free(dir);
-	assert_true(count >= 20);
+	assert_true(tu_replay_corpus("expr", sg_fuzz_expr) >= 20);
 }
 
 int main(void)

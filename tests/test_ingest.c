@@ -18,10 +18,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = tu_tempdir();
-	f->path = sg_path_join(f->dir, "store.db");
-	f->s = sg_store_open(f->path, SG_STORE_CREATE, NULL);
-	assert_non_null(f->s);
+	tu_store_init(&f->dir, &f->path, &f->s);
 	struct sg_run_spec spec = { .name = "r" };
 	assert_int_equal(sg_run_start(f->s, &spec, f->id, NULL), 0);
 	*state = f;
@@ -31,10 +28,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	sg_store_close(f->s);
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f->path);
+	tu_store_fini(f->dir, f->path, f->s);
 	free(f);
 	return 0;
 }

@@ -1,17 +1,12 @@
 /* test_metricline.c — the line protocol (text and JSON), the line splitter,
  * metric definitions, and a replay of tests/corpus/metricline through the
  * fuzz target. */
-#include <dirent.h>
 #include <math.h>
 #include "tests/testutil.h"
 #include "core/metricdef.h"
 #include "core/metricline.h"
 #include "core/util.h"
 #include "tests/fuzz/fuzz_metricline.h"
-
-#ifndef SG_SRCDIR
-#define SG_SRCDIR "."
-#endif
 
 #define MAXREC 8
 
@@ -361,30 +356,7 @@ static void test_metricdef_literal_filter(void **state)
 /* Feeds every file of tests/corpus/metricline to the fuzz target. */
 static void test_corpus(void **state)
 {
-	const char *top = getenv("SG_TOP_SRCDIR");
-	char *dir = sg_xasprintf("%s/tests/corpus/metricline", top && *top ? top : SG_SRCDIR);
-	DIR *dh = opendir(dir);
-	assert_non_null(dh);
-	int count = 0;
-	struct dirent *ent;
-	while ((ent = readdir(dh)) != NULL) {
-		if (ent->d_name[0] == '.')
-			continue;
-		char *path = sg_path_join(dir, ent->d_name);
-		size_t len;
-		char *buf = sg_read_file(path, 1 << 20, &len, NULL);
-		assert_non_null(buf);
-		uint8_t *exact = malloc(len ? len : 1);
-		memcpy(exact, buf, len);
-		sg_fuzz_metricline(exact, len);
-		free(exact);
-		free(buf);
-		free(path);
-		count++;
-	}
-	closedir(dh);
-	free(dir);
-	assert_true(count >= 15);
+	assert_true(tu_replay_corpus("metricline", sg_fuzz_metricline) >= 15);
 }
 
 int main(void)

@@ -6,8 +6,6 @@
  * Background work (the index, sorts, statistics) is driven to the end by
  * settle(), which polls the descriptors the app's loop would poll. */
 #include "tests/testutil.h"
-#include <locale.h>
-#include <poll.h>
 #include "core/dataset.h"
 #include "core/util.h"
 #include "core/workspace.h"
@@ -36,6 +34,8 @@ struct fx {
 	struct surface_backend *be;
 	struct app *app;
 };
+
+#include "tests/tuitest.h"
 
 static void add_dataset(const char *file, const char *text)
 {
@@ -81,16 +81,9 @@ static int group_setup(void **state)
 	struct sg_error err = { 0 };
 	struct sg_dataset_info info;
 
-	if (!setlocale(LC_ALL, "C.UTF-8"))
-		setlocale(LC_ALL, "en_US.UTF-8");
 	dir = tu_tempdir();
-	setenv("HOME", dir, 1);
-	unsetenv("XDG_CONFIG_HOME");
-	unsetenv("SAGETTY_THEMES");
-	unsetenv("NO_COLOR");
-	assert_int_equal(sg_workspace_init(dir, NULL, NULL, &err), 0);
-	ws = sg_workspace_open(dir, 0, &err);
-	assert_non_null(ws);
+	tt_env(dir);
+	ws = tt_workspace(dir);
 	/* listed by name: big, long, miss, nums, people, ragged */
 	write_people();
 	add_dataset("nums.csv", "x,label\n1,a\n2,a\n3,a\n4,a\n5,b\n6,b\n7,b\n8,c\n9,c\n10,d\n");
@@ -123,11 +116,8 @@ static int group_teardown(void **state)
 static struct fx *fx_new(int w, int h, int unicode)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct sg_error err = { 0 };
 
-	f->be = surface_mem_new(w, h, unicode);
-	f->app = app_new(ws, NULL, f->be, &err);
-	assert_non_null(f->app);
+	tt_app(f, ws, w, h, unicode, NULL);
 	app_draw(f->app);
 	return f;
 }
@@ -142,90 +132,10 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	app_free(f->app);
-	f->be->ops->free(f->be);
+	tt_app_free(f);
 	free(f);
 	dsfile_test_options = NULL;
 	return 0;
-}
-
-static const char *row(struct fx *f, int y)
-{
-	static char buf[4096];
-	return surface_mem_row(f->be, y, buf, sizeof buf);
-}
-
-static int has(struct fx *f, const char *text)
-{
-	return surface_mem_find(f->be, text, NULL, NULL) == 0;
-}
-
-static int row_of(struct fx *f, const char *text)
-{
-	int y;
-	if (surface_mem_find(f->be, text, &y, NULL) != 0)
-		fail_msg("'%s' is not on screen", text);
-	return y;
-}
-
-static enum sg_role role_at(struct fx *f, const char *text)
-{
-	int y, x;
-	if (surface_mem_find(f->be, text, &y, &x) != 0)
-		fail_msg("'%s' is not on screen", text);
-	return surface_mem_cell(f->be, y, x)->role;
-}
-
-static void dump(struct fx *f)
-{
-	if (!getenv("TEST_RENDER_DUMP"))
-		return;
-	for (int y = 0; y < f->be->h; y++)
-		fprintf(stderr, "%2d|%s|\n", y, row(f, y));
-}
-
-/* Runs background work until the panes wait on nothing (10 s at most). */
-static void settle(struct fx *f)
-{
-	double end = sg_now() + 10;
-
-	while (sg_now() < end) {
-		int fds[APP_MAX_FDS], tmo, n = app_pane_fds(f->app, fds, APP_MAX_FDS, &tmo);
-		struct pollfd pf[APP_MAX_FDS];
-		if (n <= 0 || n > APP_MAX_FDS)
-			break;
-		for (int i = 0; i < n; i++)
-			pf[i] = (struct pollfd){ fds[i], POLLIN, 0 };
-		int k = poll(pf, (nfds_t)n, tmo < 0 ? 100 : tmo);
-		for (int i = 0; i < n && k > 0; i++)
-			if (pf[i].revents)
-				app_pane_event(f->app, pf[i].fd);
-		if (k == 0)
-			app_pane_event(f->app, -1);
-	}
-	app_draw(f->app);
-	dump(f);
-}
-
-static void type(struct fx *f, const char *s)
-{
-	for (; *s; s++)
-		app_handle_key(f->app, (unsigned char)*s);
-	settle(f);
-}
-
-static void key(struct fx *f, int k)
-{
-	app_handle_key(f->app, k);
-	settle(f);
-}
-
-/* Runs a : command line. */
-static void command(struct fx *f, const char *line)
-{
-	type(f, ":");
-	type(f, line);
-	key(f, SG_KEY_ENTER);
 }
 
 /* The character at (y, x). */

@@ -8,9 +8,7 @@
  * Every test gets a fresh workspace with six runs whose values are known
  * (run_acc() and friends), so the screen can be checked against them. */
 #include "tests/testutil.h"
-#include <locale.h>
 #include <math.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "core/run.h"
@@ -36,6 +34,8 @@ struct fx {
 	struct app *app;
 	char id[NRUNS][SG_RUN_ID_LEN + 1];
 };
+
+#include "tests/tuitest.h"
 
 /* acc of run i at step s: rises to accs[i]; run-c spikes to 0.99 at 5. */
 static double acc_at(int i, int s)
@@ -71,77 +71,20 @@ static void add_runs(struct fx *f)
 
 static int group_setup(void **state)
 {
-	if (!setlocale(LC_ALL, "C.UTF-8"))
-		setlocale(LC_ALL, "en_US.UTF-8");
-	unsetenv("XDG_CONFIG_HOME");
-	unsetenv("SAGETTY_THEMES");
-	unsetenv("NO_COLOR");
+	tt_env(NULL);
 	return 0;
-}
-
-/* Runs background work until the panes wait on nothing (10 s at most). */
-static void settle(struct fx *f)
-{
-	double end = sg_now() + 10;
-
-	while (sg_now() < end) {
-		int fds[APP_MAX_FDS], tmo, n = app_pane_fds(f->app, fds, APP_MAX_FDS, &tmo);
-		struct pollfd pf[APP_MAX_FDS];
-		if (n <= 0 || n > APP_MAX_FDS)
-			break;
-		for (int i = 0; i < n; i++)
-			pf[i] = (struct pollfd){ fds[i], POLLIN, 0 };
-		int k = poll(pf, (nfds_t)n, tmo < 0 ? 100 : tmo);
-		for (int i = 0; i < n && k > 0; i++)
-			if (pf[i].revents)
-				app_pane_event(f->app, pf[i].fd);
-		if (k == 0)
-			app_pane_event(f->app, -1);
-	}
-	app_draw(f->app);
-	if (getenv("TEST_RENDER_DUMP")) {
-		char buf[4096];
-		for (int y = 0; y < f->be->h; y++)
-			fprintf(stderr, "%2d|%s|\n", y, surface_mem_row(f->be, y, buf, sizeof buf));
-	}
-}
-
-static void type(struct fx *f, const char *s)
-{
-	for (; *s; s++)
-		app_handle_key(f->app, (unsigned char)*s);
-	settle(f);
-}
-
-static void key(struct fx *f, int k)
-{
-	app_handle_key(f->app, k);
-	settle(f);
-}
-
-/* Runs a : command line. */
-static void command(struct fx *f, const char *line)
-{
-	type(f, ":");
-	type(f, line);
-	key(f, SG_KEY_ENTER);
 }
 
 /* A fresh workspace with the six runs, the app at w×h on Experiments. */
 static struct fx *fx_new(int w, int h, const struct tui_options *opt)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct sg_error err = { 0 };
 
 	f->dir = tu_tempdir();
 	setenv("HOME", f->dir, 1);
-	assert_int_equal(sg_workspace_init(f->dir, NULL, NULL, &err), 0);
-	f->ws = sg_workspace_open(f->dir, 0, &err);
-	assert_non_null(f->ws);
+	f->ws = tt_workspace(f->dir);
 	add_runs(f);
-	f->be = surface_mem_new(w, h, 1);
-	f->app = app_new(f->ws, opt, f->be, &err);
-	assert_non_null(f->app);
+	tt_app(f, f->ws, w, h, 1, opt);
 	type(f, "4");
 	return f;
 }
@@ -156,40 +99,12 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	app_free(f->app);
-	f->be->ops->free(f->be);
+	tt_app_free(f);
 	sg_workspace_free(f->ws);
 	tu_rmtree(f->dir);
 	free(f->dir);
 	free(f);
 	return 0;
-}
-
-static const char *row(struct fx *f, int y)
-{
-	static char buf[4096];
-	return surface_mem_row(f->be, y, buf, sizeof buf);
-}
-
-static int has(struct fx *f, const char *text)
-{
-	return surface_mem_find(f->be, text, NULL, NULL) == 0;
-}
-
-static int row_of(struct fx *f, const char *text)
-{
-	int y;
-	if (surface_mem_find(f->be, text, &y, NULL) != 0)
-		fail_msg("'%s' is not on screen", text);
-	return y;
-}
-
-static enum sg_role role_at(struct fx *f, const char *text)
-{
-	int y, x;
-	if (surface_mem_find(f->be, text, &y, &x) != 0)
-		fail_msg("'%s' is not on screen", text);
-	return surface_mem_cell(f->be, y, x)->role;
 }
 
 /* The header row of the runs table. */

@@ -7,32 +7,7 @@
 #include "core/recipe.h"
 #include "core/util.h"
 
-#ifndef SG_SRCDIR
-#define SG_SRCDIR "."
-#endif
-
 int sg_fuzz_recipe(const uint8_t *d, size_t n);
-
-struct fixture {
-	char *dir;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = tu_tempdir();
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 /* A parsed CSV held in memory, read back with the CSV engine. */
 struct table {
@@ -144,7 +119,7 @@ static const char people[] =
 
 static void test_drop_missing(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	struct table *t = prep(f->dir, people, "{\"steps\": [{\"op\": \"drop_missing\"}]}", NULL);
 	assert_int_equal(t->nrows, 2);
 	assert_string_equal(cell(t, 0, "id"), "1");
@@ -159,7 +134,7 @@ static void test_drop_missing(void **state)
 
 static void test_impute(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	struct sg_recipe *r;
 	struct table *t = prep(f->dir, people,
 		"{\"steps\": [{\"op\": \"impute\", \"columns\": [\"age\"], \"strategy\": \"mean\"},"
@@ -192,7 +167,7 @@ static void test_impute(void **state)
 
 static void test_drop_duplicates(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	const char *data = "a,b\n1,x\n2,y\n1,x\n1,\"x\"\n1,y\n2,y\n";
 	struct table *t = prep(f->dir, data, "{\"steps\": [{\"op\": \"drop_duplicates\"}]}", NULL);
 	assert_int_equal(t->nrows, 3);
@@ -212,7 +187,7 @@ static void test_drop_duplicates(void **state)
 
 static void test_one_hot(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	const char *train = "x,city\n1,Seoul\n2,Busan\n3,Seoul\n4,Incheon\n5,Busan\n6,Seoul\n7,\n";
 	struct sg_recipe *r;
 	struct table *t = prep(f->dir, train, "{\"steps\": [{\"op\": \"one_hot\", \"columns\": "
@@ -250,7 +225,7 @@ static void test_one_hot(void **state)
 
 static void test_scale(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	const double v[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
 	char data[512] = "v,w\n";
 	for (int i = 0; i < 8; i++)
@@ -275,7 +250,7 @@ static void test_scale(void **state)
 
 static void test_select_drop_rename(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	struct table *t = prep(f->dir, people,
 		"{\"steps\": [{\"op\": \"drop\", \"columns\": [\"id\"]},"
 		"{\"op\": \"rename\", \"map\": {\"income\": \"salary\"}},"
@@ -290,7 +265,7 @@ static void test_select_drop_rename(void **state)
 
 static void test_quoting(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	struct table *t = prep(f->dir, "a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"two\nlines\",z\n",
 			       "{\"steps\": [{\"op\": \"rename\", \"map\": {\"a\": \"a,1\"}}]}", NULL);
 	assert_string_equal(t->names[0], "a,1");
@@ -318,7 +293,7 @@ static const char full_recipe[] =
  * used, nothing is refitted. */
 static void test_fit_then_apply(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	struct sg_recipe *r;
 	struct table *t = prep(f->dir, people, full_recipe, &r);
 	/* After imputation: ages 30 35 50 40 20, incomes 100 200 300 400 400. */
@@ -390,7 +365,7 @@ static void test_parse_errors(void **state)
 
 static void test_column_errors_write_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *in = tu_write(f->dir, "in.csv", people);
 	char *out = sg_path_join(f->dir, "out.csv");
 	struct sg_csv *c = open_csv(in);
@@ -435,7 +410,7 @@ static void test_column_errors_write_nothing(void **state)
 
 static void test_preview(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *in = tu_write(f->dir, "in.csv", people);
 	struct sg_csv *c = open_csv(in);
 	struct sg_recipe *r = parse(full_recipe);
@@ -482,7 +457,7 @@ static char *slurp(const char *path)
 
 static void test_split_sizes_and_determinism(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *in = numbers_csv(f->dir, 1000);
 	char *prefix = sg_path_join(f->dir, "p");
 	struct sg_csv *c = open_csv(in);
@@ -550,7 +525,7 @@ static void test_split_sizes_and_determinism(void **state)
 
 static void test_split_stratified(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_dir *f = *state;
 	char *in = numbers_csv(f->dir, 997);
 	char *prefix = sg_path_join(f->dir, "s");
 	struct sg_csv *c = open_csv(in);
@@ -609,52 +584,25 @@ static void test_rng_is_fixed(void **state)
 static void test_corpus_replay(void **state)
 {
 	(void)state;
-	const char *src = getenv("SG_TOP_SRCDIR");
-	char *dir = sg_xasprintf("%s/tests/corpus/recipe", src && *src ? src : SG_SRCDIR);
-	DIR *d = opendir(dir);
-	if (!d)
-		fail_msg("cannot open %s", dir);
-	int count = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *path = sg_path_join(dir, e->d_name);
-		size_t len;
-		struct sg_error err;
-		char *buf = sg_read_file(path, 1 << 20, &len, &err);
-		if (!buf)
-			fail_msg("%s", err.msg);
-		/* An exact-size copy, so ASan catches reads past the end. */
-		uint8_t *exact = malloc(len ? len : 1);
-		memcpy(exact, buf, len);
-		sg_fuzz_recipe(exact, len);
-		free(exact);
-		free(buf);
-		free(path);
-		count++;
-	}
-	closedir(d);
-	assert_true(count >= 15);
-	free(dir);
+	assert_true(tu_replay_corpus("recipe", sg_fuzz_recipe) >= 15);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_drop_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_impute, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drop_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_hot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_select_drop_rename, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quoting, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fit_then_apply, setup, teardown),
+		tu_dir_test(test_drop_missing),
+		tu_dir_test(test_impute),
+		tu_dir_test(test_drop_duplicates),
+		tu_dir_test(test_one_hot),
+		tu_dir_test(test_scale),
+		tu_dir_test(test_select_drop_rename),
+		tu_dir_test(test_quoting),
+		tu_dir_test(test_fit_then_apply),
 		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test_setup_teardown(test_column_errors_write_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_split_sizes_and_determinism, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_split_stratified, setup, teardown),
+		tu_dir_test(test_column_errors_write_nothing),
+		tu_dir_test(test_preview),
+		tu_dir_test(test_split_sizes_and_determinism),
+		tu_dir_test(test_split_stratified),
 		cmocka_unit_test(test_rng_is_fixed),
 		cmocka_unit_test(test_corpus_replay),
 	};

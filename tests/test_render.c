@@ -5,7 +5,6 @@
  * feeds it; the assertions read the dumped rows and the cells' roles. */
 #include "tests/testutil.h"
 #include <fcntl.h>
-#include <locale.h>
 #include <signal.h>
 #include <curses.h>
 #include "core/dataset.h"
@@ -34,6 +33,10 @@ struct fx {
 	struct app *app;
 };
 
+/* Keys are handled and drawn; the background work is left alone. */
+#define TT_AFTER_INPUT(f) draw(f)
+#include "tests/tuitest.h"
+
 static void add_run(const char *name, const char *kind, const char *lr, int finish)
 {
 	struct sg_run_spec spec = { .name = name, .experiment = "mnist", .kind = kind };
@@ -55,17 +58,10 @@ static int group_setup(void **state)
 	struct sg_error err = { 0 };
 	struct sg_dataset_info info;
 
-	if (!setlocale(LC_ALL, "C.UTF-8"))
-		setlocale(LC_ALL, "en_US.UTF-8");
 	dir = tu_tempdir();
 	/* Keep the user's own keymap and themes out of the picture. */
-	setenv("HOME", dir, 1);
-	unsetenv("XDG_CONFIG_HOME");
-	unsetenv("SAGETTY_THEMES");
-	unsetenv("NO_COLOR");
-	assert_int_equal(sg_workspace_init(dir, NULL, NULL, &err), 0);
-	ws = sg_workspace_open(dir, 0, &err);
-	assert_non_null(ws);
+	tt_env(dir);
+	ws = tt_workspace(dir);
 	add_run("baseline-lr", "manual", "0.01", 1);
 	usleep(10000); /* so "wide-net" is the newer run */
 	add_run("wide-net", "train", "0.1", 0);
@@ -88,11 +84,8 @@ static int group_teardown(void **state)
 static struct fx *fx_new(int w, int h, int unicode, const struct tui_options *opt)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct sg_error err = { 0 };
 
-	f->be = surface_mem_new(w, h, unicode);
-	f->app = app_new(ws, opt, f->be, &err);
-	assert_non_null(f->app);
+	tt_app(f, ws, w, h, unicode, opt);
 	app_draw(f->app);
 	return f;
 }
@@ -107,63 +100,9 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	app_free(f->app);
-	f->be->ops->free(f->be);
+	tt_app_free(f);
 	free(f);
 	return 0;
-}
-
-/* Row y of the screen (a static buffer). */
-static const char *row(struct fx *f, int y)
-{
-	static char buf[4096];
-	return surface_mem_row(f->be, y, buf, sizeof buf);
-}
-
-static int has(struct fx *f, const char *text)
-{
-	return surface_mem_find(f->be, text, NULL, NULL) == 0;
-}
-
-/* The role of the cell where text first appears on screen. */
-static enum sg_role role_of(struct fx *f, const char *text)
-{
-	int y, x;
-	assert_int_equal(surface_mem_find(f->be, text, &y, &x), 0);
-	return surface_mem_cell(f->be, y, x)->role;
-}
-
-/* The row number where text first appears. */
-static int row_of(struct fx *f, const char *text)
-{
-	int y;
-	assert_int_equal(surface_mem_find(f->be, text, &y, NULL), 0);
-	return y;
-}
-
-/* With TEST_RENDER_DUMP set, prints the screen (to debug a failure). */
-static void dump(struct fx *f)
-{
-	if (!getenv("TEST_RENDER_DUMP"))
-		return;
-	for (int y = 0; y < f->be->h; y++)
-		fprintf(stderr, "%2d|%s|\n", y, row(f, y));
-}
-
-/* Feeds each character of s as a key, then draws. */
-static void type(struct fx *f, const char *s)
-{
-	for (; *s; s++)
-		app_handle_key(f->app, (unsigned char)*s);
-	app_draw(f->app);
-	dump(f);
-}
-
-static void key(struct fx *f, int k)
-{
-	app_handle_key(f->app, k);
-	app_draw(f->app);
-	dump(f);
 }
 
 /* ---- the panes ---------------------------------------------------------------- */
@@ -177,8 +116,8 @@ static void test_data_pane_and_tabs(void **state)
 	assert_non_null(strstr(row(f, 0), "2 Notebooks"));
 	assert_non_null(strstr(row(f, 0), "3 Monitor"));
 	assert_non_null(strstr(row(f, 0), "4 Experiments"));
-	assert_int_equal(role_of(f, "1 Data"), SG_ROLE_TAB_ACTIVE);
-	assert_int_equal(role_of(f, "2 Notebooks"), SG_ROLE_TAB);
+	assert_int_equal(role_at(f, "1 Data"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "2 Notebooks"), SG_ROLE_TAB);
 	assert_non_null(strstr(row(f, 1), "Data"));
 	assert_non_null(strstr(row(f, 2), "NAME"));
 	assert_non_null(strstr(row(f, 2), "ROWS"));
@@ -187,7 +126,7 @@ static void test_data_pane_and_tabs(void **state)
 	assert_non_null(strstr(r, " 3 "));    /* columns */
 	assert_non_null(strstr(r, "-"));      /* no parent */
 	/* The only row is selected. */
-	assert_int_equal(role_of(f, "iris"), SG_ROLE_SELECTED);
+	assert_int_equal(role_at(f, "iris"), SG_ROLE_SELECTED);
 	assert_false(has(f, "analysis.ipynb"));
 }
 
@@ -201,8 +140,8 @@ static void test_notebooks_pane(void **state)
 	r = row(f, row_of(f, "analysis.ipynb"));
 	assert_non_null(strstr(r, "Python 3"));
 	assert_non_null(strstr(r, " 2 "));     /* cells */
-	assert_int_equal(role_of(f, "2 Notebooks"), SG_ROLE_TAB_ACTIVE);
-	assert_int_equal(role_of(f, "1 Data"), SG_ROLE_TAB);
+	assert_int_equal(role_at(f, "2 Notebooks"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "1 Data"), SG_ROLE_TAB);
 	assert_false(has(f, "iris "));
 }
 
@@ -211,16 +150,16 @@ static void test_monitor_pane(void **state)
 	struct fx *f = *state;
 
 	key(f, SG_KEY_F3);
-	assert_int_equal(role_of(f, "3 Monitor"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "3 Monitor"), SG_ROLE_TAB_ACTIVE);
 	assert_true(has(f, "1 running, 1 recent"));
 	/* Running first and selected, then the finished one in its color. */
 	assert_true(row_of(f, "wide-net") < row_of(f, "baseline-lr"));
-	assert_int_equal(role_of(f, "RUNNING"), SG_ROLE_SELECTED);
-	assert_int_equal(role_of(f, "FINISHED"), SG_ROLE_OK);
+	assert_int_equal(role_at(f, "RUNNING"), SG_ROLE_SELECTED);
+	assert_int_equal(role_at(f, "FINISHED"), SG_ROLE_OK);
 	assert_non_null(strstr(row(f, row_of(f, "wide-net")), "train"));
 	type(f, "j");
-	assert_int_equal(role_of(f, "RUNNING"), SG_ROLE_RUNNING);
-	assert_int_equal(role_of(f, "FINISHED"), SG_ROLE_SELECTED);
+	assert_int_equal(role_at(f, "RUNNING"), SG_ROLE_RUNNING);
+	assert_int_equal(role_at(f, "FINISHED"), SG_ROLE_SELECTED);
 }
 
 static void test_experiments_pane(void **state)
@@ -230,7 +169,7 @@ static void test_experiments_pane(void **state)
 	const char *r;
 
 	type(f, "4");
-	assert_int_equal(role_of(f, "4 Experiments"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "4 Experiments"), SG_ROLE_TAB_ACTIVE);
 	hdr = row_of(f, "STATUS");
 	assert_non_null(strstr(row(f, hdr), "ID"));
 	assert_non_null(strstr(row(f, hdr), "NAME"));
@@ -264,7 +203,7 @@ static void test_run_details(void **state)
 	r = row(f, row_of(f, "loss"));
 	assert_non_null(strstr(r, "0.25 at step 1"));
 	assert_non_null(strstr(r, "max 0.5"));
-	assert_int_equal(role_of(f, "FINISHED"), SG_ROLE_OK);
+	assert_int_equal(role_at(f, "FINISHED"), SG_ROLE_OK);
 	type(f, "G");  /* the details scroll */
 	assert_true(has(f, "Artifacts"));
 	assert_false(has(f, "Id    "));
@@ -301,14 +240,14 @@ static void test_tab_cycles_panes(void **state)
 	struct fx *f = *state;
 
 	key(f, SG_KEY_TAB);
-	assert_int_equal(role_of(f, "2 Notebooks"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "2 Notebooks"), SG_ROLE_TAB_ACTIVE);
 	key(f, SG_KEY_BTAB);
-	assert_int_equal(role_of(f, "1 Data"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "1 Data"), SG_ROLE_TAB_ACTIVE);
 	key(f, SG_KEY_BTAB);  /* wraps around */
-	assert_int_equal(role_of(f, "4 Experiments"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "4 Experiments"), SG_ROLE_TAB_ACTIVE);
 	key(f, SG_KEY_F1);
-	assert_int_equal(role_of(f, "1 Data"), SG_ROLE_TAB_ACTIVE);
-	assert_int_equal(role_of(f, "4 Experiments"), SG_ROLE_TAB);
+	assert_int_equal(role_at(f, "1 Data"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "4 Experiments"), SG_ROLE_TAB);
 }
 
 /* ---- the frame ----------------------------------------------------------------- */
@@ -374,7 +313,7 @@ static void test_command_line(void **state)
 	type(f, "e\t");
 	assert_int_equal(strncmp(row(f, 23), ":pane-experiments ", 18), 0);
 	key(f, SG_KEY_ENTER);
-	assert_int_equal(role_of(f, "4 Experiments"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "4 Experiments"), SG_ROLE_TAB_ACTIVE);
 	surface_mem_cursor(f->be, &cy, &cx);
 	assert_int_equal(cy, -1);  /* hidden again */
 
@@ -389,7 +328,7 @@ static void test_command_line(void **state)
 	type(f, ":bogus");
 	key(f, SG_KEY_ENTER);
 	assert_non_null(strstr(row(f, 23), "Unknown command: bogus"));
-	assert_int_equal(role_of(f, "Unknown command"), SG_ROLE_ERROR);
+	assert_int_equal(role_at(f, "Unknown command"), SG_ROLE_ERROR);
 }
 
 static void test_command_editing(void **state)
@@ -432,8 +371,8 @@ static void test_split_layout(void **state)
 	assert_true(has(f, "iris"));
 	assert_true(has(f, "analysis.ipynb"));
 	/* The focused side's title stands out, the other is dim. */
-	assert_int_equal(role_of(f, "Data \u2014"), SG_ROLE_TITLE);
-	assert_int_equal(role_of(f, " Notebooks \u2014"), SG_ROLE_DIM);
+	assert_int_equal(role_at(f, "Data \u2014"), SG_ROLE_TITLE);
+	assert_int_equal(role_at(f, " Notebooks \u2014"), SG_ROLE_DIM);
 	/* Focus the right side, then 3 shows the Monitor there. */
 	type(f, "w3");
 	assert_true(has(f, "iris"));
@@ -445,7 +384,7 @@ static void test_split_layout(void **state)
 		assert_int_equal(surface_mem_find(f->be, "Monitor \u2014", &y, &x), 0);
 		assert_true(x > 40);
 	}
-	assert_int_equal(role_of(f, "3 Monitor"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "3 Monitor"), SG_ROLE_TAB_ACTIVE);
 	/* Choosing the pane the other side shows swaps the sides. */
 	type(f, "1");
 	{
@@ -601,7 +540,7 @@ static void test_bad_theme_and_keymap(void **state)
 	/* A good user keymap adds its binding. */
 	f = fx_new(80, 24, 1, NULL);
 	type(f, "x");
-	assert_int_equal(role_of(f, "3 Monitor"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "3 Monitor"), SG_ROLE_TAB_ACTIVE);
 	type(f, ":theme ca\t");
 	assert_int_equal(strncmp(row(f, 23), ":theme calm ", 12), 0);
 	key(f, SG_KEY_ENTER);
@@ -609,7 +548,7 @@ static void test_bad_theme_and_keymap(void **state)
 	assert_int_equal(f->app->theme.role[SG_ROLE_STATUS].bg, 4);
 	type(f, ":theme nosuch");
 	key(f, SG_KEY_ENTER);
-	assert_int_equal(role_of(f, "nosuch"), SG_ROLE_ERROR);
+	assert_int_equal(role_at(f, "nosuch"), SG_ROLE_ERROR);
 	assert_int_equal(f->app->theme.role[SG_ROLE_STATUS].bg, 4);  /* kept */
 	teardown((void **)&f);
 
@@ -620,9 +559,9 @@ static void test_bad_theme_and_keymap(void **state)
 	assert_true(has(f, "broken.theme:2:"));
 	assert_true(has(f, "unknown action"));
 	assert_true(row_of(f, "broken.theme:2:") >= 20);
-	assert_int_equal(role_of(f, "broken.theme"), SG_ROLE_ERROR);
+	assert_int_equal(role_at(f, "broken.theme"), SG_ROLE_ERROR);
 	type(f, "x");
-	assert_int_equal(role_of(f, "1 Data"), SG_ROLE_TAB_ACTIVE);
+	assert_int_equal(role_at(f, "1 Data"), SG_ROLE_TAB_ACTIVE);
 	teardown((void **)&f);
 
 	unsetenv("SAGETTY_THEMES");

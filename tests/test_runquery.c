@@ -3,17 +3,12 @@
  * injection attempts, sorting and grouping against computations done here,
  * paging, keys, deleting a run, and a replay of tests/corpus/runquery. */
 #include "tests/testutil.h"
-#include <dirent.h>
 #include <math.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "core/runquery.h"
 #include "core/util.h"
 #include "tests/fuzz/fuzz_runquery.h"
-
-#ifndef SG_SRCDIR
-#define SG_SRCDIR "."
-#endif
 
 struct fixture {
 	char *dir, *path;
@@ -74,10 +69,7 @@ static double utc(int mon, int day, int hour)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = tu_tempdir();
-	f->path = sg_path_join(f->dir, "store.db");
-	f->s = sg_store_open(f->path, SG_STORE_CREATE, NULL);
-	assert_non_null(f->s);
+	tu_store_init(&f->dir, &f->path, &f->s);
 	static const struct { const char *name, *exp, *user, *kind, *status; int mon, day, hour; }
 	runs[5] = {
 		{ "xgb-a", "iris", "kim", NULL, "FINISHED", 10, 1, 0 },
@@ -118,10 +110,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	sg_store_close(f->s);
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f->path);
+	tu_store_fini(f->dir, f->path, f->s);
 	free(f);
 	return 0;
 }
@@ -901,30 +890,7 @@ static void test_remove_run(void **state)
 static void test_corpus(void **state)
 {
 	(void)state;
-	const char *top = getenv("SG_TOP_SRCDIR");
-	char *dir = sg_xasprintf("%s/tests/corpus/runquery", top && *top ? top : SG_SRCDIR);
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	int count = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *path = sg_path_join(dir, e->d_name);
-		size_t len;
-		char *buf = sg_read_file(path, 1 << 20, &len, NULL);
-		assert_non_null(buf);
-		uint8_t *exact = malloc(len ? len : 1);
-		memcpy(exact, buf, len);
-		sg_fuzz_runquery(exact, len);
-		free(exact);
-		free(buf);
-		free(path);
-		count++;
-	}
-	closedir(d);
-	free(dir);
-	assert_true(count >= 15);
+	assert_true(tu_replay_corpus("runquery", sg_fuzz_runquery) >= 15);
 	sg_fuzz_runquery((const uint8_t *)"", 0);
 }
 

@@ -11,9 +11,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = tu_tempdir();
-	f->path = malloc(4200);
-	snprintf(f->path, 4200, "%s/store.db", f->dir);
+	tu_store_init(&f->dir, &f->path, NULL);
 	*state = f;
 	return 0;
 }
@@ -21,9 +19,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f->path);
+	tu_store_fini(f->dir, f->path, NULL);
 	free(f);
 	return 0;
 }

@@ -142,7 +142,8 @@ static int same_config(const struct sg_config *a, const struct sg_config *b)
 {
 	return strcmp(a->theme, b->theme) == 0 && a->lines == b->lines &&
 	       strcmp(a->shared_group, b->shared_group) == 0 &&
-	       a->refresh_seconds == b->refresh_seconds;
+	       a->refresh_seconds == b->refresh_seconds && a->max_jobs == b->max_jobs &&
+	       a->log_rotate_mb == b->log_rotate_mb && a->log_cap_mb == b->log_cap_mb;
 }
 
 static void check_config_values(const struct sg_config *c)
@@ -152,6 +153,7 @@ static void check_config_values(const struct sg_config *c)
 	check(c->lines == SG_LINES_AUTO || c->lines == SG_LINES_UTF8 || c->lines == SG_LINES_ASCII,
 	      "line drawing valid");
 	check(c->refresh_seconds >= 1 && c->refresh_seconds <= 3600, "refresh in range");
+	check(c->max_jobs >= 1 && c->max_jobs <= 64, "max-jobs in range");
 }
 
 int sg_fuzz_config(const uint8_t *d, size_t n)

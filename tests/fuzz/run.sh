@@ -35,6 +35,7 @@ fi
 # and libFuzzer's coverage hooks.
 core="conf action theme keymap config error util csvfile colstats expr recipe metricline metricdef"
 core="$core store schema run runquery runquery_where"
+core="$core rules rules_spec"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 flags="$flags $(pkg-config --cflags jansson sqlite3) -I $src -I $build"
 objects=
@@ -95,4 +96,21 @@ build metricline "$f/fuzz_metricline.c"
 fuzz metricline
 build runquery "$f/fuzz_runquery.c"
 fuzz runquery
+build rules "$f/fuzz_rules.c"
+fuzz rules
+# Model folders and hyperparameters: the algorithm sources and their libraries.
+algo_objects=
+for a in algo algo_data algo_job algo_linear algo_kmeans algo_pca algo_knn algo_xgboost \
+	algo_par lbfgs metrics_eval; do
+	# shellcheck disable=SC2086
+	"$cc" $flags $(pkg-config --cflags openblas lapacke xgboost) \
+		-fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$a.c" -o "$out/obj/$a.o"
+	algo_objects="$algo_objects $out/obj/$a.o"
+done
+echo "== fuzz_model: building"
+# shellcheck disable=SC2086
+"$cc" $flags -fsanitize=fuzzer,address,undefined "$f/fuzz_model.c" $algo_objects $objects \
+	$(pkg-config --libs jansson sqlite3 openblas lapacke xgboost) -lcsv -lpthread -lm \
+	-o "$out/fuzz_model"
+fuzz model
 exit $status

@@ -1,0 +1,169 @@
+/* job.h — training jobs: a SageMaker-style script run by a detached
+ * supervisor, so it outlives the terminal, the TUI and the SSH session.
+ *
+ * Life of a job (one run of kind "train"; one row in the jobs table):
+ *
+ *   sg_job_prepare   validates the request — script, interpreter, channels
+ *                    (a registered dataset, a file or a folder), --hp,
+ *                    --metric regexes, --rule specs — and creates nothing;
+ *   sg_job_create    creates the run (params = hyperparameters; tags: the
+ *                    script's git commit and whether it is modified, each
+ *                    channel's source and SHA-256), the contract's tree in
+ *                    the run folder (sagemaker.h) and the job row, Queued;
+ *   sg_job_launch    forks the supervisor: setsid, a second fork, stdin from
+ *                    /dev/null, stdout/stderr to RUN/supervisor.log, cwd the
+ *                    run folder, every other fd closed, then exec of
+ *                    `sagetty -w ROOT jobs supervise ID` (a fresh process:
+ *                    no SQLite handle or lock crosses the fork);
+ *   sg_job_supervise (in that process) waits for a slot (max-jobs), then
+ *                    runs the script under the tracker (track.h) with the
+ *                    contract's environment and argv, cwd the script's
+ *                    folder, in its own process group; samples CPU% and RSS
+ *                    of the whole process tree every second (sys:cpu_percent,
+ *                    sys:memory_mb), enforces the max runtime, caps the logs,
+ *                    feeds the debugger rules, and records the end.
+ *
+ * States (jobs.state) and the run status they leave (runs.status stays the
+ * coarse one every other part of sagetty knows):
+ *
+ *   Queued       waiting for a slot                     RUNNING
+ *   Running      the script runs                        RUNNING
+ *   Completed    it exited 0                            FINISHED
+ *   Failed       non-zero exit, signal, max runtime,    FAILED
+ *                supervisor lost (failure_reason says)
+ *   Stopped      `jobs stop`                            KILLED
+ *   Interrupted  `jobs stop --preempt` (spot-style):    KILLED
+ *                checkpoints/ kept for `jobs resume`
+ *
+ * Queueing: slot k is an flock on .sagetty/jobs/slot.k (k < max-jobs), held
+ * by the supervisor while its script runs, so the kernel frees it when a
+ * supervisor dies in any way.  Waiting supervisors sleep in poll() on an
+ * inotify watch of .sagetty/jobs/ (a finishing supervisor rewrites
+ * .sagetty/jobs/changed), with a 2-second safety timeout for supervisors that
+ * died without a word; the oldest live Queued job goes first.
+ *
+ * Liveness: a job row records its supervisor's pid with a token (boot id and
+ * process start time from /proc) and host.  sg_job_reap — run by
+ * sg_job_list, sg_job_get and the queue — marks a Queued or Running job of
+ * this host whose supervisor is gone as Failed "supervisor lost" (and kills
+ * what is left of its script's process group).
+ *
+ * Stopping: sg_job_stop records the request in the row and sends SIGTERM to
+ * the supervisor, which passes it to the script's process group and sends
+ * SIGKILL after the grace period (--stop-grace, default 10 s); a second stop
+ * sends SIGKILL at once.  The supervisor also reads the request from the
+ * store every second, so a stop from another account of a shared workspace
+ * works too. */
+#ifndef SG_JOB_H
+#define SG_JOB_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "core/run.h"
+#include "core/workspace.h"
+
+#define SG_JOB_DIR "jobs"                 /* under .sagetty/ */
+#define SG_JOB_DEFAULT_GRACE 10.0         /* seconds from SIGTERM to SIGKILL */
+#define SG_JOB_TICK_MS 1000               /* sampling, max runtime, stop requests */
+#define SG_JOB_REASON_MAX 4100            /* a failure reason: 1,024 UTF-8 characters and a NUL */
+
+enum sg_job_state {
+	SG_JOB_QUEUED, SG_JOB_RUNNING, SG_JOB_COMPLETED, SG_JOB_FAILED, SG_JOB_STOPPED,
+	SG_JOB_INTERRUPTED
+};
+
+/* "Queued", "Running", "Completed", "Failed", "Stopped", "Interrupted". */
+const char *sg_job_state_name(enum sg_job_state st);
+/* Case-insensitive; -1 when unknown. */
+int sg_job_state_parse(const char *s);
+/* 1 for the four final states. */
+int sg_job_state_final(enum sg_job_state st);
+/* The run status a state leaves (table above). */
+enum sg_run_status sg_job_run_status(enum sg_job_state st);
+
+/* What `sagetty train` asks for.  Arrays of strings as given on the
+ * command line. */
+struct sg_job_request {
+	const char *script;
+	const char *interpreter;        /* NULL: python3 for *.py, else the script itself */
+	const char *name, *experiment;  /* NULL: generated, "default" */
+	const char *const *channels;    /* "NAME=PATH" */
+	size_t nchannels;
+	const char *const *hps;         /* "KEY=VALUE" */
+	size_t nhps;
+	const char *const *metrics;     /* "NAME=REGEX" (metricdef.h) */
+	size_t nmetrics;
+	const char *const *rules;       /* "NAME[:param=value,...]" (rules.h) */
+	size_t nrules;
+	double max_runtime;             /* seconds; 0: none */
+	double stop_grace;              /* seconds; 0: SG_JOB_DEFAULT_GRACE */
+};
+
+/* A validated request (opaque). */
+struct sg_job_plan;
+
+/* Validates everything before anything is created: SG_E_USAGE (bad
+ * option values), SG_E_NOTFOUND (script, interpreter, channel path) or
+ * SG_E_PARSE (a regex or rule) with a message naming the culprit. */
+struct sg_job_plan *sg_job_prepare(struct sg_workspace *ws, const struct sg_job_request *req,
+				   struct sg_error *err);
+void sg_job_plan_free(struct sg_job_plan *p);
+/* Creates the run, its tree and the Queued job; writes the run id. */
+int sg_job_create(struct sg_workspace *ws, const struct sg_job_plan *p,
+		  char id_out[SG_RUN_ID_LEN + 1], struct sg_error *err);
+
+struct sg_job_launch_opts {
+	const char *exe;    /* the sagetty binary; NULL: /proc/self/exe */
+};
+/* Starts the detached supervisor of a Queued job; returns once it has
+ * exec'd (its pid is in the row).  opts may be NULL. */
+int sg_job_launch(struct sg_workspace *ws, const char *run,
+		  const struct sg_job_launch_opts *opts, struct sg_error *err);
+
+/* The supervisor's body (`jobs supervise`): returns when the job has ended
+ * and been recorded; -1 only when it could not even start (err). */
+int sg_job_supervise(struct sg_workspace *ws, const char *run, struct sg_error *err);
+
+struct sg_job_info {
+	char run_id[SG_RUN_ID_LEN + 1];
+	char name[128];
+	char user[64];
+	char host[64];
+	enum sg_job_state state;
+	int attempt;
+	pid_t supervisor_pid;           /* 0: none recorded */
+	pid_t child_pid;                /* 0: not started; the process group too */
+	int alive;                      /* supervisor seen alive (this host only) */
+	char stop_request[16];          /* "", "stop" or "preempt" */
+	char failure_reason[SG_JOB_REASON_MAX];
+	int exit_code;                  /* -1 unknown or signal */
+	int signal;
+	double queued_at, started_at, ended_at;   /* 0: not yet */
+	double max_runtime;             /* from the request; 0: none */
+};
+
+/* One job by run id, prefix or name (after sg_job_reap). */
+int sg_job_get(struct sg_workspace *ws, const char *run, struct sg_job_info *out,
+	       struct sg_error *err);
+/* Jobs newest first: every live one, then finished ones up to limit in all
+ * (0: no limit).  fn returning non-zero stops. */
+typedef int (*sg_job_fn)(const struct sg_job_info *j, void *ud);
+int sg_job_list(struct sg_workspace *ws, size_t limit, sg_job_fn fn, void *ud,
+		struct sg_error *err);
+/* Marks jobs of this host whose supervisor is gone as Failed "supervisor
+ * lost"; *lost (may be NULL) gets how many. */
+int sg_job_reap(struct sg_workspace *ws, int *lost, struct sg_error *err);
+
+/* Asks a job to stop (preempt: end Interrupted, for a resume).  A Queued job
+ * ends without starting.  SG_E_USAGE when it has ended already. */
+int sg_job_stop(struct sg_workspace *ws, const char *run, int preempt, struct sg_error *err);
+/* Starts a new attempt of an Interrupted, Stopped or Failed job: attempt
+ * + 1, Queued again, the run RUNNING again, checkpoints/ and model/ kept,
+ * output/failure removed; then launches it. */
+int sg_job_resume(struct sg_workspace *ws, const char *run,
+		  const struct sg_job_launch_opts *opts, struct sg_error *err);
+
+/* RUN/stdout.log or stderr.log (stream 1 or 2), malloc'd. */
+char *sg_job_log_path(const struct sg_workspace *ws, const char *run_id, int stream);
+
+#endif

@@ -1,0 +1,58 @@
+/* job_int.h — what job.c (requests, rows, control) and job_supervise.c (the
+ * supervisor) share.  Not for use outside core/job*.c. */
+#ifndef SG_JOB_INT_H
+#define SG_JOB_INT_H
+
+#include <stddef.h>
+#include "core/job.h"
+#include "core/sagemaker.h"
+
+/* The launch request as stored in jobs.spec (JSON), everything resolved. */
+struct job_spec {
+	char *script;              /* absolute */
+	char *interpreter;         /* absolute, or NULL: run the script */
+	char *job_name;            /* the run's name */
+	struct sg_sm_channel *channels;   /* name and source owned */
+	size_t nchannels;
+	struct sg_sm_kv *hps;      /* key and value owned */
+	size_t nhps;
+	char **metrics;            /* "NAME=REGEX", NULL-terminated */
+	char **rules;              /* specs, NULL-terminated */
+	double max_runtime, stop_grace;
+	long long log_rotate_bytes, log_cap_bytes;
+};
+
+/* Serializes / parses jobs.spec. */
+char *job_spec_json(const struct job_spec *s);
+int job_spec_parse(const char *text, struct job_spec *s, struct sg_error *err);
+void job_spec_done(struct job_spec *s);
+/* The contract's view of a spec for the run folder run_dir. */
+void job_spec_sm(const struct job_spec *s, const char *run_dir, struct sg_sm_job *out);
+
+/* The row of run id (a full id), and its spec text when spec is non-NULL
+ * (malloc'd).  SG_E_NOTFOUND when the run has no job. */
+int job_row(struct sg_store *st, const char *id, struct sg_job_info *out, char **spec,
+	    struct sg_error *err);
+/* Updates the state; with a final state also ended_at, and reason (may be
+ * NULL) as failure_reason.  A Running state sets started_at. */
+int job_set_state(struct sg_store *st, const char *id, enum sg_job_state state,
+		  const char *reason, struct sg_error *err);
+/* Records the supervisor's (which 0) or the program's (which 1) pid and
+ * token. */
+int job_set_pid(struct sg_store *st, const char *id, int which, pid_t pid, struct sg_error *err);
+/* The exit of the program. */
+int job_set_exit(struct sg_store *st, const char *id, int exit_code, int sig,
+		 struct sg_error *err);
+/* Records the end of a job in the run too: the run's status, tags
+ * sagetty.job_state and sagetty.failure_reason. */
+int job_finish_run(struct sg_store *st, const char *id, enum sg_job_state state,
+		   const char *reason, struct sg_error *err);
+
+/* .sagetty/jobs/, created on demand; malloc'd. */
+char *job_dir(const struct sg_workspace *ws, struct sg_error *err);
+/* Rewrites .sagetty/jobs/changed so waiting supervisors look again. */
+void job_notify(const struct sg_workspace *ws);
+/* This machine's name, for jobs.host. */
+const char *job_host(void);
+
+#endif

@@ -1,0 +1,510 @@
+/* test_job.c — the SageMaker contract's builders (files, environment, argv,
+ * tree, failure reason), job states, request validation, the stored spec,
+ * and /proc sampling. */
+#include "tests/testutil.h"
+#include <jansson.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include "core/job.h"
+#include "core/job_int.h"
+#include "core/proc.h"
+#include "core/sagemaker.h"
+#include "core/util.h"
+
+static const struct sg_sm_kv hps[] = {
+	{ "lr", "0.05" }, { "epochs", "10" }, { "name", "say \"hi\"\\" }, { "flag", "true" },
+	{ "layers", "[64, 32]" }, { "learning-rate", "1e-3" }, { "zip", "01" },
+};
+#define NHPS (sizeof hps / sizeof hps[0])
+
+static struct sg_sm_job job(const char *run_dir, const struct sg_sm_channel *ch, size_t nch)
+{
+	struct sg_sm_job j = { .job_name = "exp-1", .run_dir = run_dir, .script = "/code/train.py",
+			       .hps = hps, .nhps = NHPS, .channels = ch, .nchannels = nch,
+			       .num_cpus = 4 };
+	return j;
+}
+
+static json_t *parse(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
+	if (!v)
+		fail_msg("not JSON (%s): %s", e.text, text);
+	return v;
+}
+
+static void test_parse_args(void **state)
+{
+	char *k, *v;
+	struct sg_error err;
+	assert_int_equal(sg_sm_parse_hp("lr=0.1", &k, &v, &err), 0);
+	assert_string_equal(k, "lr");
+	assert_string_equal(v, "0.1");
+	free(k), free(v);
+	assert_int_equal(sg_sm_parse_hp("expr=a=b", &k, &v, &err), 0);
+	assert_string_equal(v, "a=b");
+	free(k), free(v);
+	assert_int_equal(sg_sm_parse_hp("empty=", &k, &v, &err), 0);
+	assert_string_equal(v, "");
+	free(k), free(v);
+	static const char *const bad[] = { "lr", "=1", "-x=1", "a b=1", "t=a\nb" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(sg_sm_parse_hp(bad[i], &k, &v, &err), -1);
+		assert_int_equal(err.code, SG_E_USAGE);
+		assert_null(k);
+	}
+	assert_int_equal(sg_sm_parse_hp("lr", &k, &v, &err), -1);
+	assert_string_equal(err.msg, "--hp needs KEY=VALUE, not 'lr'");
+	assert_int_equal(sg_sm_parse_channel("train=data/x.csv", &k, &v, &err), 0);
+	assert_string_equal(k, "train");
+	assert_string_equal(v, "data/x.csv");
+	free(k), free(v);
+	assert_int_equal(sg_sm_parse_channel("train=", &k, &v, &err), -1);
+	assert_int_equal(sg_sm_parse_channel(".hidden=x", &k, &v, &err), -1);
+	char longname[80];
+	memset(longname, 'a', 70);
+	strcpy(longname + 70, "=x");
+	assert_int_equal(sg_sm_parse_channel(longname, &k, &v, &err), -1);
+	assert_int_equal(sg_sm_check_channel_name("validation-2.v_1", &err), 0);
+}
+
+static void test_config_files(void **state)
+{
+	struct sg_sm_channel ch[] = { { "train", "/data/train.csv" }, { "test", "/data/test" } };
+	struct sg_sm_job j = job("/ws/.sagetty/runs/abc", ch, 2);
+	char *text = sg_sm_hyperparameters_json(&j);
+	json_t *v = parse(text);
+	assert_int_equal(json_object_size(v), NHPS);
+	const char *key;
+	json_t *val;
+	json_object_foreach(v, key, val)
+		assert_true(json_is_string(val));   /* SageMaker: all strings */
+	assert_string_equal(json_string_value(json_object_get(v, "name")), "say \"hi\"\\");
+	assert_string_equal(json_string_value(json_object_get(v, "epochs")), "10");
+	json_decref(v);
+	free(text);
+
+	text = sg_sm_inputdataconfig_json(&j);
+	v = parse(text);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(v, "train"),
+							      "TrainingInputMode")), "File");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(v, "train"),
+							      "ContentType")), "text/csv");
+	assert_null(json_object_get(json_object_get(v, "test"), "ContentType"));
+	json_decref(v);
+	free(text);
+
+	text = sg_sm_resourceconfig_json(&j);
+	v = parse(text);
+	assert_string_equal(json_string_value(json_object_get(v, "current_host")), "algo-1");
+	assert_int_equal(json_array_size(json_object_get(v, "hosts")), 1);
+	assert_non_null(json_object_get(v, "network_interface_name"));
+	json_decref(v);
+	free(text);
+}
+
+static void test_hps_decoded(void **state)
+{
+	struct sg_sm_job j = job("/r", NULL, 0);
+	char *text = sg_sm_hps_json(&j);
+	/* Numbers are written as given, not re-formatted. */
+	assert_non_null(strstr(text, "\"lr\": 0.05"));
+	assert_non_null(strstr(text, "\"learning-rate\": 1e-3"));
+	json_t *v = parse(text);
+	assert_true(json_is_integer(json_object_get(v, "epochs")));
+	assert_true(json_is_true(json_object_get(v, "flag")));
+	assert_true(json_is_array(json_object_get(v, "layers")));
+	assert_string_equal(json_string_value(json_object_get(v, "zip")), "01");  /* not JSON */
+	assert_string_equal(json_string_value(json_object_get(v, "name")), "say \"hi\"\\");
+	json_decref(v);
+	free(text);
+}
+
+static void test_argv(void **state)
+{
+	struct sg_sm_job j = job("/r", NULL, 0);
+	char **a = sg_sm_argv(&j, "/usr/bin/python3");
+	static const char *const want[] = {
+		"/usr/bin/python3", "/code/train.py", "--epochs", "10", "--flag", "true",
+		"--layers", "[64, 32]", "--learning-rate", "1e-3", "--lr", "0.05",
+		"--name", "say \"hi\"\\", "--zip", "01", NULL,
+	};
+	for (size_t i = 0; want[i]; i++)
+		assert_string_equal(a[i], want[i]);
+	assert_null(a[16]);
+	sg_sm_strv_free(a);
+	a = sg_sm_argv(&j, NULL);
+	assert_string_equal(a[0], "/code/train.py");
+	assert_string_equal(a[1], "--epochs");
+	sg_sm_strv_free(a);
+	j.nhps = 0;
+	a = sg_sm_argv(&j, NULL);
+	assert_string_equal(a[0], "/code/train.py");
+	assert_null(a[1]);
+	sg_sm_strv_free(a);
+}
+
+static const char *env_get(char **env, const char *name)
+{
+	size_t n = strlen(name);
+	for (; *env; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+static void test_env(void **state)
+{
+	struct sg_sm_channel ch[] = { { "train", "/data/train.csv" }, { "val-x", "/data/v" } };
+	struct sg_sm_job j = job("/w/run", ch, 2);
+	char **env = sg_sm_env(&j);
+	assert_string_equal(env_get(env, "SM_MODEL_DIR"), "/w/run/model");
+	assert_string_equal(env_get(env, "SM_CHANNELS"), "[\"train\", \"val-x\"]");
+	assert_string_equal(env_get(env, "SM_CHANNEL_TRAIN"), "/w/run/input/data/train");
+	assert_string_equal(env_get(env, "SM_CHANNEL_VAL-X"), "/w/run/input/data/val-x");
+	assert_string_equal(env_get(env, "SM_OUTPUT_DATA_DIR"), "/w/run/output/data");
+	assert_string_equal(env_get(env, "SM_OUTPUT_DIR"), "/w/run/output");
+	assert_string_equal(env_get(env, "SM_INPUT_DIR"), "/w/run/input");
+	assert_string_equal(env_get(env, "SM_INPUT_CONFIG_DIR"), "/w/run/input/config");
+	assert_string_equal(env_get(env, "SM_CHECKPOINT_DIR"), "/w/run/checkpoints");
+	assert_string_equal(env_get(env, "SM_HP_LR"), "0.05");
+	assert_string_equal(env_get(env, "SM_HP_LEARNING-RATE"), "1e-3");
+	assert_string_equal(env_get(env, "SM_CURRENT_HOST"), "algo-1");
+	assert_string_equal(env_get(env, "SM_HOSTS"), "[\"algo-1\"]");
+	assert_string_equal(env_get(env, "SM_NUM_CPUS"), "4");
+	assert_string_equal(env_get(env, "SM_NUM_GPUS"), "0");
+	assert_string_equal(env_get(env, "SM_MODULE_NAME"), "train");
+	assert_string_equal(env_get(env, "SM_MODULE_DIR"), "/code");
+	assert_string_equal(env_get(env, "TRAINING_JOB_NAME"), "exp-1");
+	json_t *args = parse(env_get(env, "SM_USER_ARGS"));
+	assert_int_equal(json_array_size(args), 2 * NHPS);
+	assert_string_equal(json_string_value(json_array_get(args, 0)), "--epochs");
+	json_decref(args);
+	json_t *hp = parse(env_get(env, "SM_HPS"));
+	assert_true(json_is_real(json_object_get(hp, "lr")));
+	json_decref(hp);
+	json_t *te = parse(env_get(env, "SM_TRAINING_ENV"));
+	static const char *const fields[] = {
+		"channel_input_dirs", "current_host", "hosts", "hyperparameters", "input_config_dir",
+		"input_data_config", "input_dir", "job_name", "log_level", "model_dir", "module_dir",
+		"module_name", "network_interface_name", "num_cpus", "num_gpus", "output_data_dir",
+		"output_dir", "resource_config", "user_entry_point", "is_master", "master_hostname",
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (!json_object_get(te, fields[i]))
+			fail_msg("SM_TRAINING_ENV has no %s", fields[i]);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(te,
+		"channel_input_dirs"), "train")), "/w/run/input/data/train");
+	assert_int_equal(json_integer_value(json_object_get(te, "num_gpus")), 0);
+	assert_string_equal(json_string_value(json_object_get(te, "user_entry_point")), "train.py");
+	json_decref(te);
+	/* Every entry is NAME=VALUE with a name. */
+	for (char **e = env; *e; e++)
+		assert_true(strchr(*e, '=') && strchr(*e, '=') != *e);
+	sg_sm_strv_free(env);
+}
+
+static void test_tree(void **state)
+{
+	char *dir = tu_tempdir();
+	char *data = sg_path_join(dir, "data");
+	assert_int_equal(mkdir(data, 0777), 0);
+	free(tu_write(data, "a.csv", "x\n1\n"));
+	free(tu_write(data, "b.csv", "x\n2\n"));
+	char *file = tu_write(dir, "one.csv", "x\n3\n");
+	char *run = sg_path_join(dir, "run");
+	struct sg_sm_channel ch[] = { { "train", data }, { "test", file } };
+	struct sg_sm_job j = job(run, ch, 2);
+	struct sg_error err;
+	assert_int_equal(sg_sm_make_tree(&j, &err), 0);
+	static const char *const dirs[] = { "model", "output/data", "checkpoints", "input/config" };
+	for (size_t i = 0; i < 4; i++) {
+		char *p = sg_path_join(run, dirs[i]);
+		assert_true(sg_is_dir(p));
+		free(p);
+	}
+	char *link = sg_path_join(run, "input/data/train/b.csv");
+	struct stat st;
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));   /* linked, not copied */
+	char target[4096];
+	ssize_t n = readlink(link, target, sizeof target - 1);
+	target[n > 0 ? n : 0] = '\0';
+	char *want = sg_path_join(data, "b.csv");
+	assert_string_equal(target, want);
+	free(want);
+	free(link);
+	link = sg_path_join(run, "input/data/test/one.csv");
+	assert_true(sg_is_file(link));
+	free(link);
+	char *hp = sg_path_join(run, "input/config/hyperparameters.json");
+	size_t len;
+	char *text = sg_read_file(hp, 1 << 20, &len, &err);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"epochs\": \"10\""));
+	free(text);
+	free(hp);
+	/* A second time (a resume) relinks and keeps what the script wrote. */
+	char *model = sg_path_join(run, "model");
+	free(tu_write(model, "model.pkl", "weights"));
+	assert_int_equal(sg_sm_make_tree(&j, &err), 0);
+	char *kept = sg_path_join(model, "model.pkl");
+	assert_true(sg_is_file(kept));
+	free(kept);
+	free(model);
+	tu_rmtree(dir);
+	free(run), free(file), free(data), free(dir);
+}
+
+static void test_failure_reason(void **state)
+{
+	char *dir = tu_tempdir();
+	char *out = sg_path_join(dir, "output");
+	assert_int_equal(mkdir(out, 0777), 0);
+	char buf[SG_JOB_REASON_MAX];
+	assert_int_equal(sg_sm_failure_reason(dir, buf, sizeof buf), 0);
+	free(tu_write(out, "failure", "  \n\n"));
+	assert_int_equal(sg_sm_failure_reason(dir, buf, sizeof buf), 0);
+	free(tu_write(out, "failure", "ValueError: bad input\n\n"));
+	assert_int_equal(sg_sm_failure_reason(dir, buf, sizeof buf), 1);
+	assert_string_equal(buf, "ValueError: bad input");
+	/* 2,000 two-byte characters: 1,024 characters kept, never half of one. */
+	char big[4001];
+	for (int i = 0; i < 2000; i++)
+		memcpy(big + 2 * i, "\xC3\xA9", 2);
+	big[4000] = '\0';
+	free(tu_write(out, "failure", big));
+	assert_int_equal(sg_sm_failure_reason(dir, buf, sizeof buf), 1);
+	assert_int_equal(strlen(buf), 2 * SG_SM_FAILURE_CHARS);
+	char small[100];
+	assert_int_equal(sg_sm_failure_reason(dir, small, 10), 1);
+	assert_int_equal(strlen(small), 8);
+	tu_rmtree(dir);
+	free(out);
+	free(dir);
+}
+
+static void test_states(void **state)
+{
+	static const char *const names[] = { "Queued", "Running", "Completed", "Failed",
+					     "Stopped", "Interrupted" };
+	for (int i = 0; i < 6; i++) {
+		assert_string_equal(sg_job_state_name((enum sg_job_state)i), names[i]);
+		assert_int_equal(sg_job_state_parse(names[i]), i);
+	}
+	assert_int_equal(sg_job_state_parse("completed"), SG_JOB_COMPLETED);
+	assert_int_equal(sg_job_state_parse("Done"), -1);
+	assert_false(sg_job_state_final(SG_JOB_QUEUED));
+	assert_false(sg_job_state_final(SG_JOB_RUNNING));
+	assert_true(sg_job_state_final(SG_JOB_INTERRUPTED));
+	assert_int_equal(sg_job_run_status(SG_JOB_QUEUED), SG_RUN_RUNNING);
+	assert_int_equal(sg_job_run_status(SG_JOB_COMPLETED), SG_RUN_FINISHED);
+	assert_int_equal(sg_job_run_status(SG_JOB_FAILED), SG_RUN_FAILED);
+	assert_int_equal(sg_job_run_status(SG_JOB_STOPPED), SG_RUN_KILLED);
+	assert_int_equal(sg_job_run_status(SG_JOB_INTERRUPTED), SG_RUN_KILLED);
+}
+
+/* ---- requests against a real workspace ------------------------------------ */
+
+struct wsfix {
+	char *dir;
+	struct sg_workspace *ws;
+	char *script;
+};
+
+static int ws_setup(void **state)
+{
+	struct wsfix *f = calloc(1, sizeof *f);
+	f->dir = tu_tempdir();
+	struct sg_error err;
+	assert_int_equal(sg_workspace_init(f->dir, NULL, NULL, &err), 0);
+	f->ws = sg_workspace_open(f->dir, 0, &err);
+	assert_non_null(f->ws);
+	f->script = tu_write(f->dir, "train.py", "print('hi')\n");
+	free(tu_write(f->dir, "data.csv", "a,b\n1,2\n"));
+	*state = f;
+	return 0;
+}
+
+static int ws_teardown(void **state)
+{
+	struct wsfix *f = *state;
+	sg_workspace_free(f->ws);
+	tu_rmtree(f->dir);
+	free(f->script);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Prepares a request with script and one extra kind of argument. */
+static struct sg_job_plan *prep(struct wsfix *f, const char *script, const char *interp,
+				const char *channel, const char *hp, const char *metric,
+				struct sg_error *err)
+{
+	struct sg_job_request r = { .script = script, .interpreter = interp,
+				    .channels = &channel, .nchannels = channel ? 1 : 0,
+				    .hps = &hp, .nhps = hp ? 1 : 0,
+				    .metrics = &metric, .nmetrics = metric ? 1 : 0 };
+	return sg_job_prepare(f->ws, &r, err);
+}
+
+static void expect_refused(struct wsfix *f, const char *script, const char *interp,
+			   const char *channel, const char *hp, const char *metric,
+			   enum sg_errcode code, const char *text)
+{
+	struct sg_error err = { 0 };
+	struct sg_job_plan *p = prep(f, script, interp, channel, hp, metric, &err);
+	if (p)
+		fail_msg("accepted: %s", text);
+	assert_int_equal(err.code, code);
+	if (!strstr(err.msg, text))
+		fail_msg("'%s' does not say '%s'", err.msg, text);
+}
+
+static void test_prepare_refuses(void **state)
+{
+	struct wsfix *f = *state;
+	char *missing = sg_path_join(f->dir, "nope.py");
+	char *chan = sg_xasprintf("train=%s/nothing", f->dir);
+	expect_refused(f, missing, NULL, NULL, NULL, NULL, SG_E_NOTFOUND, "no such file");
+	expect_refused(f, f->script, "no-such-interp", NULL, NULL, NULL, SG_E_NOTFOUND,
+		       "not found in PATH");
+	expect_refused(f, f->script, "/no/such/python", NULL, NULL, NULL, SG_E_NOTFOUND,
+		       "no such executable file");
+	expect_refused(f, f->script, "/bin/sh", chan, NULL, NULL, SG_E_NOTFOUND,
+		       "is not a registered dataset, a file or a folder");
+	expect_refused(f, f->script, "/bin/sh", "train", NULL, NULL, SG_E_USAGE, "NAME=PATH");
+	expect_refused(f, f->script, "/bin/sh", NULL, "epochs", NULL, SG_E_USAGE, "KEY=VALUE");
+	expect_refused(f, f->script, "/bin/sh", NULL, NULL, "acc=([0-9", SG_E_PARSE, "--metric");
+	expect_refused(f, f->script, "/bin/sh", NULL, NULL, "acc", SG_E_PARSE, "--metric");
+	struct sg_error err;
+	assert_int_equal(sg_run_count(f->ws->store, -1, &err), 0);   /* nothing created */
+	free(chan);
+	free(missing);
+}
+
+static void test_create(void **state)
+{
+	struct wsfix *f = *state;
+	struct sg_error err = { 0 };
+	char *chan = sg_xasprintf("train=%s/data.csv", f->dir);
+	struct sg_job_plan *p = prep(f, f->script, "/bin/sh", chan, "epochs=3", "acc=acc=([0-9.]+)",
+				     &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	char id[SG_RUN_ID_LEN + 1];
+	assert_int_equal(sg_job_create(f->ws, p, id, &err), 0);
+	sg_job_plan_free(p);
+	struct sg_run_info ri;
+	assert_int_equal(sg_run_get(f->ws->store, id, &ri, &err), 0);
+	assert_string_equal(ri.kind, "train");
+	assert_string_equal(ri.source_path, "train.py");
+	assert_int_equal(ri.status, SG_RUN_RUNNING);
+	struct sg_job_info j;
+	char *spec = NULL;
+	assert_int_equal(job_row(f->ws->store, id, &j, &spec, &err), 0);
+	assert_int_equal(j.state, SG_JOB_QUEUED);
+	assert_int_equal(j.attempt, 1);
+	struct job_spec s;
+	assert_int_equal(job_spec_parse(spec, &s, &err), 0);
+	assert_string_equal(s.interpreter, "/bin/sh");
+	assert_int_equal(s.nhps, 1);
+	assert_string_equal(s.hps[0].key, "epochs");
+	assert_string_equal(s.channels[0].name, "train");
+	assert_string_equal(s.metrics[0], "acc=acc=([0-9.]+)");
+	assert_null(s.metrics[1]);
+	assert_string_equal(s.job_name, ri.name);
+	assert_true(s.stop_grace == SG_JOB_DEFAULT_GRACE);
+	assert_int_equal(s.log_rotate_bytes, 64LL << 20);
+	/* Round trip through the JSON text. */
+	char *again = job_spec_json(&s);
+	assert_string_equal(again, spec);
+	free(again);
+	job_spec_done(&s);
+	free(spec);
+	char *rd = sg_workspace_run_dir(f->ws, id);
+	char *link = sg_path_join(rd, "input/data/train/data.csv");
+	assert_true(sg_is_file(link));
+	/* A job row that never got a supervisor is lost once the launch
+	 * window has passed: pretend it did. */
+	sqlite3_exec(sg_store_db(f->ws->store), "UPDATE jobs SET queued_at = 1", NULL, NULL, NULL);
+	int lost;
+	assert_int_equal(sg_job_reap(f->ws, &lost, &err), 0);
+	assert_int_equal(lost, 1);
+	assert_int_equal(job_row(f->ws->store, id, &j, NULL, &err), 0);
+	assert_int_equal(j.state, SG_JOB_FAILED);
+	assert_string_equal(j.failure_reason, "supervisor lost");
+	assert_int_equal(sg_run_get(f->ws->store, id, &ri, &err), 0);
+	assert_int_equal(ri.status, SG_RUN_FAILED);
+	assert_int_equal(sg_job_stop(f->ws, id, 0, &err), -1);
+	assert_int_equal(err.code, SG_E_USAGE);
+	free(link);
+	free(rd);
+	free(chan);
+}
+
+/* ---- /proc ------------------------------------------------------------------- */
+
+static void test_proc(void **state)
+{
+	char a[128], b[128];
+	assert_int_equal(sg_proc_token(getpid(), a, sizeof a), 0);
+	assert_int_equal(sg_proc_token(getpid(), b, sizeof b), 0);
+	assert_string_equal(a, b);
+	assert_non_null(strchr(a, '/'));
+	assert_int_equal(sg_proc_pgid(getpid()), getpgrp());
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t kid = fork();
+	if (kid == 0) {
+		close(p[0]);
+		pid_t grandkid = fork();
+		if (grandkid == 0) {
+			for (volatile long i = 0;; i++)   /* burns CPU */
+				;
+		}
+		if (write(p[1], &grandkid, sizeof grandkid) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	pid_t grandkid;
+	assert_int_equal(read(p[0], &grandkid, sizeof grandkid), (ssize_t)sizeof grandkid);
+	close(p[0]);
+	usleep(300000);
+	struct sg_proc_sample s;
+	assert_int_equal(sg_proc_tree_sample(getpid(), &s), 0);
+	assert_int_equal(s.processes, 2);   /* the child and its child */
+	assert_true(s.cpu_seconds > 0.05);
+	assert_true(s.rss_mb > 0);
+	pid_t kids[8];
+	assert_int_equal(sg_proc_children(getpid(), kids, 8), 1);
+	assert_int_equal(kids[0], kid);
+	kill(grandkid, SIGKILL);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	assert_int_equal(sg_proc_tree_sample(getpid(), &s), 0);
+	assert_int_equal(s.processes, 0);
+	assert_int_equal(sg_proc_token(kid, a, sizeof a), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_args),
+		cmocka_unit_test(test_config_files),
+		cmocka_unit_test(test_hps_decoded),
+		cmocka_unit_test(test_argv),
+		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_failure_reason),
+		cmocka_unit_test(test_states),
+		cmocka_unit_test_setup_teardown(test_prepare_refuses, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(test_create, ws_setup, ws_teardown),
+		cmocka_unit_test(test_proc),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
