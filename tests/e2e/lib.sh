@@ -3,6 +3,8 @@
 set -u
 : "${SAGETTY:?run through make check}"
 : "${SG_TOP_SRCDIR:?run through make check}"
+# Out-of-tree builds give "build/.."; tests compare paths, so resolve it.
+SG_TOP_SRCDIR=$(cd "$SG_TOP_SRCDIR" && pwd -P)
 TEST_NAME=$(basename "$0" .test)
 T=$(mktemp -d "${TMPDIR:-/tmp}/sagetty-$TEST_NAME-XXXXXX")
 chmod 0755 "$T"
