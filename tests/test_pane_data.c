@@ -115,11 +115,7 @@ static int group_teardown(void **state)
 
 static struct fx *fx_new(int w, int h, int unicode)
 {
-	struct fx *f = calloc(1, sizeof *f);
-
-	tt_app(f, ws, w, h, unicode, NULL);
-	app_draw(f->app);
-	return f;
+	return tt_fx_new(ws, w, h, unicode, NULL);
 }
 
 static int setup(void **state)
@@ -132,8 +128,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	tt_app_free(f);
-	free(f);
+	tt_fx_free(f);
 	dsfile_test_options = NULL;
 	return 0;
 }

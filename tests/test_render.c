@@ -83,11 +83,7 @@ static int group_teardown(void **state)
 
 static struct fx *fx_new(int w, int h, int unicode, const struct tui_options *opt)
 {
-	struct fx *f = calloc(1, sizeof *f);
-
-	tt_app(f, ws, w, h, unicode, opt);
-	app_draw(f->app);
-	return f;
+	return tt_fx_new(ws, w, h, unicode, opt);
 }
 
 static int setup(void **state)
@@ -98,10 +94,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	tt_app_free(f);
-	free(f);
+	tt_fx_free(*state);
 	return 0;
 }
 

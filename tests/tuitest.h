@@ -62,6 +62,24 @@ static inline void tt_app_free(struct fx *f)
 	f->be->ops->free(f->be);
 }
 
+/* A new fx with tt_app(), drawn; tt_fx_free() frees it. */
+static inline struct fx *tt_fx_new(struct sg_workspace *space, int w, int h, int unicode,
+				   const struct tui_options *opt)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	tt_app(f, space, w, h, unicode, opt);
+	app_draw(f->app);
+	return f;
+}
+
+static inline void tt_fx_free(struct fx *f)
+{
+	tt_app_free(f);
+	free(f);
+}
+
 /* Row y of the screen (a static buffer). */
 static inline const char *row(struct fx *f, int y)
 {
