@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 		print_list("explained_variance", seen.ev, seen.nev);
 		print_list("explained_variance_ratio", seen.ratio, seen.nev);
 	}
-	if (argc > 5 && query(m, xy, argv[5], threads) != 0)
+	if (argc > 5 && xy->task != SG_TASK_NONE && query(m, xy, argv[5], threads) != 0)
 		return 1;
 	printf("}\n");
 	sg_model_free(m);
