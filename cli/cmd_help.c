@@ -108,6 +108,7 @@ const struct cli_command cli_commands[] = {
 	  "with line and column, skipped, and make the exit status 1.",
 	  cmd_log },
 	{ "train", "train --script FILE [--interpreter PROG] [--channel NAME=PATH]...\n"
+		   "       sagetty train --algo NAME --channel train=PATH [--channel validation=PATH]\n"
 		   "                     [--hp KEY=VALUE]... [--metric NAME=REGEX]... [--rule SPEC]...\n"
 		   "                     [--name NAME] [--experiment E] [--max-runtime SECONDS]\n"
 		   "                     [--stop-grace SECONDS] [--wait] [--json]",
@@ -129,7 +130,15 @@ const struct cli_command cli_commands[] = {
 	  "script's process group and SIGKILL --stop-grace seconds later (default 10).\n"
 	  "Prints the run id (JSON with --json).  --wait follows the job's output to the end\n"
 	  "and exits 0 only if it Completed; a failure prints the first 1,024 characters of\n"
-	  "output/failure.", cmd_train },
+	  "output/failure.\n"
+	  "With --algo NAME (linear-learner, xgboost, kmeans, pca, knn; see `sagetty help\n"
+	  "predict` and the guide) the job runs the built-in algorithm instead of a script,\n"
+	  "as `sagetty algo-run NAME --key value...` in the run folder with the same tree\n"
+	  "and environment: only the train (required) and validation channels are allowed,\n"
+	  "and unknown hyperparameters or out-of-range values are refused before launching\n"
+	  "with the valid names or range.  The model folder (model.json) is the run's model\n"
+	  "artifact; train:/validation: metrics stream like a script's; data errors fail\n"
+	  "the job with the message as its failure reason.", cmd_train },
 	{ "jobs", "jobs ls [--all] [--json]\n"
 		  "       sagetty jobs logs RUN [-f] [--stderr]\n"
 		  "       sagetty jobs stop RUN [--preempt] [--no-wait]\n"

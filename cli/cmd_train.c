@@ -1,4 +1,5 @@
-/* cmd_train.c — `sagetty train`: validate, create and launch a training job. */
+/* cmd_train.c — `sagetty train`: validate, create and launch a training job
+ * (a script, or a built-in algorithm with --algo NAME). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ static int parse_train(int argc, char **argv, struct train_args *a)
 {
 	static const struct option opts[] = {
 		{ "script", required_argument, NULL, 's' },
+		{ "algo", required_argument, NULL, 'a' },
 		{ "interpreter", required_argument, NULL, 'i' },
 		{ "channel", required_argument, NULL, 'c' },
 		{ "hp", required_argument, NULL, 'p' },
@@ -58,6 +60,7 @@ static int parse_train(int argc, char **argv, struct train_args *a)
 	while (rc == 0 && (c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': q->script = optarg; break;
+		case 'a': q->algo = optarg; break;
 		case 'i': q->interpreter = optarg; break;
 		case 'n': q->name = optarg; break;
 		case 'e': q->experiment = optarg; break;
@@ -78,8 +81,10 @@ static int parse_train(int argc, char **argv, struct train_args *a)
 	if (optind < argc)
 		return cli_usage("train", "unexpected '%s' (hyperparameters go in --hp KEY=VALUE)",
 				 argv[optind]);
-	if (!q->script)
-		return cli_usage("train", "train needs --script FILE");
+	if (q->script && q->algo)
+		return cli_usage("train", "give either --script FILE or --algo NAME, not both");
+	if (!q->script && !q->algo)
+		return cli_usage("train", "train needs --script FILE or --algo NAME");
 	q->channels = a->channels;
 	q->hps = a->hps;
 	q->metrics = a->metrics;

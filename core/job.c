@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "core/algo.h"
 #include "core/dataset.h"
 #include "core/job.h"
 #include "core/job_int.h"
@@ -72,6 +73,7 @@ char *job_spec_json(const struct job_spec *s)
 {
 	json_t *o = json_object(), *ch = json_array(), *hp = json_array();
 	json_object_set_new(o, "script", json_string(s->script));
+	json_object_set_new(o, "algo", s->algo ? json_string(s->algo) : json_null());
 	json_object_set_new(o, "interpreter", s->interpreter ? json_string(s->interpreter)
 							    : json_null());
 	json_object_set_new(o, "job_name", json_string(s->job_name ? s->job_name : ""));
@@ -119,6 +121,7 @@ int job_spec_parse(const char *text, struct job_spec *s, struct sg_error *err)
 		return sg_error_set(err, SG_E_STORE, "the job's spec is not valid JSON: %s", je.text);
 	}
 	s->script = json_dup(o, "script");
+	s->algo = json_dup(o, "algo");
 	s->interpreter = json_dup(o, "interpreter");
 	s->job_name = json_dup(o, "job_name");
 	json_t *ch = json_object_get(o, "channels"), *hp = json_object_get(o, "hyperparameters");
@@ -153,6 +156,7 @@ int job_spec_parse(const char *text, struct job_spec *s, struct sg_error *err)
 void job_spec_done(struct job_spec *s)
 {
 	free(s->script);
+	free(s->algo);
 	free(s->interpreter);
 	free(s->job_name);
 	for (size_t i = 0; i < s->nchannels; i++) {
@@ -241,11 +245,35 @@ static int ends_with_py(const char *s)
 	return n > 3 && strcmp(s + n - 3, ".py") == 0;
 }
 
+/* An algorithm job's program: this binary (the CLI's sagetty), recorded
+ * for the run; the supervisor execs its own image (job_supervise.c). */
+static int plan_algo_program(struct sg_job_plan *p, const struct sg_job_request *req,
+			     struct sg_error *err)
+{
+	if (req->interpreter)
+		return sg_error_set(err, SG_E_USAGE, "--interpreter goes with --script, not --algo");
+	if (!sg_algo_find(req->algo))
+		return sg_error_set(err, SG_E_USAGE, "unknown algorithm '%s'; known algorithms: %s",
+				    req->algo, sg_algo_names());
+	p->spec.algo = sg_xstrdup(req->algo);
+	p->spec.script = sg_realpath("/proc/self/exe");
+	if (!p->spec.script)
+		return sg_error_errno(err, "cannot resolve the sagetty binary (/proc/self/exe)");
+	return 0;
+}
+
 static int plan_program(struct sg_job_plan *p, const struct sg_job_request *req,
 			struct sg_error *err)
 {
-	if (!req->script || !req->script[0])
-		return sg_error_set(err, SG_E_USAGE, "train needs --script FILE");
+	int has_script = req->script && req->script[0], has_algo = req->algo && req->algo[0];
+	if (has_script && has_algo)
+		return sg_error_set(err, SG_E_USAGE, "give either --script FILE or --algo NAME, "
+				    "not both");
+	if (has_algo)
+		return plan_algo_program(p, req, err);
+	if (!has_script)
+		return sg_error_set(err, SG_E_USAGE, "train needs --script FILE or --algo NAME "
+				    "(algorithms: %s)", sg_algo_names());
 	p->spec.script = sg_realpath(req->script);
 	if (!p->spec.script || !sg_is_file(p->spec.script))
 		return sg_error_set(err, SG_E_NOTFOUND, "script '%s': no such file", req->script);
@@ -360,6 +388,45 @@ static int plan_hps(struct sg_job_plan *p, const struct sg_job_request *req, str
 	return 0;
 }
 
+/* An algorithm job: channels train (required) and validation only, and
+ * hyperparameters the algorithm accepts (the messages algo-run gives). */
+static int plan_algo_checks(struct sg_job_plan *p, struct sg_error *err)
+{
+	const struct sg_algo *a = sg_algo_find(p->spec.algo);
+	int has_train = 0;
+	for (size_t i = 0; i < p->spec.nchannels; i++) {
+		const char *n = p->spec.channels[i].name;
+		if (strcmp(n, "train") == 0)
+			has_train = 1;
+		else if (strcmp(n, "validation") != 0)
+			return sg_error_set(err, SG_E_USAGE, "channel '%s': %s reads only the train and "
+					    "validation channels", n, a->name);
+	}
+	if (!has_train)
+		return sg_error_set(err, SG_E_USAGE, "%s needs a train channel: --channel "
+				    "train=PATH", a->name);
+	struct sg_hps *h = sg_hps_new(a);
+	int rc = 0;
+	for (size_t i = 0; i < p->spec.nhps && rc == 0; i++)
+		rc = sg_hps_set(h, p->spec.hps[i].key, p->spec.hps[i].value, err);
+	if (rc == 0)
+		rc = sg_hps_check(h, err);
+	sg_hps_free(h);
+	if (rc != 0)
+		return -1;
+	/* The program runs in the run folder: a relative recipe file is made
+	 * absolute now. */
+	for (size_t i = 0; i < p->spec.nhps; i++) {
+		char *abs;
+		if (strcmp(p->spec.hps[i].key, "recipe") != 0 || p->spec.hps[i].value[0] == '/' ||
+		    !(abs = sg_realpath(p->spec.hps[i].value)))
+			continue;
+		free((char *)p->spec.hps[i].value);
+		p->spec.hps[i].value = abs;
+	}
+	return 0;
+}
+
 static char **copy_strv(const char *const *v, size_t n)
 {
 	char **out = sg_xcalloc(n + 1, sizeof *out);
@@ -398,6 +465,8 @@ struct sg_job_plan *sg_job_prepare(struct sg_workspace *ws, const struct sg_job_
 		rc = plan_channels(ws, p, req, err);
 	if (rc == 0)
 		rc = plan_hps(p, req, err);
+	if (rc == 0 && p->spec.algo)
+		rc = plan_algo_checks(p, err);
 	if (rc == 0)
 		rc = plan_checks(p, req, err);
 	if (rc == 0 && (req->max_runtime < 0 || req->stop_grace < 0))
@@ -475,6 +544,8 @@ static int record_run(struct sg_workspace *ws, const struct sg_job_plan *p, cons
 		rc = set_tag(st, id, "source.git_status", gi->state, err);
 	if (rc == 0 && s->interpreter)
 		rc = set_tag(st, id, "sagetty.interpreter", s->interpreter, err);
+	if (rc == 0 && s->algo)
+		rc = set_tag(st, id, "sagetty.algo", s->algo, err);
 	for (size_t i = 0; i < s->nchannels && rc == 0; i++) {
 		char *k = sg_xasprintf("channel.%s.path", s->channels[i].name);
 		rc = set_tag(st, id, k, s->channels[i].source, err);
@@ -571,8 +642,14 @@ int sg_job_create(struct sg_workspace *ws, const struct sg_job_plan *plan,
 {
 	struct sg_job_plan *p = (struct sg_job_plan *)plan;  /* only job_name changes */
 	struct git_info gi;
-	script_git(p->spec.script, &gi);
-	char *src = root_relative(ws->root, p->spec.script);
+	char *src;
+	if (p->spec.algo) {    /* no source to version: the algorithm is sagetty's */
+		memset(&gi, 0, sizeof gi);
+		src = sg_xasprintf("algo:%s", p->spec.algo);
+	} else {
+		script_git(p->spec.script, &gi);
+		src = root_relative(ws->root, p->spec.script);
+	}
 	struct sg_run_spec rs = { .name = p->name, .experiment = p->experiment, .kind = "train",
 				  .source_path = src, .source_commit = gi.commit[0] ? gi.commit : NULL };
 	int rc = sg_run_start(ws->store, &rs, id_out, err);

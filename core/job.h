@@ -86,6 +86,12 @@ enum sg_run_status sg_job_run_status(enum sg_job_state st);
 struct sg_job_request {
 	const char *script;
 	const char *interpreter;        /* NULL: python3 for *.py, else the script itself */
+	/* A built-in algorithm (algo.h) instead of a script: exactly one of
+	 * script and algo.  The job then runs `sagetty algo-run NAME --key
+	 * value…` (no interpreter); channels: train (required) and validation
+	 * (optional) only; the hyperparameters are validated against the
+	 * algorithm's spec before anything is created. */
+	const char *algo;
 	const char *name, *experiment;  /* NULL: generated, "default" */
 	const char *const *channels;    /* "NAME=PATH" */
 	size_t nchannels;
@@ -103,8 +109,13 @@ struct sg_job_request {
 struct sg_job_plan;
 
 /* Validates everything before anything is created: SG_E_USAGE (bad
- * option values), SG_E_NOTFOUND (script, interpreter, channel path) or
- * SG_E_PARSE (a regex or rule) with a message naming the culprit. */
+ * option values, both or neither of script and algo, an unknown algorithm
+ * — listing the known ones —, a hyperparameter the algorithm refuses —
+ * listing the valid names or range —, a missing train channel),
+ * SG_E_NOTFOUND (script, interpreter, channel path) or SG_E_PARSE (a regex
+ * or rule) with a message naming the culprit.  An algorithm job records
+ * the sagetty binary's path (this process's /proc/self/exe) as its script;
+ * its run's source is "algo:NAME", tag sagetty.algo. */
 struct sg_job_plan *sg_job_prepare(struct sg_workspace *ws, const struct sg_job_request *req,
 				   struct sg_error *err);
 void sg_job_plan_free(struct sg_job_plan *p);

@@ -9,7 +9,8 @@
 
 /* The launch request as stored in jobs.spec (JSON), everything resolved. */
 struct job_spec {
-	char *script;              /* absolute */
+	char *script;              /* absolute; an algorithm job: the sagetty binary at prepare */
+	char *algo;                /* a built-in algorithm's name, or NULL: a script job */
 	char *interpreter;         /* absolute, or NULL: run the script */
 	char *job_name;            /* the run's name */
 	struct sg_sm_channel *channels;   /* name and source owned */

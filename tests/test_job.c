@@ -445,6 +445,117 @@ static void test_create(void **state)
 	free(chan);
 }
 
+/* ---- built-in algorithm jobs ------------------------------------------------ */
+
+/* A request for an algorithm (and maybe a script), channels and hps. */
+static struct sg_job_plan *prep_algo(struct wsfix *f, const char *algo, const char *script,
+				     const char *const *channels, size_t nch,
+				     const char *const *hpv, size_t nhp, struct sg_error *err)
+{
+	struct sg_job_request r = { .algo = algo, .script = script, .channels = channels,
+				    .nchannels = nch, .hps = hpv, .nhps = nhp };
+	return sg_job_prepare(f->ws, &r, err);
+}
+
+static void expect_algo_refused(struct wsfix *f, const char *algo, const char *script,
+				const char *const *channels, size_t nch, const char *const *hpv,
+				size_t nhp, const char *text)
+{
+	struct sg_error err = { 0 };
+	struct sg_job_plan *p = prep_algo(f, algo, script, channels, nch, hpv, nhp, &err);
+	if (p)
+		fail_msg("accepted: %s", text);
+	assert_int_equal(err.code, SG_E_USAGE);
+	if (!strstr(err.msg, text))
+		fail_msg("'%s' does not say '%s'", err.msg, text);
+}
+
+static void test_algo_prepare_refuses(void **state)
+{
+	struct wsfix *f = *state;
+	char *train = sg_xasprintf("train=%s/data.csv", f->dir);
+	char *test = sg_xasprintf("test=%s/data.csv", f->dir);
+	char *valid = sg_xasprintf("validation=%s/data.csv", f->dir);
+	const char *ch[] = { train }, *other[] = { train, test }, *only_valid[] = { valid };
+	const char *bad_epochs[] = { "epochs=-1" }, *unknown[] = { "bogus=1" };
+	const char *bad_type[] = { "predictor_type=poisson" };
+	expect_algo_refused(f, "no-such-algo", NULL, ch, 1, NULL, 0,
+			    "unknown algorithm 'no-such-algo'; known algorithms: ");
+	expect_algo_refused(f, "no-such-algo", NULL, ch, 1, NULL, 0, "linear-learner");
+	expect_algo_refused(f, "linear-learner", f->script, ch, 1, NULL, 0, "not both");
+	expect_algo_refused(f, NULL, NULL, ch, 1, NULL, 0, "--script FILE or --algo NAME");
+	expect_algo_refused(f, "linear-learner", NULL, NULL, 0, NULL, 0, "needs a train channel");
+	expect_algo_refused(f, "linear-learner", NULL, only_valid, 1, NULL, 0,
+			    "needs a train channel");
+	expect_algo_refused(f, "linear-learner", NULL, other, 2, NULL, 0,
+			    "channel 'test': linear-learner reads only the train and validation");
+	/* The framework's own messages, as algo-run gives them. */
+	expect_algo_refused(f, "linear-learner", NULL, ch, 1, bad_epochs, 1,
+			    "hyperparameter epochs: -1 is out of range; valid values: an integer "
+			    "1 <= epochs <= ");
+	expect_algo_refused(f, "linear-learner", NULL, ch, 1, unknown, 1,
+			    "unknown hyperparameter 'bogus' for linear-learner; valid names: ");
+	expect_algo_refused(f, "linear-learner", NULL, ch, 1, bad_type, 1, "valid values: ");
+	struct sg_job_request r = { .algo = "linear-learner", .interpreter = "/bin/sh",
+				    .channels = ch, .nchannels = 1 };
+	struct sg_error err = { 0 };
+	assert_null(sg_job_prepare(f->ws, &r, &err));
+	assert_int_equal(err.code, SG_E_USAGE);
+	assert_int_equal(sg_run_count(f->ws->store, -1, &err), 0);   /* nothing created */
+	free(train);
+	free(test);
+	free(valid);
+}
+
+static int find_algo_tag(const char *key, const char *value, void *ud)
+{
+	if (strcmp(key, "sagetty.algo") == 0)
+		snprintf(ud, 64, "%s", value);
+	return 0;
+}
+
+static void test_algo_create(void **state)
+{
+	struct wsfix *f = *state;
+	struct sg_error err = { 0 };
+	char *train = sg_xasprintf("train=%s/data.csv", f->dir);
+	const char *ch[] = { train }, *hpv[] = { "target=b", "epochs=5",
+							   "predictor_type=regressor" };
+	struct sg_job_plan *p = prep_algo(f, "linear-learner", NULL, ch, 1, hpv, 3, &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	char id[SG_RUN_ID_LEN + 1];
+	assert_int_equal(sg_job_create(f->ws, p, id, &err), 0);
+	sg_job_plan_free(p);
+	struct sg_run_info ri;
+	assert_int_equal(sg_run_get(f->ws->store, id, &ri, &err), 0);
+	assert_string_equal(ri.kind, "train");
+	assert_string_equal(ri.source_path, "algo:linear-learner");
+	char algo_tag[64] = "";
+	assert_int_equal(sg_run_tags(f->ws->store, id, find_algo_tag, algo_tag, &err), 0);
+	assert_string_equal(algo_tag, "linear-learner");
+	struct sg_job_info j;
+	char *spec = NULL;
+	assert_int_equal(job_row(f->ws->store, id, &j, &spec, &err), 0);
+	struct job_spec s;
+	assert_int_equal(job_spec_parse(spec, &s, &err), 0);
+	assert_string_equal(s.algo, "linear-learner");
+	assert_null(s.interpreter);
+	assert_true(s.script[0] == '/');       /* the binary that prepared it */
+	assert_int_equal(s.nhps, 3);
+	char *again = job_spec_json(&s);
+	assert_string_equal(again, spec);
+	free(again);
+	job_spec_done(&s);
+	free(spec);
+	/* A script job's spec says "algo": null and parses back to NULL. */
+	struct job_spec plain = { 0 };
+	assert_int_equal(job_spec_parse("{\"script\": \"/x.py\", \"algo\": null}", &plain, &err), 0);
+	assert_null(plain.algo);
+	job_spec_done(&plain);
+	free(train);
+}
+
 /* ---- /proc ------------------------------------------------------------------- */
 
 static void test_proc(void **state)
@@ -504,6 +615,8 @@ int main(void)
 		cmocka_unit_test(test_states),
 		cmocka_unit_test_setup_teardown(test_prepare_refuses, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(test_create, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(test_algo_prepare_refuses, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(test_algo_create, ws_setup, ws_teardown),
 		cmocka_unit_test(test_proc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
