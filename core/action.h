@@ -55,7 +55,12 @@
 	X(TAG,              "tag",              "Set a tag on the selected run (:tag KEY=VALUE; KEY= removes it)") \
 	X(NOTE,             "note",             "Edit the selected run's note (:note TEXT; :note - removes it)") \
 	X(DELETE,           "delete",           "Delete the marked runs (or the selected one) and their folders") \
-	X(EXPORT,           "export",           "Export the table as shown to CSV (:export FILE.csv)")
+	X(EXPORT,           "export",           "Export the table as shown to CSV (:export FILE.csv)") \
+	X(JOB_STOP,         "stop",             "Stop the selected training job (asks first)") \
+	X(JOB_PREEMPT,      "preempt",          "Preempt the selected job: stop it Interrupted, keeping checkpoints (asks first)") \
+	X(JOB_RESUME,       "resume",           "Resume the selected stopped, interrupted or failed job from its checkpoints") \
+	X(FOLLOW,           "follow",           "Toggle following the end of the job's log") \
+	X(LOG_STREAM,       "log-stream",       "Switch the log tail between stdout and stderr")
 
 enum sg_action {
 	SG_ACTION_NONE = 0,

@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/rules.h"
 #include "core/run.h"
 #include "core/util.h"
 #include "tui/app.h"
@@ -197,6 +198,7 @@ struct app *app_new(struct sg_workspace *ws, const struct tui_options *opt,
 	}
 	app->running = sg_run_count(ws->store, SG_RUN_RUNNING, NULL);
 	app->data_version = sg_store_data_version(ws->store);
+	app->notified = sg_notifications_last_id(ws->store, NULL);
 	app_resize(app, be->w, be->h);
 	app->dirty = 1;
 	return app;
@@ -279,7 +281,34 @@ void app_reload(struct app *app)
 	long n = sg_run_count(app->ws->store, SG_RUN_RUNNING, NULL);
 	app->running = n < 0 ? 0 : n;
 	app->data_version = sg_store_data_version(app->ws->store);
+	app_notifications(app);
 	app->dirty = 1;
+}
+
+/* sg_notifications_since callback: one alert in the status line. */
+static int on_notification(const struct sg_notification *n, void *ud)
+{
+	struct app *app = ud;
+
+	app_message(app, SG_ROLE_ERROR, "%s on %.8s: %s", n->rule, n->run_id, n->message);
+	app->notified = n->id;
+	return 0;
+}
+
+int app_notifications(struct app *app)
+{
+	long long before = app->notified;
+	int n;
+
+	if (app->notified < 0)
+		app->notified = 0;
+	sg_notifications_since(app->ws->store, app->notified, on_notification, app, NULL);
+	n = app->notified != before;
+	if (n) {
+		surface_bell(app->be);
+		app->dirty = 1;
+	}
+	return n;
 }
 
 /* ---- quitting -------------------------------------------------------------------- */
@@ -936,7 +965,8 @@ static int event_loop(struct app *app, int rfd, struct sg_error *err)
 		pane_events(app, fds, n, &next_pane);
 		if (now_ms() >= next_tick) {
 			app_tick(app);
-			next_tick = now_ms() + period;
+			/* While something runs, a second: live data shows promptly. */
+			next_tick = now_ms() + (app->running > 0 && period > 1000 ? 1000 : period);
 		}
 	}
 	return app->exit_code;

@@ -78,6 +78,7 @@ struct app {
 
 	long running;              /* runs with status RUNNING */
 	long long data_version;    /* store's data_version at last reload */
+	long long notified;        /* id of the last notification shown */
 	int dirty;                 /* the screen needs drawing */
 	int quit;                  /* the loop should end */
 	int exit_code;             /* tui_run's return when quit */
@@ -109,6 +110,10 @@ int app_tick(struct app *app);
 /* A signal arrived: SIGHUP/SIGTERM end the app with 128+signo; SIGINT
  * quits like `q` (asking first when work would be lost). */
 void app_signal(struct app *app, int signo);
+/* Shows the notifications newer than the last one seen (a status-line
+ * alert, role ERROR, and the bell); returns 1 when there were any.  The app starts
+ * from the newest at launch, so old ones never ring; app_reload calls it. */
+int app_notifications(struct app *app);
 /* Reloads every pane and the running count. */
 void app_reload(struct app *app);
 /* Shows a transient status line (role MESSAGE or ERROR). */

@@ -425,3 +425,32 @@ void chart_draw(const struct chart *c, struct surface *s, struct chart_info *inf
 	if (legend)
 		draw_legend(c, &in, s, s->h - 1);
 }
+
+int chart_sparkline(struct surface *s, int y, int x, int w, const double *v, size_t n,
+		    enum sg_role role)
+{
+	static const char ascii[] = " .:-=+*#";
+	size_t first = n > (size_t)(w > 0 ? w : 0) ? n - (size_t)w : 0;
+	double lo = 0, hi = 0;
+	int col = x + w - (int)(n - first);
+
+	for (size_t i = first; i < n; i++) {
+		if (isnan(v[i]) || isinf(v[i]))
+			continue;
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	for (size_t i = first; i < n; i++, col++) {
+		double f = hi > lo && isfinite(v[i]) ? (v[i] - lo) / (hi - lo) : 0;
+		int level = (int)(f * 7 + 0.5);
+		char buf[8];
+		if (isnan(v[i]))
+			continue;
+		if (s->be->unicode && !s->be->ascii_lines)
+			buf[utf8_encode(0x2581u + (uint32_t)level, buf)] = '\0';
+		else
+			snprintf(buf, sizeof buf, "%c", ascii[level]);
+		surface_text(s, y, col, role, buf);
+	}
+	return (int)(n - first);
+}

@@ -73,6 +73,13 @@ char chart_marker(int i);
 size_t chart_downsample(const double *x, const double *y, size_t n, size_t buckets, double *ox,
 			double *oy);
 
+/* A one-row sparkline of the last w values of v (n of them) at (y, x) of
+ * s, right-aligned, scaled from min(0, smallest) to the largest: block
+ * characters U+2581..U+2588, or " .:-=+*#" when the backend draws ASCII.
+ * NaN values are blanks.  Returns the columns drawn. */
+int chart_sparkline(struct surface *s, int y, int x, int w, const double *v, size_t n,
+		    enum sg_role role);
+
 /* "0.25", "1.2e+06": a y or x label in at most 9 columns. */
 void chart_label(double v, char *buf, size_t n);
 

@@ -392,6 +392,7 @@ struct mem_backend {
 	struct surface_backend be;  /* first: the public part */
 	struct surface_cell *cells;
 	int cy, cx;
+	int bells;
 };
 
 /* Blanks a cell that is half of a wide character being overwritten. */
@@ -456,8 +457,25 @@ static void mem_free(struct surface_backend *be)
 	free(m);
 }
 
+/* bell: only counted, for tests. */
+static void mem_bell(struct surface_backend *be)
+{
+	((struct mem_backend *)be)->bells++;
+}
+
+int surface_mem_bells(const struct surface_backend *be)
+{
+	return ((const struct mem_backend *)be)->bells;
+}
+
+void surface_bell(struct surface_backend *be)
+{
+	if (be && be->ops->bell)
+		be->ops->bell(be);
+}
+
 static const struct surface_backend_ops mem_ops = {
-	mem_put, mem_clear, mem_cursor, mem_set_theme, mem_invalidate, mem_free,
+	mem_put, mem_clear, mem_cursor, mem_set_theme, mem_invalidate, mem_free, mem_bell,
 };
 
 struct surface_backend *surface_mem_new(int w, int h, int unicode)

@@ -37,6 +37,8 @@ struct surface_backend_ops {
 	/* Forgets what the terminal shows so the next update repaints all. */
 	void (*invalidate)(struct surface_backend *be);
 	void (*free)(struct surface_backend *be);
+	/* Rings the terminal bell (curses beep(); memory: counted). */
+	void (*bell)(struct surface_backend *be);
 };
 
 struct surface_backend {
@@ -94,6 +96,9 @@ void surface_cursor(struct surface *s, int y, int x);
 /* The glyph's text for the backend's mode ("─" or "-"). */
 const char *surface_glyph_text(const struct surface_backend *be, enum surface_glyph g);
 
+/* Rings the backend's bell (a no-op for a backend without one). */
+void surface_bell(struct surface_backend *be);
+
 /* ---- text measuring, shared with layout code --------------------------- */
 
 /* Decodes one UTF-8 character from s (n bytes available, n >= 1); returns
@@ -133,6 +138,8 @@ char *surface_mem_row(const struct surface_backend *be, int y, char *buf, size_t
 const struct surface_cell *surface_mem_cell(const struct surface_backend *be, int y, int x);
 /* Finds text on the grid; returns 0 and the first (row, column) or -1. */
 int surface_mem_find(const struct surface_backend *be, const char *text, int *y, int *x);
+/* How many times the bell rang on a memory backend. */
+int surface_mem_bells(const struct surface_backend *be);
 /* The last cursor position set (y = -1 when hidden). */
 void surface_mem_cursor(const struct surface_backend *be, int *y, int *x);
 

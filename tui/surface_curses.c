@@ -103,8 +103,15 @@ static void cur_free(struct surface_backend *be)
 	free(c);
 }
 
+/* bell: the terminal's bell (or a flash where it has none). */
+static void cur_bell(struct surface_backend *be)
+{
+	(void)be;
+	beep();
+}
+
 static const struct surface_backend_ops curses_ops = {
-	cur_put, cur_clear, cur_cursor, cur_set_theme, cur_invalidate, cur_free,
+	cur_put, cur_clear, cur_cursor, cur_set_theme, cur_invalidate, cur_free, cur_bell,
 };
 
 struct surface_backend *surface_curses_open(int no_color, struct sg_error *err)
