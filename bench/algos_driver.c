@@ -105,7 +105,8 @@ int main(int argc, char **argv)
 	struct sg_model *m = sg_model_new(a, h, xy);
 	struct seen seen = { 0 };
 	struct sg_algo_ctx ctx = { .hps = m->hps, .threads = threads, .report = record,
-				   .report_ud = &seen, .seed = (uint64_t)sg_hps_int(m->hps, "seed") };
+				   .report_ud = &seen, .seed = (uint64_t)sg_hps_int(m->hps, "seed"),
+				   .train_x = xy };   /* only its names and classes are used after */
 	if (a->train(&ctx, xy, NULL, m, &err) != 0)
 		return die(&err);
 	double t2 = sg_now();

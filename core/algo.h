@@ -149,6 +149,14 @@ int sg_xy_load(const char *path, const struct sg_xy_opts *o, struct sg_xy **out,
 struct sg_xy *sg_xy_new(size_t n, int d, enum sg_task task);
 void sg_xy_set_classes(struct sg_xy *xy, int k, const char *const *names);
 void sg_xy_free(struct sg_xy *xy);
+/* Takes xy's matrix out (xy->x becomes NULL; the rest of xy stays usable),
+ * so an algorithm can keep it in its model instead of copying it (see
+ * sg_algo_ctx.train_x).  *bytes is set to the bytes mapped (0: malloc'd);
+ * resize and release the buffer only with the two functions below. */
+double *sg_xy_take_x(struct sg_xy *xy, size_t *bytes);
+/* Resizes a taken matrix to count doubles, keeping the leading values. */
+double *sg_xy_x_resize(double *x, size_t *bytes, size_t count);
+void sg_xy_x_free(double *x, size_t bytes);
 
 /* Streams a CSV in blocks of rows, for prediction on files larger than
  * memory: the same conversion and checks as sg_xy_load, with o->like (or
@@ -244,6 +252,10 @@ struct sg_algo_ctx {
 	void (*log)(void *ud, const char *line);
 	void *log_ud;
 	const char *output_dir;    /* for extra artifacts; may be NULL */
+	/* The train set itself when the caller needs its matrix no more once
+	 * train returns (no evaluation on the train channel): train may take it
+	 * with sg_xy_take_x rather than copy it (knn).  NULL otherwise. */
+	struct sg_xy *train_x;
 };
 
 struct sg_algo {

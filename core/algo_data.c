@@ -944,14 +944,44 @@ void sg_xy_set_classes(struct sg_xy *xy, int k, const char *const *names)
 		xy->classes[i] = sg_xstrdup(names[i]);
 }
 
+double *sg_xy_take_x(struct sg_xy *xy, size_t *bytes)
+{
+	double *x = xy->x;
+	*bytes = xy->xcap;
+	xy->x = NULL;
+	xy->xcap = 0;
+	return x;
+}
+
+double *sg_xy_x_resize(double *x, size_t *bytes, size_t count)
+{
+	if (!*bytes)
+		return sg_xrealloc(x, (count ? count : 1) * sizeof *x);
+	size_t pg = 4096, b = (count * sizeof *x + pg - 1) / pg * pg;
+	if (b == 0)
+		b = pg;
+	void *p = mremap(x, *bytes, b, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED) {
+		fputs("sagetty: out of memory\n", stderr);
+		abort();
+	}
+	*bytes = b;
+	return p;
+}
+
+void sg_xy_x_free(double *x, size_t bytes)
+{
+	if (bytes)
+		munmap(x, bytes);
+	else
+		free(x);
+}
+
 void sg_xy_free(struct sg_xy *xy)
 {
 	if (!xy)
 		return;
-	if (xy->xcap)
-		munmap(xy->x, xy->xcap);
-	else
-		free(xy->x);
+	sg_xy_x_free(xy->x, xy->xcap);
 	if (xy->ycap)
 		munmap(xy->y, xy->ycap);
 	else

@@ -204,6 +204,10 @@ static int train_and_save(const struct sg_algo_job *job, const struct sg_algo *a
 		.cancel = job->cancel, .report = relay, .report_ud = &js, .log = job->log,
 		.log_ud = job->log_ud, .output_dir = job->output_dir,
 	};
+	/* Without a final evaluation on it, the train matrix is not needed
+	 * after training: the algorithm may keep it rather than copy it. */
+	if (a->flags & SG_ALGO_NO_TRAIN_EVAL)
+		ctx.train_x = l->train;
 	struct sg_model *m = sg_model_new(a, l->hps, l->train);
 	l->hps = NULL;
 	m->recipe = l->recipe;

@@ -9,7 +9,9 @@
  * (x is recovered exactly as T/-2: scaling by a power of two is exact.)
  * The k nearest are kept in a max-heap ordered by (distance, row), so ties
  * go to the lower training row; their distances are then recomputed
- * exactly from the rows.
+ * exactly from the rows.  When the caller gives up the training matrix
+ * (sg_algo_ctx.train_x) and every row is kept, T is built in place in it
+ * rather than in a copy, so the model costs the matrix plus a column.
  *
  * Voting (classifier) and averaging (regressor) are uniform, or weighted
  * by 1/distance; with weights=distance, neighbors at distance 0 take all
@@ -62,6 +64,7 @@ struct knn_state {
 	int nclasses;
 	size_t n;
 	double *T;                   /* n x (dt+1): [-2x, |x|^2] */
+	size_t Tbytes;               /* T was taken from an sg_xy: bytes mapped (sg_xy_x_free) */
 	double *y;                   /* n */
 	double *R;                   /* d x dt projection (sign reduction), or NULL */
 };
@@ -71,7 +74,7 @@ static void knn_free(void *p)
 	struct knn_state *s = p;
 	if (!s)
 		return;
-	free(s->T);
+	sg_xy_x_free(s->T, s->Tbytes);
 	free(s->y);
 	free(s->R);
 	free(s);
@@ -351,7 +354,8 @@ static int knn_check(const struct sg_hps *h, const struct sg_xy *train, const st
 	return 0;
 }
 
-static struct knn_state *knn_new(const struct sg_hps *h, int d, int nclasses, size_t n)
+/* T is left NULL when own_t is 0 (the caller provides it). */
+static struct knn_state *knn_new(const struct sg_hps *h, int d, int nclasses, size_t n, int own_t)
 {
 	struct knn_state *s = sg_xcalloc(1, sizeof *s);
 	s->kind = strcmp(sg_hps_str(h, "predictor_type"), "regressor") == 0 ? KNN_REG : KNN_CLS;
@@ -363,7 +367,8 @@ static struct knn_state *knn_new(const struct sg_hps *h, int d, int nclasses, si
 	s->n = n;
 	if (strcmp(sg_hps_str(h, "dimension_reduction_type"), "sign") == 0)
 		s->dt = (int)sg_hps_int(h, "dimension_reduction_target");
-	s->T = sg_xmalloc((n ? n : 1) * (size_t)(s->dt + 1) * sizeof *s->T);
+	if (own_t)
+		s->T = sg_xmalloc((n ? n : 1) * (size_t)(s->dt + 1) * sizeof *s->T);
 	s->y = sg_xmalloc((n ? n : 1) * sizeof *s->y);
 	return s;
 }
@@ -405,6 +410,28 @@ static void set_outputs(struct sg_model *m, const struct knn_state *s)
 		sg_model_set_outputs(m, s->nclasses == 2 ? 2 : 1, s->nclasses == 2 ? bin : multi);
 }
 
+/* Builds T in train's own matrix (all rows kept, in order): row i moves from
+ * offset i*d to i*(dt+1), so rows are done from the last when dt+1 > d (the
+ * matrix grown first) and from the first otherwise (shrunk after); each row
+ * goes through a scratch copy, as its source and target may overlap. */
+static void build_in_place(struct knn_state *s, struct sg_xy *train)
+{
+	size_t n = s->n, d = (size_t)s->d, da = (size_t)s->dt + 1;
+	double *row = sg_xmalloc(d * sizeof *row);
+	double *x = sg_xy_take_x(train, &s->Tbytes);
+	if (da > d)
+		x = sg_xy_x_resize(x, &s->Tbytes, n * da);
+	s->T = x;
+	for (size_t r = 0; r < n; r++) {
+		size_t i = da > d ? n - 1 - r : r;
+		memcpy(row, x + i * d, d * sizeof *row);
+		set_train_row(s, i, row);
+	}
+	if (da < d)
+		s->T = sg_xy_x_resize(x, &s->Tbytes, n * da);
+	free(row);
+}
+
 static int knn_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 		     const struct sg_xy *valid, struct sg_model *m, struct sg_error *err)
 {
@@ -413,14 +440,18 @@ static int knn_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 	struct sg_rng rng;
 	sg_rng_seed(&rng, ctx->seed);
 	size_t keep = sample_rows(h, train->n);
-	struct knn_state *s = knn_new(h, train->d, train->nclasses, keep);
+	int in_place = ctx->train_x == train && keep == train->n;
+	struct knn_state *s = knn_new(h, train->d, train->nclasses, keep, !in_place);
 	if (s->dt != s->d)
 		make_projection(s, &rng);
 	size_t *idx = choose_rows(train->n, keep, &rng);
-	for (size_t i = 0; i < keep; i++) {
-		set_train_row(s, i, train->x + idx[i] * (size_t)train->d);
+	for (size_t i = 0; i < keep; i++)
 		s->y[i] = train->y[idx[i]];
-	}
+	if (in_place)
+		build_in_place(s, ctx->train_x);
+	else
+		for (size_t i = 0; i < keep; i++)
+			set_train_row(s, i, train->x + idx[i] * (size_t)train->d);
 	free(idx);
 	for (size_t i = 0; i < keep; i++)
 		if (!isfinite(s->T[i * (size_t)(s->dt + 1) + (size_t)s->dt])) {
@@ -449,24 +480,43 @@ static int knn_predict(const struct sg_model *m, const double *x, size_t n, doub
 	return 0;
 }
 
-/* The searched rows back from T (exact: T holds -2x). */
-static double *rows_of(const struct knn_state *s)
+/* The searched rows back from T, in T itself (so saving needs no copy of
+ * the rows): row i moves to offset i*dt as x = T/-2, exact (a power of two).
+ * restore_rows undoes it, the squared norms recomputed as set_train_row
+ * computes them, so T is bit for bit what it was. */
+static void rows_in_place(struct knn_state *s)
 {
-	double *X = sg_xmalloc((s->n ? s->n : 1) * (size_t)s->dt * sizeof *X);
+	size_t dt = (size_t)s->dt;
 	for (size_t i = 0; i < s->n; i++)
-		for (int j = 0; j < s->dt; j++)
-			X[i * (size_t)s->dt + (size_t)j] = -0.5 * s->T[i * (size_t)(s->dt + 1) + (size_t)j];
-	return X;
+		for (size_t j = 0; j < dt; j++)
+			s->T[i * dt + j] = -0.5 * s->T[i * (dt + 1) + j];
+}
+
+static void restore_rows(struct knn_state *s)
+{
+	size_t dt = (size_t)s->dt;
+	for (size_t r = 0; r < s->n; r++) {
+		size_t i = s->n - 1 - r;
+		double nn = 0;
+		for (size_t j = dt; j-- > 0;)
+			s->T[i * (dt + 1) + j] = s->T[i * dt + j];
+		for (size_t j = 0; j < dt; j++) {
+			double *t = s->T + i * (dt + 1) + j;
+			nn += *t * *t;
+			*t *= -2.0;
+		}
+		s->T[i * (dt + 1) + dt] = nn;
+	}
 }
 
 static int knn_save(const struct sg_model *m, json_t *params, const char *dir, struct sg_error *err)
 {
-	const struct knn_state *s = m->state;
+	struct knn_state *s = m->state;   /* T is borrowed for the rows and put back */
 	json_object_set_new(params, "k", json_integer(s->k));
 	json_object_set_new(params, "rows", json_integer((json_int_t)s->n));
-	double *X = rows_of(s);
-	int rc = sg_model_put_array(params, dir, "train_x", X, s->n, (size_t)s->dt, err);
-	free(X);
+	rows_in_place(s);
+	int rc = sg_model_put_array(params, dir, "train_x", s->T, s->n, (size_t)s->dt, err);
+	restore_rows(s);
 	if (rc == 0)
 		rc = sg_model_put_array(params, dir, "train_y", s->y, s->n, 1, err);
 	if (rc == 0 && s->R)
@@ -477,7 +527,7 @@ static int knn_save(const struct sg_model *m, json_t *params, const char *dir, s
 
 static int knn_load(struct sg_model *m, const json_t *params, const char *dir, struct sg_error *err)
 {
-	struct knn_state *tmp = knn_new(m->hps, m->d, m->nclasses, 0);
+	struct knn_state *tmp = knn_new(m->hps, m->d, m->nclasses, 0, 1);
 	size_t n = 0, dt = (size_t)tmp->dt, one = 1, d = (size_t)m->d;
 	double *X = sg_model_get_array(params, dir, "train_x", &n, &dt, err);
 	double *y = X ? sg_model_get_array(params, dir, "train_y", &n, &one, err) : NULL;
@@ -492,7 +542,7 @@ static int knn_load(struct sg_model *m, const json_t *params, const char *dir, s
 		knn_free(tmp);
 		return -1;
 	}
-	struct knn_state *s = knn_new(m->hps, m->d, m->nclasses, n);
+	struct knn_state *s = knn_new(m->hps, m->d, m->nclasses, n, 1);
 	knn_free(tmp);
 	s->R = R;
 	free(s->y);
