@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/colstats.h"
+#include "core/regex.h"
 #include "core/expr.h"
 #include "core/util.h"
 
@@ -389,6 +390,10 @@ static int parse_regex(struct parser *p, struct node *nd, enum tok op)
 	}
 	if (memchr(p->val, '\0', p->vlen)) {
 		fail_at(p, p->toff, "a regex cannot hold a NUL byte");
+		return -1;
+	}
+	if (sg_regex_weight(p->val) > SG_REGEX_MAX_WEIGHT || p->vlen > SG_REGEX_MAX_BYTES) {
+		fail_at(p, p->toff, "%s","the regex is too large or repeats too deeply (no stacked repetitions like a++ or (a{100}){100})");
 		return -1;
 	}
 	int rc = regcomp(&nd->re, p->val, REG_EXTENDED | REG_NOSUB);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/metricdef.h"
+#include "core/regex.h"
 #include "core/metricline.h"
 #include "core/util.h"
 
@@ -70,79 +71,6 @@ static char *leading_literal(const char *re, size_t *len)
 }
 
 #define MAX_PATTERN 1024
-#define MAX_WEIGHT 2000.0
-
-/* Reads {n}, {n,}, {n,m} or {,m} (glibc reads the last as {0,m}) at p;
- * returns the largest count and moves *pp past it, or -1 when it is not a
- * valid bound. */
-static double brace_count(const char **pp)
-{
-	const char *p = *pp + 1;
-	double n = 0, m = -1;
-	int digits = 0;
-	for (; *p >= '0' && *p <= '9'; p++, digits = 1)
-		n = n * 10 + (*p - '0');
-	if (*p == ',') {
-		p++;
-		if (*p >= '0' && *p <= '9')
-			for (m = 0; *p >= '0' && *p <= '9'; p++)
-				m = m * 10 + (*p - '0');
-		else if (digits)
-			m = n + 1;
-	}
-	if (*p != '}' || (!digits && m < 0))
-		return -1;
-	*pp = p;
-	return m > n ? m : n;
-}
-
-/* A rough size of what regcomp will build: glibc copies a repeated
- * sub-expression once per count, so "(a{100}){100}" or "a+++++..." grow
- * geometrically and can exhaust memory or time.  Atoms weigh 1, a
- * quantifier multiplies what it applies to, and a quantifier straight after
- * another ("a++", "a*{3}": pointless, and slow to compile) is refused. */
-static double pattern_weight(const char *re)
-{
-	double sum[64] = { 0 }, last = 0;
-	int depth = 0, quantified = 0;
-	for (const char *p = re; *p; p++) {
-		double mult = 0;
-		int quant = *p == '*' || *p == '+' || *p == '?' || *p == '{';
-		if (quant && quantified)
-			return 2 * MAX_WEIGHT;
-		quantified = quant;
-		if (*p == '(' && depth < 63) {
-			sum[++depth] = 0;
-			last = 0;
-		} else if (*p == ')' && depth > 0) {
-			last = sum[depth--];
-			sum[depth] += last;
-		} else if (*p == '*' || *p == '+' || *p == '?') {
-			mult = 2;
-		} else if (*p == '{') {
-			double c = brace_count(&p);
-			mult = c < 0 ? 0 : c + 1;
-			if (c < 0) {
-				sum[depth] += last = 1;   /* a literal '{' */
-				quantified = 0;
-			}
-		} else {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '[')
-				while (p[1] && p[1] != ']')
-					p++;
-			sum[depth] += last = 1;
-		}
-		if (mult > 0) {
-			sum[depth] += last * (mult - 1);
-			last *= mult;
-		}
-		if (sum[depth] > MAX_WEIGHT)
-			return sum[depth];
-	}
-	return sum[0];
-}
 
 int sg_metricdefs_add(struct sg_metricdefs *d, const char *spec, struct sg_error *err)
 {
@@ -164,7 +92,7 @@ int sg_metricdefs_add(struct sg_metricdefs *d, const char *spec, struct sg_error
 		return sg_error_set(err, SG_E_PARSE, "metric definition '%s': NAME is not a valid "
 				    "metric name", spec);
 	const char *pattern = eq + 1;
-	if (strlen(pattern) > MAX_PATTERN || pattern_weight(pattern) > MAX_WEIGHT)
+	if (strlen(pattern) > MAX_PATTERN || sg_regex_weight(pattern) > SG_REGEX_MAX_WEIGHT)
 		return sg_error_set(err, SG_E_PARSE, "metric definition '%.*s': the regex is too "
 				    "large or repeats too deeply (at most %d bytes; no stacked "
 				    "repetitions like (a{100}){100})", (int)nl, spec, MAX_PATTERN);

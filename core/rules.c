@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "core/csvfile.h"
+#include "core/regex.h"
 #include "core/rules.h"
 #include "core/run.h"
 #include "core/util.h"
@@ -291,7 +292,8 @@ int sg_rules_add(struct sg_rules *r, const char *spec, size_t len, const char *s
 	u->spec = sg_xstrndup(spec, len);
 	u->fired_step = -1;
 	if (p.tensor_regex)
-		u->has_re = regcomp(&u->re, p.tensor_regex, REG_EXTENDED | REG_NOSUB) == 0;
+		u->has_re = sg_regex_compile(&u->re, p.tensor_regex, REG_EXTENDED | REG_NOSUB,
+					     "tensor_regex", NULL) == 0;
 	return 0;
 }
 

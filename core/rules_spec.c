@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "core/metricline.h"
+#include "core/regex.h"
 #include "core/rules.h"
 #include "core/util.h"
 
@@ -287,100 +288,10 @@ static int set_float(struct scan *c, const struct pdesc *d, const char *v, size_
 }
 
 #define REGEX_MAX 512
-#define REGEX_WEIGHT 2000.0
-
-/* The largest count of a bound {n}, {n,} or {n,m} at *pp (moved past it),
- * or -1 when it is not one. */
-static double bound_count(const char **pp)
-{
-	const char *p = *pp + 1;
-	double n = 0, m = -1;
-	if ((*p < '0' || *p > '9') && *p != ',')    /* glibc takes {,m} as {0,m} */
-		return -1;
-	while (*p >= '0' && *p <= '9' && n < 1e6)
-		n = n * 10 + (*p++ - '0');
-	if (*p == ',') {
-		p++;
-		if (*p >= '0' && *p <= '9')
-			for (m = 0; *p >= '0' && *p <= '9' && m < 1e6; p++)
-				m = m * 10 + (*p - '0');
-	}
-	if (*p != '}')
-		return -1;
-	*pp = p;
-	return m > n ? m : n;
-}
-
-/* A rough size of what regcomp builds: an atom counts 1, a group the sum of
- * its atoms, a repetition multiplies its atom by its largest count (2 for
- * *, + and ?).  Stacked repetitions (a++, a{2}{3}) count as too large: glibc
- * copies the tree for each and runs out of memory. */
-static double regex_weight(const char *re)
-{
-	double sum[64] = { 0 }, last[64] = { 0 };
-	int depth = 0, quantified = 0;
-	for (const char *p = re; *p; p++) {
-		double atom = 1, f = 2;
-		switch (*p) {
-		case '(':
-			if (depth == 63)
-				return 2 * REGEX_WEIGHT;
-			sum[++depth] = 0;
-			last[depth] = 0;
-			quantified = 0;
-			continue;
-		case ')':
-			if (depth > 0)
-				atom = sum[depth--];
-			break;
-		case '{':
-			f = bound_count(&p);
-			if (f < 0)
-				break;
-			/* fall through */
-		case '*': case '+': case '?':
-			if (quantified)
-				return 2 * REGEX_WEIGHT;
-			sum[depth] += last[depth] * (f - 1);
-			last[depth] *= f;
-			quantified = 1;
-			if (sum[depth] > REGEX_WEIGHT)
-				return sum[depth];
-			continue;
-		case '|':
-			last[depth] = 0;
-			quantified = 0;
-			continue;
-		case '\\':
-			if (p[1])
-				p++;
-			break;
-		case '[':
-			p += p[1] == '^' ? 2 : 1;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']')
-				p++;
-			if (!*p)
-				p--;
-			break;
-		default:
-			break;
-		}
-		sum[depth] += atom;
-		last[depth] = atom;
-		quantified = 0;
-	}
-	while (depth > 0) {
-		sum[depth - 1] += sum[depth];
-		depth--;
-	}
-	return sum[0];
-}
 
 static int set_regex(struct scan *c, const struct pdesc *d, const char *v, size_t col)
 {
-	if (strlen(v) > REGEX_MAX || regex_weight(v) > REGEX_WEIGHT)
+	if (strlen(v) > REGEX_MAX || sg_regex_weight(v) > SG_REGEX_MAX_WEIGHT)
 		return fail(c, col, "%s is too large or repeats too deeply (at most %d bytes; no "
 			    "stacked repetitions like a++ or (a{100}){100})", d->name, REGEX_MAX);
 	regex_t re;

@@ -644,6 +644,31 @@ int sg_run_metric_points(struct sg_store *s, const char *run, const char *key, s
 	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot read metrics");
 }
 
+int sg_run_metric_points_after(struct sg_store *s, const char *run, const char *key,
+			       long long after_step, sg_point_fn fn, void *ud, struct sg_error *err)
+{
+	char id[SG_RUN_ID_LEN + 1];
+	if (sg_run_resolve(s, run, id, err) != 0)
+		return -1;
+	sqlite3_stmt *st = sg_store_prepare(s, "SELECT step, ts, value FROM metrics "
+		"WHERE run_id = ?1 AND key = ?2 AND step > ?3 ORDER BY step, rowid", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, after_step);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1), real_col(st, 2),
+		       ud) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot read metrics");
+}
+
 int sg_run_artifacts(struct sg_store *s, const char *run, sg_artifact_fn fn, void *ud,
 		     struct sg_error *err)
 {

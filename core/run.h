@@ -119,6 +119,11 @@ int sg_run_metric_summaries(struct sg_store *s, const char *run, sg_summary_fn f
 typedef int (*sg_point_fn)(long long step, double ts, double value, void *ud);
 int sg_run_metric_points(struct sg_store *s, const char *run, const char *key, sg_point_fn fn,
 			 void *ud, struct sg_error *err);
+/* The points of one metric with a step greater than after_step, by step (a
+ * live view reads only what is new; uses the metrics(run_id, key, step)
+ * index).  Points logged later at a step not above after_step are not seen. */
+int sg_run_metric_points_after(struct sg_store *s, const char *run, const char *key,
+			       long long after_step, sg_point_fn fn, void *ud, struct sg_error *err);
 typedef int (*sg_artifact_fn)(const char *path, const char *kind, void *ud);
 int sg_run_artifacts(struct sg_store *s, const char *run, sg_artifact_fn fn, void *ud,
 		     struct sg_error *err);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/colstats.h"
+#include "core/regex.h"
 #include "core/runquery_int.h"
 #include "core/util.h"
 
@@ -51,7 +52,7 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			return;
 		}
 		const char *pat = (const char *)sqlite3_value_text(argv[0]);
-		if (!pat || regcomp(re, pat, REG_EXTENDED | REG_NOSUB) != 0) {
+		if (!pat || sg_regex_compile(re, pat, REG_EXTENDED | REG_NOSUB, "regexp()", NULL) != 0) {
 			sqlite3_free(re);
 			sqlite3_result_error(ctx, "regexp(): bad regex", -1);
 			return;

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 #include "core/colstats.h"
+#include "core/regex.h"
 #include "core/runquery_int.h"
 #include "core/util.h"
 
@@ -827,6 +828,10 @@ static char *leaf_match(struct parser *p, const struct sg_rq_column *c, const ch
 	}
 	if (memchr(p->lx.val, '\0', p->lx.vlen)) {
 		fail_at(&p->lx, p->lx.toff, "a regex cannot hold a NUL byte");
+		return NULL;
+	}
+	if (sg_regex_weight(p->lx.val) > SG_REGEX_MAX_WEIGHT || p->lx.vlen > SG_REGEX_MAX_BYTES) {
+		fail_at(&p->lx, p->lx.toff, "%s","the regex is too large or repeats too deeply (no stacked repetitions like a++ or (a{100}){100})");
 		return NULL;
 	}
 	regex_t re;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/util.h"
+#include "core/regex.h"
 #include "core/view.h"
 
 #define CHUNK 16384               /* positions between progress updates */
@@ -664,13 +665,9 @@ int sg_view_search(struct sg_csv *c, const struct sg_view *v, const char *patter
 {
 	o = o ? o : &no_options;
 	struct search s = { .backward = (flags & SG_SEARCH_BACKWARD) != 0 };
-	int rc = regcomp(&s.re, pattern, REG_EXTENDED | REG_NOSUB |
-			 (flags & SG_SEARCH_ICASE ? REG_ICASE : 0));
-	if (rc != 0) {
-		char msg[256];
-		regerror(rc, &s.re, msg, sizeof msg);
-		return sg_error_set(err, SG_E_PARSE, "search: bad regex '%s': %s", pattern, msg);
-	}
+	if (sg_regex_compile(&s.re, pattern, REG_EXTENDED | REG_NOSUB |
+			     (flags & SG_SEARCH_ICASE ? REG_ICASE : 0), "search", err) != 0)
+		return -1;
 	int64_t sn = ready_rows(c, v, o, err);
 	if (sn < 0) {
 		regfree(&s.re);
@@ -690,7 +687,7 @@ int sg_view_search(struct sg_csv *c, const struct sg_view *v, const char *patter
 	}
 	struct sg_csv_cursor cur;
 	sg_csv_cursor_init(&cur);
-	rc = search_range(c, &cur, v, lo1, hi1, &s, o, err);
+	int rc = search_range(c, &cur, v, lo1, hi1, &s, o, err);
 	int leg2 = 0;
 	if (rc == 0 && !s.found && lo2 < hi2) {
 		leg2 = 1;

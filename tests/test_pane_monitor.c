@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "core/workspace.h"
 #include "tui/app.h"
+#include "tui/mon.h"
 #include "tui/surface.h"
 
 struct fx {
@@ -232,6 +233,126 @@ static void test_stop_asks(void **state)
 	fx_free(f);
 }
 
+/* The series of key in d (NULL when not charted). */
+static const struct mon_series *series_of(const struct mon_detail *d, const char *key)
+{
+	for (int i = 0; i < d->ncharts; i++)
+		for (int k = 0; k < 2; k++)
+			if (strcmp(d->charts[i].s[k].key, key) == 0)
+				return &d->charts[i].s[k];
+	return NULL;
+}
+
+/* Logs n points of key from step first: 1.0, spike at step spike. */
+static void log_points(struct fx *f, const char *run, const char *key, long long first, size_t n,
+		       long long spike)
+{
+	struct sg_error err = { 0 };
+	size_t chunk = 50000;
+	struct sg_metric_point *p = sg_xmalloc(chunk * sizeof *p);
+
+	for (size_t done = 0; done < n; done += chunk) {
+		size_t m = n - done < chunk ? n - done : chunk;
+		for (size_t i = 0; i < m; i++) {
+			long long st = first + (long long)(done + i);
+			p[i] = (struct sg_metric_point){ key, st, 0, st == spike ? 777.0 : 1.0 };
+		}
+		assert_int_equal(sg_run_log_metrics(f->ws->store, run, p, m, &err), 0);
+	}
+	free(p);
+}
+
+/* A reload reads only the points logged since the last one; another job
+ * starts over. */
+static void test_incremental(void **state)
+{
+	struct fx *f = fx_new(80, 24);
+	struct mon_detail d = { 0 };
+	const struct mon_series *se;
+
+	(void)state;
+	mon_detail_load(&d, f->ws, f->job);
+	assert_int_equal(d.fetched, 4 * 30);
+	se = series_of(&d, "train:loss");
+	assert_non_null(se);
+	assert_int_equal(se->n, 30);
+	assert_int_equal(d.ncpu, 30);
+	log_points(f, f->job, "train:loss", 30, 20000, -1);
+	mon_detail_load(&d, f->ws, f->job);
+	assert_int_equal(d.fetched, 20000);
+	se = series_of(&d, "train:loss");
+	assert_int_equal(se->n, 20030);
+	assert_int_equal(se->last_step, 20029);
+	assert_int_equal(series_of(&d, "validation:loss")->n, 30);
+	mon_detail_load(&d, f->ws, f->job);
+	assert_int_equal(d.fetched, 0);
+	assert_int_equal(series_of(&d, "train:loss")->n, 20030);
+	/* A point at a step already passed (a retry starting over): all again. */
+	log_points(f, f->job, "train:loss", 5, 1, -1);
+	mon_detail_load(&d, f->ws, f->job);
+	assert_int_equal(d.fetched, 20031);
+	assert_int_equal(series_of(&d, "train:loss")->n, 20031);
+	/* Sparklines append too, keeping the last MON_SPARK. */
+	{
+		struct sg_error err = { 0 };
+		struct sg_metric_point cpu[300];
+		for (int i = 0; i < 300; i++)
+			cpu[i] = (struct sg_metric_point){ "sys:cpu_percent", 30 + i, 0, i };
+		assert_int_equal(sg_run_log_metrics(f->ws->store, f->job, cpu, 300, &err), 0);
+	}
+	mon_detail_load(&d, f->ws, f->job);
+	assert_int_equal(d.fetched, 300);
+	assert_int_equal(d.ncpu, MON_SPARK);
+	assert_true(d.cpu[MON_SPARK - 1] == 299.0);
+	assert_true(d.cpu[0] == 299.0 - (MON_SPARK - 1));
+	/* Another job: nothing kept; back: read from the start. */
+	mon_detail_load(&d, f->ws, f->done);
+	assert_int_equal(d.ncharts, 0);
+	assert_int_equal(d.ncpu, 0);
+	mon_detail_load(&d, f->ws, f->job);
+	assert_int_equal(d.fetched, 20031 + 30 + 330 + 30);
+	mon_detail_done(&d);
+	fx_free(f);
+}
+
+/* Past MON_KEEP points a series is halved: bounded, the spike kept and
+ * drawn. */
+static void test_huge_series(void **state)
+{
+	struct fx *f = fx_new(100, 45);
+	struct mon_detail d = { 0 };
+	const struct mon_series *se;
+	size_t big = 2 * MON_KEEP + 12345;
+	double top = 0;
+
+	(void)state;
+	log_points(f, f->job, "grad", 0, big / 2, 123457);
+	mon_detail_load(&d, f->ws, f->job);
+	log_points(f, f->job, "grad", (long long)(big / 2), big - big / 2, -1);
+	mon_detail_load(&d, f->ws, f->job);
+	assert_int_equal(d.fetched, big - big / 2);
+	se = series_of(&d, "grad");
+	assert_non_null(se);
+	assert_true(se->n <= MON_KEEP);
+	assert_true(se->n >= MON_KEEP / 4);
+	assert_int_equal(se->seen, (long long)big);
+	assert_true(se->x[se->n - 1] == (double)(big - 1));
+	for (size_t i = 0; i < se->n; i++) {
+		if (se->y[i] > top)
+			top = se->y[i];
+		if (i)
+			assert_true(se->x[i] > se->x[i - 1]);
+	}
+	assert_true(top == 777.0);
+	mon_detail_done(&d);
+	/* On screen: the chart's top label is the spike. */
+	app_reload(f->app);
+	draw(f);
+	assert_true(has(f, "grad"));
+	assert_true(has(f, "777"));
+	fx_free(f);
+}
+
 static void test_notifications(void **state)
 {
 	struct fx *f = fx_new(80, 24);
@@ -265,6 +386,8 @@ int main(void)
 		cmocka_unit_test(test_split_live),
 		cmocka_unit_test(test_stop_asks),
 		cmocka_unit_test(test_notifications),
+		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_huge_series),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

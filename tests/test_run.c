@@ -189,6 +189,41 @@ static void test_metrics_keep_nan_inf_and_summarize(void **state)
 	assert_int_equal(m.count, 5);
 }
 
+/* Only the points past a step are read: what a live chart appends. */
+static void test_metric_points_after(void **state)
+{
+	struct fixture *f = *state;
+	char id[17];
+	struct sg_error err = { 0 };
+	start(f, "after", NULL, id);
+	struct sg_metric_point pts[] = {
+		{ "loss", 0, 0, 1.0 }, { "loss", 1, 0, 0.5 }, { "loss", 2, 0, 0.25 },
+		{ "acc", 5, 0, 0.9 },
+	};
+	assert_int_equal(sg_run_log_metrics(f->s, id, pts, 4, &err), 0);
+	struct point_log l = { 0 };
+	assert_int_equal(sg_run_metric_points_after(f->s, id, "loss", 0, collect_point, &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.steps[0], 1);
+	assert_int_equal(l.steps[1], 2);
+	struct sg_metric_point more[] = { { "loss", 3, 0, 0.125 }, { "loss", 4, 0, NAN } };
+	assert_int_equal(sg_run_log_metrics(f->s, id, more, 2, &err), 0);
+	l.n = 0;
+	assert_int_equal(sg_run_metric_points_after(f->s, id, "loss", 2, collect_point, &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.steps[0], 3);
+	assert_true(l.values[0] == 0.125);
+	assert_true(isnan(l.values[1]));
+	l.n = 0;
+	assert_int_equal(sg_run_metric_points_after(f->s, id, "loss", 4, collect_point, &l, &err), 0);
+	assert_int_equal(l.n, 0);
+	/* From before the first step: every point, as sg_run_metric_points. */
+	assert_int_equal(sg_run_metric_points_after(f->s, id, "loss", -1, collect_point, &l, &err), 0);
+	assert_int_equal(l.n, 5);
+	assert_int_equal(sg_run_metric_points_after(f->s, "nosuchrun", "loss", 0, collect_point, &l,
+						    &err), -1);
+}
+
 static int count_runs(const struct sg_run_info *r, void *ud)
 {
 	char *names = ud;
@@ -276,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resolve_prefix_name_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_params_tags_note_artifacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_keep_nan_inf_and_summarize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metric_points_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_count_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	};

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include "core/error.h"
+#include "core/regex.h"
 #include "core/util.h"
 
 static void test_error_set_prefix_clear(void **state)
@@ -116,6 +117,33 @@ static void test_formatting(void **state)
 	assert_memory_not_equal(a, b, sizeof a);
 }
 
+/* Patterns that would make regcomp build huge automata are refused first;
+ * ordinary ones compile. */
+static void test_regex_guard(void **state)
+{
+	static const char *const refused[] = {
+		"((a{100}){100})", "(((){100}){100})", "a++", "a*{3}", "t{,29015}",
+		"(x|(){99}){99}",
+	};
+	static const char *const fine[] = {
+		"loss=([0-9.]+)", "(a{1,50})([0-9]{1,3})", "^(train|validation):.*$", "[{}]{3}",
+		"a{,5}b", "x{2,}",
+	};
+	struct sg_error err = { 0 };
+	regex_t re;
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		assert_int_equal(sg_regex_compile(&re, refused[i], REG_EXTENDED, "test", &err), -1);
+		assert_non_null(strstr(err.msg, "too large"));
+	}
+	for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+		assert_int_equal(sg_regex_compile(&re, fine[i], REG_EXTENDED, "test", &err), 0);
+		regfree(&re);
+	}
+	assert_int_equal(sg_regex_compile(&re, "a(b", REG_EXTENDED, "metric", &err), -1);
+	assert_int_equal(err.code, SG_E_PARSE);
+	assert_non_null(strstr(err.msg, "metric: bad regex 'a(b'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_mkdir_p_and_read_limits),
 		cmocka_unit_test(test_write_atomic_replaces_whole),
 		cmocka_unit_test(test_formatting),
+		cmocka_unit_test(test_regex_guard),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

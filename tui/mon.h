@@ -54,10 +54,18 @@ int mon_log_search(struct mon_log *l, const char *text, int dir, int h);
 #define MON_SPARK 240              /* sparkline samples kept */
 #define MON_RULES 8
 
+#define MON_KEEP 200000            /* points kept per series; past it halved */
+
+/* One metric's points, read incrementally: each load fetches only the steps
+ * past last_step.  Past MON_KEEP points the series is halved (each group of
+ * four points reduced to its minimum and maximum, in step order), so spikes
+ * survive while memory and drawing stay bounded. */
 struct mon_series {
 	char key[96];
-	double *x, *y;             /* owned, downsampled */
-	size_t n;
+	double *x, *y;             /* owned: n points, cap room */
+	size_t n, cap;
+	long long last_step;       /* highest step read (valid when seen > 0) */
+	long long seen;            /* points read from the store */
 };
 
 struct mon_chart {
@@ -83,6 +91,8 @@ struct mon_detail {
 	int ncharts;
 	double cpu[MON_SPARK], mem[MON_SPARK];
 	size_t ncpu, nmem;
+	long long cpu_step, mem_step;  /* highest step read (LLONG_MIN: none) */
+	size_t fetched;              /* points read from the store by the last load */
 	struct mon_rule rules[MON_RULES];
 	int nrules;
 	int stream;                  /* 1 stdout, 2 stderr */
@@ -92,7 +102,8 @@ struct mon_detail {
 };
 
 /* Loads run id (job row, metrics, rules) into d; a new id also reopens the
- * log tail.  Errors are kept in d->error. */
+ * log tail and drops the points read, the same id reads only new points.
+ * Errors are kept in d->error. */
 void mon_detail_load(struct mon_detail *d, struct sg_workspace *ws, const char *id);
 void mon_detail_done(struct mon_detail *d);
 /* Switches the log tail to stream (1 or 2). */

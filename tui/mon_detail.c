@@ -2,6 +2,7 @@
  * charts (train and validation overlaid), CPU and memory sparklines, the
  * debugger rules and the log tail. */
 #include "sgconfig.h"
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,6 @@
 #include "tui/chart.h"
 #include "tui/mon.h"
 #include "tui/pane.h"
-
-#define MON_BUCKETS 200            /* chart points kept per series: 2× this */
 
 /* Splits a metric key into its base and phase (0 train/global, 1
  * validation): "validation:loss", "val_loss" → "loss", 1. */
@@ -35,57 +34,142 @@ static int key_phase(const char *key, char *base, size_t n)
 	return 0;
 }
 
-/* Growing arrays of one metric's points while loading. */
-struct pts {
-	double *x, *y;
-	size_t n, cap;
+/* Halves se: each group of four points becomes its minimum and maximum (in
+ * step order; one point when they are equal or only one is a number, a NaN
+ * when none is), the last partial group kept as it is. */
+static void series_halve(struct mon_series *se)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i + 4 <= se->n; i += 4) {
+		size_t lo = i + 4, hi = i + 4;
+		for (size_t k = i; k < i + 4; k++) {
+			if (isnan(se->y[k]))
+				continue;
+			if (lo == i + 4 || se->y[k] < se->y[lo])
+				lo = k;
+			if (hi == i + 4 || se->y[k] > se->y[hi])
+				hi = k;
+		}
+		if (lo == i + 4) {            /* all NaN: keep one */
+			se->x[o] = se->x[i];
+			se->y[o++] = se->y[i];
+			continue;
+		}
+		size_t first = lo < hi ? lo : hi, second = lo < hi ? hi : lo;
+		se->x[o] = se->x[first];
+		se->y[o++] = se->y[first];
+		if (second != first && se->y[second] != se->y[first]) {
+			se->x[o] = se->x[second];
+			se->y[o++] = se->y[second];
+		}
+	}
+	for (; i < se->n; i++, o++) {
+		se->x[o] = se->x[i];
+		se->y[o] = se->y[i];
+	}
+	se->n = o;
+}
+
+struct fetch_ctx {
+	struct mon_series *se;
+	size_t got;
 };
 
-/* sg_point_fn: collects a point. */
+/* sg_point_fn: appends a point to the series, halving it past MON_KEEP. */
 static int on_point(long long step, double ts, double value, void *ud)
 {
-	struct pts *p = ud;
+	struct fetch_ctx *c = ud;
+	struct mon_series *se = c->se;
 
 	(void)ts;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 256;
-		p->x = sg_xrealloc(p->x, p->cap * sizeof *p->x);
-		p->y = sg_xrealloc(p->y, p->cap * sizeof *p->y);
+	if (se->n == se->cap) {
+		se->cap = se->cap ? 2 * se->cap : 256;
+		if (se->cap > MON_KEEP + 1)
+			se->cap = MON_KEEP + 1;
+		se->x = sg_xrealloc(se->x, se->cap * sizeof *se->x);
+		se->y = sg_xrealloc(se->y, se->cap * sizeof *se->y);
 	}
-	p->x[p->n] = (double)step;
-	p->y[p->n++] = value;
+	se->x[se->n] = (double)step;
+	se->y[se->n++] = value;
+	if (se->n > MON_KEEP)
+		series_halve(se);
+	se->last_step = step;
+	se->seen++;
+	c->got++;
 	return 0;
 }
 
-/* Loads key's points, downsampled, into se. */
-static void load_series(struct mon_series *se, struct sg_store *st, const char *run,
-			const char *key)
+/* Drops se's points (keeps its key and arrays). */
+static void series_reset(struct mon_series *se)
 {
-	struct pts p = { 0 };
-
-	snprintf(se->key, sizeof se->key, "%s", key);
-	sg_run_metric_points(st, run, key, on_point, &p, NULL);
-	se->x = sg_xmalloc((2 * MON_BUCKETS + 2) * sizeof *se->x);
-	se->y = sg_xmalloc((2 * MON_BUCKETS + 2) * sizeof *se->y);
-	se->n = chart_downsample(p.x, p.y, p.n, MON_BUCKETS, se->x, se->y);
-	free(p.x);
-	free(p.y);
+	se->n = 0;
+	se->seen = 0;
+	se->last_step = 0;
 }
 
-/* Loads the last MON_SPARK values of key into v. */
-static size_t load_spark(double *v, struct sg_store *st, const char *run, const char *key)
+/* Reads key's new points into se, or all of them again when the store no
+ * longer matches what was read (points removed, or logged at a step already
+ * passed).  Returns the points read. */
+static size_t load_series(struct mon_series *se, struct sg_store *st, const char *run,
+			  const struct sg_metric_summary *m)
 {
-	struct pts p = { 0 };
-	size_t first, n;
+	struct fetch_ctx c = { se, 0 };
 
-	sg_run_metric_points(st, run, key, on_point, &p, NULL);
-	first = p.n > MON_SPARK ? p.n - MON_SPARK : 0;
-	n = p.n - first;
-	if (n)
-		memcpy(v, p.y + first, n * sizeof *v);
-	free(p.x);
-	free(p.y);
-	return n;
+	snprintf(se->key, sizeof se->key, "%s", m->key);
+	if (se->seen == m->count && (!se->seen || se->last_step == m->last_step))
+		return 0;
+	if (m->count < se->seen || (se->seen && m->last_step <= se->last_step))
+		series_reset(se);
+	if (se->seen)
+		sg_run_metric_points_after(st, run, m->key, se->last_step, on_point, &c, NULL);
+	else
+		sg_run_metric_points(st, run, m->key, on_point, &c, NULL);
+	return c.got;
+}
+
+/* The last MON_SPARK values read, in a ring. */
+struct spark_ctx {
+	double ring[MON_SPARK];
+	size_t n;
+	long long last;
+};
+
+/* sg_point_fn: keeps a value in the ring. */
+static int on_spark(long long step, double ts, double value, void *ud)
+{
+	struct spark_ctx *c = ud;
+
+	(void)ts;
+	c->ring[c->n++ % MON_SPARK] = value;
+	c->last = step;
+	return 0;
+}
+
+/* Appends key's values past *last to v (n of them, the last MON_SPARK
+ * kept).  Returns the values read. */
+static size_t load_spark(double *v, size_t *n, long long *last, struct sg_store *st,
+			 const char *run, const char *key)
+{
+	struct spark_ctx *c = sg_xmalloc(sizeof *c);
+	size_t k, keep, got;
+
+	c->n = 0;
+	c->last = *last;
+	if (*last == LLONG_MIN)
+		sg_run_metric_points(st, run, key, on_spark, c, NULL);
+	else
+		sg_run_metric_points_after(st, run, key, *last, on_spark, c, NULL);
+	got = c->n;
+	k = got < MON_SPARK ? got : MON_SPARK;
+	keep = *n + k > MON_SPARK ? MON_SPARK - k : *n;
+	memmove(v, v + *n - keep, keep * sizeof *v);
+	for (size_t i = 0; i < k; i++)
+		v[keep + i] = c->ring[(got - k + i) % MON_SPARK];
+	*n = keep + k;
+	*last = c->last;
+	free(c);
+	return got;
 }
 
 struct load_ctx {
@@ -93,11 +177,13 @@ struct load_ctx {
 	struct sg_store *st;
 };
 
-/* sg_summary_fn: puts a metric into its chart (train/validation pair). */
+/* sg_summary_fn: puts a metric into its chart (train/validation pair) and
+ * reads its new points. */
 static int on_summary(const struct sg_metric_summary *m, void *ud)
 {
 	struct load_ctx *c = ud;
 	struct mon_detail *d = c->d;
+	struct mon_series *se;
 	char base[96];
 	int ph, i;
 
@@ -111,8 +197,10 @@ static int on_summary(const struct sg_metric_summary *m, void *ud)
 			return 0;
 		snprintf(d->charts[d->ncharts++].base, sizeof d->charts[0].base, "%s", base);
 	}
-	if (d->charts[i].s[ph].n == 0 && !*d->charts[i].s[ph].key)
-		load_series(&d->charts[i].s[ph], c->st, d->id, m->key);
+	se = &d->charts[i].s[ph];
+	if (*se->key && strcmp(se->key, m->key) != 0)
+		return 0;                  /* "val_loss" after "validation:loss" */
+	d->fetched += load_series(se, c->st, d->id, m);
 	return 0;
 }
 
@@ -160,7 +248,12 @@ void mon_detail_load(struct mon_detail *d, struct sg_workspace *ws, const char *
 	struct load_ctx c = { d, ws->store };
 	int same = strcmp(d->id, id) == 0;
 
-	charts_free(d);
+	if (!same) {
+		charts_free(d);
+		d->ncpu = d->nmem = 0;
+		d->cpu_step = d->mem_step = LLONG_MIN;
+	}
+	d->fetched = 0;
 	d->error[0] = '\0';
 	d->nrules = 0;
 	snprintf(d->id, sizeof d->id, "%s", id);
@@ -176,8 +269,8 @@ void mon_detail_load(struct mon_detail *d, struct sg_workspace *ws, const char *
 	d->has_job = sg_job_get(ws, id, &d->job, &err) == 0;
 	sg_error_clear(&err);
 	sg_run_metric_summaries(ws->store, id, on_summary, &c, NULL);
-	d->ncpu = load_spark(d->cpu, ws->store, id, "sys:cpu_percent");
-	d->nmem = load_spark(d->mem, ws->store, id, "sys:memory_mb");
+	d->fetched += load_spark(d->cpu, &d->ncpu, &d->cpu_step, ws->store, id, "sys:cpu_percent");
+	d->fetched += load_spark(d->mem, &d->nmem, &d->mem_step, ws->store, id, "sys:memory_mb");
 	sg_run_rules(ws->store, id, on_rule, d, NULL);
 	if (!same || !d->stream)
 		mon_detail_stream(d, ws, d->stream ? d->stream : 1);

@@ -33,7 +33,7 @@ fi
 
 # The core sources every harness links, compiled once with the sanitizers
 # and libFuzzer's coverage hooks.
-core="conf action theme keymap config error util csvfile colstats expr recipe metricline metricdef"
+core="conf action theme keymap config error util regex csvfile colstats expr recipe metricline metricdef"
 core="$core store schema run runquery runquery_where"
 core="$core rules rules_spec"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
