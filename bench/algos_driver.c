@@ -97,8 +97,14 @@ int main(int argc, char **argv)
 				.threads = threads };
 	struct sg_xy *xy;
 	double t0 = sg_now();
-	if (sg_xy_load(argv[2], &o, &xy, &err) != 0)
+	/* as the job: a streaming algorithm gets only the schema and reads
+	 * the rows itself (SG_ALGO_STREAMS_TRAIN) */
+	int streams = (a->flags & SG_ALGO_STREAMS_TRAIN) != 0;
+	if ((streams ? sg_xy_load_schema(argv[2], &o, &xy, &err)
+		     : sg_xy_load(argv[2], &o, &xy, &err)) != 0)
 		return die(&err);
+	struct sg_xy_opts so = o;
+	so.like = xy;
 	double t1 = sg_now();
 	if (a->check && a->check(h, xy, NULL, &err) != 0)
 		return die(&err);
@@ -106,7 +112,12 @@ int main(int argc, char **argv)
 	struct seen seen = { 0 };
 	struct sg_algo_ctx ctx = { .hps = m->hps, .threads = threads, .report = record,
 				   .report_ud = &seen, .seed = (uint64_t)sg_hps_int(m->hps, "seed"),
-				   .train_x = xy };   /* only its names and classes are used after */
+				   /* as the job: only an algorithm without a final train
+				    * evaluation may take the matrix (its names and classes
+				    * are all that is used after) */
+				   .train_x = a->flags & SG_ALGO_NO_TRAIN_EVAL ? xy : NULL,
+				   .train_path = streams ? argv[2] : NULL,
+				   .train_opts = streams ? &so : NULL };
 	if (a->train(&ctx, xy, NULL, m, &err) != 0)
 		return die(&err);
 	double t2 = sg_now();

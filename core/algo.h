@@ -143,6 +143,13 @@ struct sg_xy_opts {
  * 0 with *out set; 1 when cancelled; -1 on error (see the list above). */
 int sg_xy_load(const char *path, const struct sg_xy_opts *o, struct sg_xy **out,
 	       struct sg_error *err);
+/* Reads a whole CSV the way sg_xy_load does — the same checks, refusals
+ * and class order — but keeps no matrix: the result has n, d, names, task
+ * and classes, with x and y NULL (for streaming it later "like" itself,
+ * see SG_ALGO_STREAMS_TRAIN).  Memory: a block of 65,536 rows.  0, 1
+ * cancelled, -1. */
+int sg_xy_load_schema(const char *path, const struct sg_xy_opts *o, struct sg_xy **out,
+		      struct sg_error *err);
 /* An n x d set with zeroed matrix (and labels unless task is NONE), and
  * names column_1..column_d; for tests and tools.  Classes are added with
  * sg_xy_set_classes. */
@@ -256,6 +263,11 @@ struct sg_algo_ctx {
 	 * train returns (no evaluation on the train channel): train may take it
 	 * with sg_xy_take_x rather than copy it (knn).  NULL otherwise. */
 	struct sg_xy *train_x;
+	/* SG_ALGO_STREAMS_TRAIN: the train channel's file and the options to
+	 * read it with (o->like is the train set itself), for
+	 * sg_xy_stream_open or sg_xy_load; NULL otherwise. */
+	const char *train_path;
+	const struct sg_xy_opts *train_opts;
 };
 
 struct sg_algo {
@@ -293,11 +305,17 @@ struct sg_algo {
 	void (*free_state)(void *state);
 	/* SG_ALGO_NO_TRAIN_EVAL: the final evaluation skips the train channel
 	 * (knn: predicting every training row is quadratic, and each row
-	 * would find itself). */
+	 * would find itself).
+	 * SG_ALGO_STREAMS_TRAIN (with NO_TRAIN_EVAL): the job does not load the
+	 * train matrix; train gets a set with n, d, names and classes but x and
+	 * y NULL (sg_xy_load_schema: every row already checked), and reads the
+	 * rows itself through ctx->train_path/train_opts (xgboost streams them
+	 * into its QuantileDMatrix, so our float64 matrix never exists).
+	 * Callers that pass a loaded matrix and no train_path still work. */
 	unsigned flags;
 };
 
-enum { SG_ALGO_NO_TRAIN_EVAL = 1 << 0 };
+enum { SG_ALGO_NO_TRAIN_EVAL = 1 << 0, SG_ALGO_STREAMS_TRAIN = 1 << 1 };
 
 /* The registry: every built-in algorithm, NULL-terminated. */
 extern const struct sg_algo *const sg_algos[];

@@ -662,7 +662,7 @@ static void finish_classes(struct loader *L, struct sg_xy *xy)
 		xy->classes[i] = sg_xstrdup(keys[i].s);
 	}
 	xy->nclasses = (int)k;
-	for (size_t i = 0; i < xy->n; i++)
+	for (size_t i = 0; xy->y && i < xy->n; i++)
 		xy->y[i] = rank[(size_t)xy->y[i]];
 	free(keys);
 	free(rank);
@@ -998,6 +998,8 @@ void sg_xy_free(struct sg_xy *xy)
 
 /* ---- streaming -------------------------------------------------------------------- */
 
+#define SCHEMA_BLOCK 65536
+
 struct sg_xy_stream {
 	struct loader L;
 	struct worker w;
@@ -1018,15 +1020,11 @@ static int stream_row(const struct sg_csv_cursor *cur, void *ud)
 	return 0;
 }
 
-struct sg_xy_stream *sg_xy_stream_open(const char *path, const struct sg_xy_opts *o,
-				       struct sg_error *err)
+/* Without o->like, classes are collected (first-seen ids) for sg_xy_load_schema. */
+static struct sg_xy_stream *stream_open(const char *path, const struct sg_xy_opts *o,
+					struct sg_error *err)
 {
 	struct sg_xy_stream *s = sg_xcalloc(1, sizeof *s);
-	if (!o->like && !o->like_names) {
-		sg_error_set(err, SG_E_USAGE, "streaming needs the features to match");
-		free(s);
-		return NULL;
-	}
 	if (loader_open(&s->L, path, o, &s->file, err) != 0) {
 		loader_done(&s->L);
 		free(s->file);
@@ -1044,6 +1042,50 @@ struct sg_xy_stream *sg_xy_stream_open(const char *path, const struct sg_xy_opts
 		s->block.classes = (char **)(o->like ? o->like->classes : o->like_classes);
 	}
 	return s;
+}
+
+struct sg_xy_stream *sg_xy_stream_open(const char *path, const struct sg_xy_opts *o,
+				       struct sg_error *err)
+{
+	if (!o->like && !o->like_names) {
+		sg_error_set(err, SG_E_USAGE, "streaming needs the features to match");
+		return NULL;
+	}
+	return stream_open(path, o, err);
+}
+
+int sg_xy_load_schema(const char *path, const struct sg_xy_opts *o, struct sg_xy **out,
+		      struct sg_error *err)
+{
+	*out = NULL;
+	struct sg_xy_stream *s = stream_open(path, o, err);
+	if (!s)
+		return -1;
+	size_t n = 0;
+	long long got;
+	const struct sg_xy *b;
+	while ((got = sg_xy_stream_next(s, SCHEMA_BLOCK, &b, err)) > 0)
+		n += (size_t)got;
+	int rc = got < 0 ? (o->cancel && atomic_load(o->cancel) ? 1 : -1) : 0;
+	if (rc == 0) {
+		struct sg_xy *xy = xy_alloc();
+		free(xy->source);
+		xy->source = sg_xstrdup(s->file);
+		xy->n = n;
+		xy->d = s->L.d;
+		xy->names = s->L.names;
+		s->L.names = NULL;
+		s->block.names = NULL;
+		xy->task = s->block.task;
+		if (check_result(&s->L, xy, err) != 0) {
+			sg_xy_free(xy);
+			rc = -1;
+		} else {
+			*out = xy;
+		}
+	}
+	sg_xy_stream_free(s);
+	return rc;
 }
 
 int sg_xy_stream_has_labels(const struct sg_xy_stream *s)

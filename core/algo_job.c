@@ -80,6 +80,8 @@ struct loaded {
 	struct sg_hps *hps;
 	struct sg_recipe *recipe;
 	struct sg_xy *train, *valid;
+	struct sg_xy_opts train_opts;  /* SG_ALGO_STREAMS_TRAIN: like = train */
+	int streams;
 };
 
 static void loaded_done(struct loaded *l)
@@ -105,14 +107,19 @@ static int prepare(const struct sg_algo_job *job, const struct sg_algo *a, struc
 		.recipe = l->recipe, .channel = "train", .threads = job->threads,
 		.cancel = job->cancel,
 	};
-	int rc = sg_xy_load(job->train, &o, &l->train, err);
+	/* A streaming algorithm reads the rows itself: only the schema (every
+	 * row checked, classes collected) is loaded here. */
+	l->streams = (a->flags & SG_ALGO_STREAMS_TRAIN) != 0;
+	int rc = l->streams ? sg_xy_load_schema(job->train, &o, &l->train, err)
+			    : sg_xy_load(job->train, &o, &l->train, err);
 	if (rc != 0)
 		return rc;
 	if (check_feature_dim(a, l->hps, l->train, err) != 0)
 		return -1;
+	o.like = l->train;
+	l->train_opts = o;
 	if (job->validation) {
 		o.channel = "validation";
-		o.like = l->train;
 		if ((rc = sg_xy_load(job->validation, &o, &l->valid, err)) != 0)
 			return rc;
 	}
@@ -208,6 +215,10 @@ static int train_and_save(const struct sg_algo_job *job, const struct sg_algo *a
 	 * after training: the algorithm may keep it rather than copy it. */
 	if (a->flags & SG_ALGO_NO_TRAIN_EVAL)
 		ctx.train_x = l->train;
+	if (l->streams) {
+		ctx.train_path = job->train;
+		ctx.train_opts = &l->train_opts;
+	}
 	struct sg_model *m = sg_model_new(a, l->hps, l->train);
 	l->hps = NULL;
 	m->recipe = l->recipe;

@@ -13,7 +13,13 @@
  *
  * Hyperparameters whose value equals XGBoost's own default are not passed
  * on (so XGBoost does not warn about parameters its objective ignores);
- * tree_method defaults to hist here. */
+ * tree_method defaults to hist here.
+ *
+ * The job does no final evaluation on the train channel
+ * (SG_ALGO_NO_TRAIN_EVAL): the per-round train figures (the objective's
+ * default metric when eval_metric is unset: logloss, error, mlogloss,
+ * rmse, …) stand for it, and our matrix is freed as soon as
+ * XGBoost has its own (sg_algo_ctx.train_x). */
 #include "core/algo.h"
 
 #include <math.h>
@@ -192,6 +198,88 @@ static DMatrixHandle make_quantile_dmatrix(const struct sg_xy *xy, DMatrixHandle
 		h = NULL;
 	}
 	XGDMatrixFree(ob.proxy);
+	return h;
+}
+
+/* The same, streamed from the train channel's file (SG_ALGO_STREAMS_TRAIN)
+ * in blocks of STREAM_BLOCK rows: XGBoost sketches and bins block by block,
+ * so our float64 matrix never exists; the stream is reopened on every
+ * reset (XGBoost reads the data twice). */
+#define STREAM_BLOCK 65536
+
+struct stream_batches {
+	DMatrixHandle proxy;
+	const struct sg_algo_ctx *ctx;
+	struct sg_xy_stream *s;
+	size_t rows, passed;         /* rows of this pass; of the last full pass */
+	int failed;
+	struct sg_error err;
+};
+
+static void stream_reset(DataIterHandle it)
+{
+	struct stream_batches *sb = it;
+	sg_xy_stream_free(sb->s);
+	sb->s = NULL;
+	sb->rows = 0;
+}
+
+static int stream_next(DataIterHandle it)
+{
+	struct stream_batches *sb = it;
+	const struct sg_xy *b;
+	char ai[256];
+	if (sb->failed)
+		return 0;
+	if (!sb->s && !(sb->s = sg_xy_stream_open(sb->ctx->train_path, sb->ctx->train_opts,
+						  &sb->err))) {
+		sb->failed = 1;
+		return 0;
+	}
+	long long n = sg_xy_stream_next(sb->s, STREAM_BLOCK, &b, &sb->err);
+	if (n <= 0) {
+		sb->failed = n < 0;
+		sb->passed = sb->rows;
+		return 0;
+	}
+	sb->rows += (size_t)n;
+	array_interface(ai, sizeof ai, b->x, b->n, (size_t)b->d);
+	if (XGProxyDMatrixSetDataDense(sb->proxy, ai) != 0)
+		return 0;
+	array_interface(ai, sizeof ai, b->y, b->n, 0);
+	if (XGDMatrixSetInfoFromInterface(sb->proxy, "label", ai) != 0)
+		return 0;
+	return 1;
+}
+
+static DMatrixHandle stream_quantile_dmatrix(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
+					     int threads, long long max_bin, struct sg_error *err)
+{
+	char cfg[128];
+	DMatrixHandle h = NULL;
+	struct stream_batches sb = { .ctx = ctx };
+	if (XGProxyDMatrixCreate(&sb.proxy) != 0) {
+		xgb_fail(err, "creating the DMatrix");
+		return NULL;
+	}
+	snprintf(cfg, sizeof cfg, "{\"missing\": NaN, \"nthread\": %d, \"max_bin\": %lld}", threads,
+		 max_bin);
+	int rc = XGQuantileDMatrixCreateFromCallback(&sb, sb.proxy, NULL, stream_reset, stream_next,
+						     cfg, &h);
+	if (rc != 0) {
+		xgb_fail(err, "creating the DMatrix");
+		h = NULL;
+	} else if (sb.failed || sb.passed != train->n) {
+		if (sb.failed)
+			*err = sb.err;
+		else
+			sg_error_set(err, SG_E_USAGE, "%s: the file changed while being read",
+				     train->source);
+		XGDMatrixFree(h);
+		h = NULL;
+	}
+	sg_xy_stream_free(sb.s);
+	XGDMatrixFree(sb.proxy);
 	return h;
 }
 
@@ -442,16 +530,36 @@ static int xgb_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 	struct boost B = { .ctx = ctx, .ndm = valid ? 2 : 1 };
 	B.patience = sg_hps_is_set(h, "early_stopping_rounds") ? sg_hps_int(h, "early_stopping_rounds")
 							       : 0;
-	if (strcmp(sg_hps_str(h, "tree_method"), "hist") == 0) {
+	int hist = strcmp(sg_hps_str(h, "tree_method"), "hist") == 0;
+	struct sg_xy *loaded = NULL;
+	if (ctx->train_path && !hist) {
+		/* streamed job, but this tree method wants the whole matrix */
+		int lrc = sg_xy_load(ctx->train_path, ctx->train_opts, &loaded, err);
+		if (lrc != 0)
+			return lrc;
+	}
+	const struct sg_xy *data = loaded ? loaded : train;
+	if (hist) {
 		long long max_bin = sg_hps_int(h, "max_bin");
-		B.dm[0] = make_quantile_dmatrix(train, NULL, threads, max_bin, err);
+		B.dm[0] = ctx->train_path ? stream_quantile_dmatrix(ctx, train, threads, max_bin, err)
+					  : make_quantile_dmatrix(data, NULL, threads, max_bin, err);
 		B.dm[1] = valid && B.dm[0] ? make_quantile_dmatrix(valid, B.dm[0], threads, max_bin,
 								   err) : NULL;
 	} else {
-		B.dm[0] = make_dmatrix(train, threads, err);
+		B.dm[0] = make_dmatrix(data, threads, err);
 		B.dm[1] = valid && B.dm[0] ? make_dmatrix(valid, threads, err) : NULL;
 	}
 	int rc = !B.dm[0] || (valid && !B.dm[1]) ? -1 : 0;
+	/* XGBoost holds its own copy now (bin indices, or a CSR matrix): with
+	 * no final evaluation on the train channel (SG_ALGO_NO_TRAIN_EVAL) our
+	 * float64 matrix is not needed any more, so it goes before boosting. */
+	if (rc == 0 && ctx->train_x == train) {
+		size_t bytes;
+		double *x = sg_xy_take_x(ctx->train_x, &bytes);
+		sg_xy_x_free(x, bytes);
+	}
+	sg_xy_free(loaded);
+	loaded = NULL;
 	if (rc == 0 && XGBoosterCreate(B.dm, (bst_ulong)B.ndm, &B.b) != 0)
 		rc = xgb_fail(err, "creating the booster");
 	if (rc == 0)
@@ -637,4 +745,6 @@ const struct sg_algo sg_algo_xgboost = {
 	.save = xgb_save,
 	.load = xgb_load,
 	.free_state = xgb_free,
+	/* every round already reports the train channel (XGBoosterEvalOneIter) */
+	.flags = SG_ALGO_NO_TRAIN_EVAL | SG_ALGO_STREAMS_TRAIN,
 };
