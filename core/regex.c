@@ -2,27 +2,35 @@
 #include <string.h>
 #include "core/regex.h"
 
+/* The largest count glibc accepts in a bound (RE_DUP_MAX). */
+#define DUP_MAX 32767.0
+
 /* Reads {n}, {n,}, {n,m} or {,m} (glibc takes the last as {0,m}) at *pp;
- * returns the largest count and leaves *pp on the '}', or -1 when it is
- * not a bound (then '{' is a literal). */
+ * returns the largest count and leaves *pp on the '}'.  Anything else up
+ * to a '}' counts as the largest possible bound: glibc reads some odd
+ * forms ("{,29\015}") as huge counts, so guessing low would let them
+ * through.  -1 when no '}' follows: then '{' is a literal. */
 static double bound_count(const char **pp)
 {
 	const char *p = *pp + 1;
+	const char *close = strchr(p, '}');
+	if (!close)
+		return -1;
 	double n = 0, m = -1;
 	int digits = 0;
-	for (; *p >= '0' && *p <= '9' && n < 1e7; p++, digits = 1)
+	for (; *p >= '0' && *p <= '9' && n < DUP_MAX; p++, digits = 1)
 		n = n * 10 + (*p - '0');
 	if (*p == ',') {
 		p++;
 		if (*p >= '0' && *p <= '9')
-			for (m = 0; *p >= '0' && *p <= '9' && m < 1e7; p++)
+			for (m = 0; *p >= '0' && *p <= '9' && m < DUP_MAX; p++)
 				m = m * 10 + (*p - '0');
 		else if (digits)
 			m = n + 1;
 	}
-	if (*p != '}' || (!digits && m < 0))
-		return -1;
-	*pp = p;
+	*pp = close;
+	if (p != close || (!digits && m < 0))
+		return DUP_MAX;
 	return m > n ? m : n;
 }
 
