@@ -1,9 +1,12 @@
 #!/bin/sh
-# run.sh SRCDIR BUILDDIR SECONDS — build the libFuzzer harnesses for the
-# theme, keymap and config parsers (and, below, recipes) with Debian's clang (ASan + UBSan) into
-# BUILDDIR/fuzz/, then run each for SECONDS over a copy of its corpus in
-# SRCDIR/tests/corpus/.  Exits non-zero when a harness fails to build or a
-# run finds a crash (the reproducer is left in BUILDDIR/fuzz/).
+# run.sh SRCDIR BUILDDIR SECONDS — build the libFuzzer harnesses of every
+# parser (themes, keymaps, config, CSV, filter expressions, recipes, metric
+# lines, run queries, rules, model files) with Debian's clang (ASan + UBSan)
+# into BUILDDIR/fuzz/, then run each over a copy of its corpus in
+# SRCDIR/tests/corpus/NAME/: for SECONDS each, or, with FUZZ_RUNS=N in the
+# environment, for N inputs from seed 1 (reproducible, for CI).  Exits
+# non-zero when a harness fails to build or a run finds a crash (the
+# reproducer is left in BUILDDIR/fuzz/).
 set -eu
 
 if [ $# -ne 3 ]; then
@@ -68,8 +71,17 @@ fuzz() {
 	rm -rf "$corpus"
 	mkdir -p "$corpus"
 	cp "$src/tests/corpus/$name"/* "$corpus"/ 2>/dev/null || true
-	echo "== fuzz_$name: running for ${seconds}s"
-	if ! "$out/fuzz_$name" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
+	# FUZZ_RUNS=N: a fixed number of inputs from a fixed seed instead of a
+	# time budget, so a CI run gives the same verdict for the same commit.
+	if [ -n "${FUZZ_RUNS:-}" ]; then
+		budget="-runs=$FUZZ_RUNS -seed=1"
+		echo "== fuzz_$name: $FUZZ_RUNS inputs from seed 1"
+	else
+		budget="-max_total_time=$seconds"
+		echo "== fuzz_$name: running for ${seconds}s"
+	fi
+	# shellcheck disable=SC2086
+	if ! "$out/fuzz_$name" $budget -max_len=16384 -timeout=10 \
 		-print_final_stats=1 -artifact_prefix="$out/$name-" "$corpus" \
 		> "$out/$name.log" 2>&1; then
 		echo "== fuzz_$name: FAILED (see $out/$name.log)" >&2
