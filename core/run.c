@@ -184,10 +184,9 @@ int sg_run_resolve(struct sg_store *s, const char *run, char id_out[SG_RUN_ID_LE
 }
 
 #define RUN_COLUMNS \
-	"r.id, r.name, e.name, r.user, r.kind, r.source_path, r.source_commit, r.note, " \
-	"r.status, r.start_time, r.end_time FROM runs r JOIN experiments e ON e.id = r.experiment_id"
+	SG_RUN_INFO_COLUMNS " FROM runs r JOIN experiments e ON e.id = r.experiment_id"
 
-static void read_run(sqlite3_stmt *st, struct sg_run_info *r)
+void sg_run_info_read(sqlite3_stmt *st, struct sg_run_info *r)
 {
 	memset(r, 0, sizeof *r);
 	copy_col(st, 0, r->id, sizeof r->id);
@@ -217,7 +216,7 @@ int sg_run_get(struct sg_store *s, const char *run, struct sg_run_info *out, str
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		read_run(st, out);
+		sg_run_info_read(st, out);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE
@@ -238,7 +237,7 @@ int sg_run_list(struct sg_store *s, const char *experiment, size_t limit, sg_run
 	int rc;
 	struct sg_run_info r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read_run(st, &r);
+		sg_run_info_read(st, &r);
 		if (fn(&r, ud) != 0) {
 			rc = SQLITE_DONE;
 			break;
@@ -620,38 +619,15 @@ int sg_run_metric_summaries(struct sg_store *s, const char *run, sg_summary_fn f
 	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot read metrics");
 }
 
-int sg_run_metric_points(struct sg_store *s, const char *run, const char *key, sg_point_fn fn,
-			 void *ud, struct sg_error *err)
+/* Calls fn for the points of one metric that sql selects (?1 run, ?2 key,
+ * ?3 after_step when the SQL names it), in step order. */
+static int metric_points(struct sg_store *s, const char *run, const char *key, const char *sql,
+			 long long after_step, sg_point_fn fn, void *ud, struct sg_error *err)
 {
 	char id[SG_RUN_ID_LEN + 1];
 	if (sg_run_resolve(s, run, id, err) != 0)
 		return -1;
-	sqlite3_stmt *st = sg_store_prepare(s, "SELECT step, ts, value FROM metrics "
-		"WHERE run_id = ?1 AND key = ?2 ORDER BY step, rowid", err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (fn(sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1), real_col(st, 2),
-		       ud) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot read metrics");
-}
-
-int sg_run_metric_points_after(struct sg_store *s, const char *run, const char *key,
-			       long long after_step, sg_point_fn fn, void *ud, struct sg_error *err)
-{
-	char id[SG_RUN_ID_LEN + 1];
-	if (sg_run_resolve(s, run, id, err) != 0)
-		return -1;
-	sqlite3_stmt *st = sg_store_prepare(s, "SELECT step, ts, value FROM metrics "
-		"WHERE run_id = ?1 AND key = ?2 AND step > ?3 ORDER BY step, rowid", err);
+	sqlite3_stmt *st = sg_store_prepare(s, sql, err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -667,6 +643,21 @@ int sg_run_metric_points_after(struct sg_store *s, const char *run, const char *
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot read metrics");
+}
+
+int sg_run_metric_points(struct sg_store *s, const char *run, const char *key, sg_point_fn fn,
+			 void *ud, struct sg_error *err)
+{
+	return metric_points(s, run, key, "SELECT step, ts, value FROM metrics "
+			     "WHERE run_id = ?1 AND key = ?2 ORDER BY step, rowid", 0, fn, ud, err);
+}
+
+int sg_run_metric_points_after(struct sg_store *s, const char *run, const char *key,
+			       long long after_step, sg_point_fn fn, void *ud, struct sg_error *err)
+{
+	return metric_points(s, run, key, "SELECT step, ts, value FROM metrics "
+			     "WHERE run_id = ?1 AND key = ?2 AND step > ?3 ORDER BY step, rowid",
+			     after_step, fn, ud, err);
 }
 
 int sg_run_artifacts(struct sg_store *s, const char *run, sg_artifact_fn fn, void *ud,

@@ -47,6 +47,13 @@ struct sg_run_info {
 	double start_time, end_time; /* end_time 0 while running */
 };
 
+/* Fills r from a statement whose first 11 result columns are
+ * SG_RUN_INFO_COLUMNS (for modules that query runs with their own SQL). */
+#define SG_RUN_INFO_COLUMNS \
+	"r.id, r.name, e.name, r.user, r.kind, r.source_path, r.source_commit, r.note, " \
+	"r.status, r.start_time, r.end_time"
+void sg_run_info_read(sqlite3_stmt *st, struct sg_run_info *r);
+
 /* Creates a RUNNING run; writes its id into id_out. */
 int sg_run_start(struct sg_store *s, const struct sg_run_spec *spec,
 		 char id_out[SG_RUN_ID_LEN + 1], struct sg_error *err);

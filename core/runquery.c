@@ -360,37 +360,9 @@ static int page_ids(struct sg_store *s, const struct sg_runquery *q, size_t offs
 	return 0;
 }
 
-/* Copies column i as text into buf (empty for NULL). */
-static void copy_col(sqlite3_stmt *st, int i, char *buf, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	snprintf(buf, n, "%s", t ? (const char *)t : "");
-}
-
 #define RUN_COLS 11
 /* The run's own columns, as core/run.c reads them. */
-static const char run_cols_sql[] =
-	"SELECT r.id, r.name, e.name, r.user, r.kind, r.source_path, r.source_commit, r.note, "
-	"r.status, r.start_time, r.end_time";
-
-static void read_run(sqlite3_stmt *st, struct sg_run_info *r)
-{
-	memset(r, 0, sizeof *r);
-	copy_col(st, 0, r->id, sizeof r->id);
-	copy_col(st, 1, r->name, sizeof r->name);
-	copy_col(st, 2, r->experiment, sizeof r->experiment);
-	copy_col(st, 3, r->user, sizeof r->user);
-	copy_col(st, 4, r->kind, sizeof r->kind);
-	copy_col(st, 5, r->source_path, sizeof r->source_path);
-	copy_col(st, 6, r->source_commit, sizeof r->source_commit);
-	copy_col(st, 7, r->note, sizeof r->note);
-	char status[16];
-	copy_col(st, 8, status, sizeof status);
-	int stv = sg_run_status_parse(status);
-	r->status = stv < 0 ? SG_RUN_FAILED : (enum sg_run_status)stv;
-	r->start_time = sqlite3_column_double(st, 9);
-	r->end_time = sqlite3_column_double(st, 10);
-}
+static const char run_cols_sql[] = "SELECT " SG_RUN_INFO_COLUMNS;
 
 /* One cell from result column i for column c. */
 static void read_value(sqlite3_stmt *st, int i, const struct sg_rq_column *c,
@@ -423,7 +395,7 @@ static int page_row(struct sg_store *s, const struct sg_runquery *q, const char 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		read_run(st, &row->run);
+		sg_run_info_read(st, &row->run);
 		row->val = sg_xcalloc(q->ncols > 0 ? (size_t)q->ncols : 1, sizeof *row->val);
 		for (int i = 0; i < q->ncols; i++)
 			read_value(st, RUN_COLS + i, &q->cols[i], &row->val[i]);
