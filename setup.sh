@@ -17,7 +17,8 @@ cd "$(dirname "$0")"
 PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config git
   libncurses-dev libsqlite3-dev libgit2-dev libcsv-dev libcmocka-dev libjansson-dev libssl-dev
   libopenblas-dev liblapacke-dev libxgboost-dev python3-sklearn python3-xgboost python3-pandas
-  sqlite3 tmux clang libclang-rt-14-dev python3-nbformat passwd"
+  sqlite3 tmux clang libclang-rt-14-dev python3-nbformat passwd
+  libzmq3-dev python3-ipykernel python3-nbclient"
 
 say() { printf '==> %s\n' "$*"; }
 
