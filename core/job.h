@@ -124,7 +124,7 @@ int sg_job_create(struct sg_workspace *ws, const struct sg_job_plan *p,
 		  char id_out[SG_RUN_ID_LEN + 1], struct sg_error *err);
 
 struct sg_job_launch_opts {
-	const char *exe;    /* the sagetty binary; NULL: /proc/self/exe */
+	const char *exe;    /* the supervisor program; NULL: sagetty-supervise (see job.c) */
 };
 /* Starts the detached supervisor of a Queued job; returns once it has
  * exec'd (its pid is in the row).  opts may be NULL. */

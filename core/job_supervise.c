@@ -358,28 +358,18 @@ static char *script_dir(const char *script)
 					: sg_xstrdup("/");
 }
 
-/* An algorithm job's argv: this supervisor's own image (a `sagetty jobs
- * supervise` process, so the same sagetty even if the file was rebuilt since
- * the launch), "algo-run", the name, then the hyperparameters as --key value
- * (algo-run also reads hyperparameters.json: the same values). */
-static char **algo_argv(const struct sg_sm_job *smj, const char *algo)
+/* An algorithm job's argv: the sagetty binary that prepared the job (the
+ * supervisor runs as sagetty-supervise, which has no algorithms),
+ * "algo-run", the name, then the hyperparameters as --key value (algo-run
+ * also reads hyperparameters.json: the same values). */
+static char **algo_argv(const struct sg_sm_job *smj, const char *sagetty, const char *algo)
 {
 	char **user = sg_sm_user_args(smj);
 	size_t n = 0;
 	while (user && user[n])
 		n++;
 	char **argv = sg_xcalloc(n + 4, sizeof *argv);
-	char exe[4096];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (len > 0) {
-		exe[len] = '\0';
-		/* A replaced binary reads "PATH (deleted)": exec the image itself. */
-		if (strstr(exe, " (deleted)") || !sg_is_file(exe))
-			snprintf(exe, sizeof exe, "/proc/self/exe");
-	} else {
-		snprintf(exe, sizeof exe, "/proc/self/exe");
-	}
-	argv[0] = sg_xstrdup(exe);
+	argv[0] = sg_xstrdup(sagetty);
 	argv[1] = sg_xstrdup("algo-run");
 	argv[2] = sg_xstrdup(algo);
 	for (size_t i = 0; i < n; i++)
@@ -404,7 +394,7 @@ static int run_program(struct sup *s, struct sg_track_result *r, struct sg_error
 	if (s->info.attempt > 1 && sg_sm_make_tree(&smj, err) != 0)
 		return -1;
 	char **env = sg_sm_env(&smj);
-	char **argv = s->spec.algo ? algo_argv(&smj, s->spec.algo)
+	char **argv = s->spec.algo ? algo_argv(&smj, s->spec.script, s->spec.algo)
 				   : sg_sm_argv(&smj, s->spec.interpreter);
 	/* A script runs in its own folder, an algorithm in the run folder. */
 	char *cwd = s->spec.algo ? sg_xstrdup(s->run_dir) : script_dir(s->spec.script);

@@ -385,6 +385,13 @@ static void test_prepare_refuses(void **state)
 	free(missing);
 }
 
+static int count_job(const struct sg_job_info *j, void *ud)
+{
+	(void)j;
+	++*(int *)ud;
+	return 0;
+}
+
 static void test_create(void **state)
 {
 	struct wsfix *f = *state;
@@ -440,6 +447,17 @@ static void test_create(void **state)
 	assert_int_equal(ri.status, SG_RUN_FAILED);
 	assert_int_equal(sg_job_stop(f->ws, id, 0, &err), -1);
 	assert_int_equal(err.code, SG_E_USAGE);
+	/* A limit that cuts the list of ended jobs short is not an error. */
+	struct sg_job_plan *p2 = prep(f, f->script, "/bin/sh", NULL, NULL, NULL, &err);
+	char id2[SG_RUN_ID_LEN + 1];
+	assert_non_null(p2);
+	assert_int_equal(sg_job_create(f->ws, p2, id2, &err), 0);
+	sg_job_plan_free(p2);
+	sqlite3_exec(sg_store_db(f->ws->store), "UPDATE jobs SET state = 'Completed'", NULL, NULL,
+		     NULL);
+	int listed = 0;
+	assert_int_equal(sg_job_list(f->ws, 1, count_job, &listed, &err), 0);
+	assert_int_equal(listed, 1);
 	free(link);
 	free(rd);
 	free(chan);
