@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "core/runcompare.h"
 #include "core/runexport.h"
 #include "core/runquery.h"
 #include "core/util.h"
@@ -291,83 +292,8 @@ int runs_ls(struct sg_workspace *ws, int argc, char **argv)
 
 /* ---- runs compare -------------------------------------------------------------------------- */
 
-/* One row of the comparison: a label and one cell per run. */
-struct cmp_row {
-	const char *section;          /* "run", "param", "metric", "tag" */
-	char *key;                    /* the param/tag/metric key or the run field */
-	const char *summary;          /* metrics: "last", "min", "max" */
-	char **text;                  /* per run, NULL when missing */
-	double *num;                  /* metrics: per run (NaN also when missing) */
-};
-
-struct cmp {
-	int nruns;
-	struct sg_run_info *runs;
-	struct cmp_row *rows;
-	size_t nrows, cap;
-};
-
-static struct cmp_row *cmp_find(struct cmp *c, const char *section, const char *key,
-				const char *summary)
-{
-	for (size_t i = 0; i < c->nrows; i++) {
-		struct cmp_row *r = &c->rows[i];
-		if (strcmp(r->section, section) == 0 && strcmp(r->key, key) == 0 &&
-		    (!summary || strcmp(r->summary, summary) == 0))
-			return r;
-	}
-	if (c->nrows == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 32;
-		c->rows = sg_xrealloc(c->rows, c->cap * sizeof *c->rows);
-	}
-	struct cmp_row *r = &c->rows[c->nrows++];
-	r->section = section;
-	r->key = sg_xstrdup(key);
-	r->summary = summary;
-	r->text = sg_xcalloc((size_t)c->nruns, sizeof *r->text);
-	r->num = NULL;
-	if (summary) {
-		r->num = sg_xcalloc((size_t)c->nruns, sizeof *r->num);
-		for (int i = 0; i < c->nruns; i++)
-			r->num[i] = NAN;
-	}
-	return r;
-}
-
-struct cmp_fill {
-	struct cmp *c;
-	int run;
-	const char *section;
-};
-
-static int cmp_kv(const char *k, const char *v, void *ud)
-{
-	struct cmp_fill *f = ud;
-	struct cmp_row *r = cmp_find(f->c, f->section, k, NULL);
-	free(r->text[f->run]);
-	r->text[f->run] = sg_xstrdup(v);
-	return 0;
-}
-
-static void cmp_set_num(struct cmp_fill *f, const char *key, const char *summary, double v)
-{
-	struct cmp_row *r = cmp_find(f->c, "metric", key, summary);
-	char buf[64];
-	cli_format_real(v, buf, sizeof buf);
-	r->text[f->run] = sg_xstrdup(buf);
-	r->num[f->run] = v;
-}
-
-static int cmp_metric(const struct sg_metric_summary *m, void *ud)
-{
-	cmp_set_num(ud, m->key, "last", m->last);
-	cmp_set_num(ud, m->key, "min", m->min);
-	cmp_set_num(ud, m->key, "max", m->max);
-	return 0;
-}
-
 /* The run fields shown first, as rows. */
-static void cmp_run_fields(struct cmp *c, int i)
+static void cmp_run_fields(struct sg_runcmp *c, int i)
 {
 	const struct sg_run_info *r = &c->runs[i];
 	char start[32], dur[32];
@@ -378,100 +304,40 @@ static void cmp_run_fields(struct cmp *c, int i)
 		{ "user", r->user }, { "kind", r->kind }, { "started", start }, { "duration", dur },
 	};
 	for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++)
-		cmp_find(c, "run", vals[k][0], NULL)->text[i] = sg_xstrdup(vals[k][1]);
+		sg_runcmp_cell(c, vals[k][0], i, vals[k][1]);
 }
 
-static int cmp_load(struct sg_workspace *ws, struct cmp *c, char **ids, struct sg_error *err)
+static int cmp_load(struct sg_workspace *ws, struct sg_runcmp *c, char **ids, struct sg_error *err)
 {
 	for (int i = 0; i < c->nruns; i++) {
 		if (sg_run_get(ws->store, ids[i], &c->runs[i], err) != 0)
 			return -1;
 		cmp_run_fields(c, i);
 	}
-	static const char *const sections[] = { "param", "metric", "tag" };
-	for (int s = 0; s < 3; s++) {
-		for (int i = 0; i < c->nruns; i++) {
-			struct cmp_fill f = { c, i, sections[s] };
-			const char *id = c->runs[i].id;
-			int rc = s == 0 ? sg_run_params(ws->store, id, cmp_kv, &f, err)
-			       : s == 1 ? sg_run_metric_summaries(ws->store, id, cmp_metric, &f, err)
-			       : sg_run_tags(ws->store, id, cmp_kv, &f, err);
-			if (rc != 0)
-				return -1;
-		}
-	}
-	return 0;
+	return sg_runcmp_load(c, ws->store, cli_format_real, err);
 }
 
-/* last, min, max. */
-static int summary_rank(const char *s)
-{
-	return strcmp(s, "last") == 0 ? 0 : strcmp(s, "min") == 0 ? 1 : 2;
-}
-
-/* Rows of a section in key order (run fields keep their order). */
-static int cmp_order(const void *a, const void *b)
-{
-	const struct cmp_row *x = a, *y = b;
-	static const char *const order[] = { "run", "param", "metric", "tag" };
-	int sx = 0, sy = 0;
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(x->section, order[i]) == 0)
-			sx = i;
-		if (strcmp(y->section, order[i]) == 0)
-			sy = i;
-	}
-	if (sx != sy)
-		return sx - sy;
-	if (sx == 0)
-		return x < y ? -1 : x > y;
-	int k = strcmp(x->key, y->key);
-	if (k || !x->summary)
-		return k;
-	return summary_rank(x->summary) - summary_rank(y->summary);
-}
-
-/* Whether the cells of r differ (missing differs from present; NaN equals NaN). */
-static int cmp_differs(const struct cmp *c, const struct cmp_row *r)
-{
-	for (int i = 1; i < c->nruns; i++) {
-		const char *a = r->text[0], *b = r->text[i];
-		if (!a != !b)
-			return 1;
-		if (!a)
-			continue;
-		if (r->num) {
-			double x = r->num[0], y = r->num[i];
-			if (!(x == y || (isnan(x) && isnan(y))))
-				return 1;
-		} else if (strcmp(a, b) != 0) {
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static void cmp_print_json(const struct cmp *c, int diff_only)
+static void cmp_print_json(const struct sg_runcmp *c, int diff_only)
 {
 	json_t *o = json_object(), *runs = json_array(), *rows = json_array();
 	for (int i = 0; i < c->nruns; i++)
 		json_array_append_new(runs, cli_run_json(&c->runs[i]));
 	for (size_t k = 0; k < c->nrows; k++) {
-		const struct cmp_row *r = &c->rows[k];
-		int differs = cmp_differs(c, r);
-		if (diff_only && !differs)
+		const struct sg_cmp_row *r = &c->rows[k];
+		if (diff_only && !r->differs)
 			continue;
 		json_t *row = json_object(), *vals = json_array();
-		json_object_set_new(row, "section", json_string(r->section));
+		json_object_set_new(row, "section", json_string(sg_cmp_section_name[r->section]));
 		json_object_set_new(row, "key", json_string(r->key));
-		if (r->summary)
-			json_object_set_new(row, "summary", json_string(r->summary));
+		if (r->summary >= 0)
+			json_object_set_new(row, "summary",
+					    json_string(sg_cmp_summary_name[r->summary]));
 		for (int i = 0; i < c->nruns; i++)
 			json_array_append_new(vals, !r->text[i] ? json_null()
 						    : r->num ? cli_json_real(r->num[i])
 						    : json_string(r->text[i]));
 		json_object_set_new(row, "values", vals);
-		json_object_set_new(row, "differs", json_boolean(differs));
+		json_object_set_new(row, "differs", json_boolean(r->differs));
 		json_array_append_new(rows, row);
 	}
 	json_object_set_new(o, "runs", runs);
@@ -479,8 +345,9 @@ static void cmp_print_json(const struct cmp *c, int diff_only)
 	cli_print_json(o);
 }
 
-static void cmp_print_text(const struct cmp *c, int diff_only)
+static void cmp_print_text(const struct sg_runcmp *c, int diff_only)
 {
+	static const char *const titles[SG_CMP_NSECTIONS] = { "run", "params", "metrics", "tags" };
 	struct table t = { .ncols = 1 + c->nruns };
 	char **row = sg_xcalloc((size_t)t.ncols, sizeof *row);
 	row[0] = sg_xstrdup("");
@@ -491,24 +358,21 @@ static void cmp_print_text(const struct cmp *c, int diff_only)
 	for (int i = 0; i < c->nruns; i++)
 		row[1 + i] = sg_xstrndup(c->runs[i].id, 8);
 	table_add(&t, row);
-	const char *section = NULL;
+	int section = -1;
 	for (size_t k = 0; k < c->nrows; k++) {
-		const struct cmp_row *r = &c->rows[k];
-		if (diff_only && !cmp_differs(c, r))
+		const struct sg_cmp_row *r = &c->rows[k];
+		if (diff_only && !r->differs)
 			continue;
-		if (!section || strcmp(section, r->section) != 0) {
-			section = r->section;
-			static const char *const titles[][2] = { { "run", "run" },
-				{ "param", "params" }, { "metric", "metrics" }, { "tag", "tags" } };
-			for (int s = 0; s < 4; s++)
-				if (strcmp(titles[s][0], section) == 0)
-					row[0] = sg_xasprintf("%s:", titles[s][1]);
+		if (section != (int)r->section) {
+			section = (int)r->section;
+			row[0] = sg_xasprintf("%s:", titles[section]);
 			for (int i = 0; i < c->nruns; i++)
 				row[1 + i] = sg_xstrdup("");
 			table_add(&t, row);
 		}
-		row[0] = r->summary ? sg_xasprintf("  %s.%s", r->key, r->summary)
-				    : sg_xasprintf("  %s", r->key);
+		row[0] = r->summary >= 0
+			? sg_xasprintf("  %s.%s", r->key, sg_cmp_summary_name[r->summary])
+			: sg_xasprintf("  %s", r->key);
 		for (int i = 0; i < c->nruns; i++)
 			row[1 + i] = r->text[i] ? sg_xstrdup(r->text[i]) : NULL;
 		table_add(&t, row);
@@ -516,19 +380,6 @@ static void cmp_print_text(const struct cmp *c, int diff_only)
 	table_print(&t);
 	table_free(&t);
 	free(row);
-}
-
-static void cmp_free(struct cmp *c)
-{
-	for (size_t k = 0; k < c->nrows; k++) {
-		for (int i = 0; i < c->nruns; i++)
-			free(c->rows[k].text[i]);
-		free(c->rows[k].text);
-		free(c->rows[k].num);
-		free(c->rows[k].key);
-	}
-	free(c->rows);
-	free(c->runs);
 }
 
 int runs_compare(struct sg_workspace *ws, int argc, char **argv)
@@ -550,18 +401,18 @@ int runs_compare(struct sg_workspace *ws, int argc, char **argv)
 		free(ids);
 		return cli_usage("runs", "runs compare needs at least two runs");
 	}
-	struct cmp c = { .nruns = n, .runs = sg_xcalloc((size_t)n, sizeof *c.runs) };
+	struct sg_runcmp c;
+	sg_runcmp_init(&c, n);
 	struct sg_error err = { 0 };
 	int rc = cmp_load(ws, &c, ids, &err);
 	free(ids);
 	if (rc == 0) {
-		qsort(c.rows, c.nrows, sizeof *c.rows, cmp_order);
 		if (json)
 			cmp_print_json(&c, diff_only);
 		else
 			cmp_print_text(&c, diff_only);
 	}
-	cmp_free(&c);
+	sg_runcmp_done(&c);
 	return rc == 0 ? EXIT_OK : cli_fail(&err);
 }
 

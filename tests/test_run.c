@@ -2,6 +2,7 @@
 #include "tests/testutil.h"
 #include <math.h>
 #include <sys/wait.h>
+#include "core/runcompare.h"
 #include "core/run.h"
 #include "core/util.h"
 
@@ -303,6 +304,68 @@ static void test_concurrent_writers(void **state)
 	assert_int_equal(m.count, 3 * 40 * 50);
 }
 
+static void fmt_g(double v, char *buf, size_t n)
+{
+	snprintf(buf, n, "%g", v);
+}
+
+static const struct sg_cmp_row *cmp_find(const struct sg_runcmp *c, enum sg_cmp_section sec,
+					 const char *key, int summary)
+{
+	for (size_t i = 0; i < c->nrows; i++)
+		if (c->rows[i].section == sec && c->rows[i].summary == summary &&
+		    strcmp(c->rows[i].key, key) == 0)
+			return &c->rows[i];
+	fail_msg("no row %s", key);
+	return NULL;
+}
+
+/* The comparison model: rows per section in order, missing cells, and the
+ * "differs" rule (missing differs, NaN equals NaN, numbers as numbers). */
+static void test_compare(void **state)
+{
+	struct fixture *f = *state;
+	char a[17], b[17];
+	struct sg_error err = { 0 };
+	start(f, "a", NULL, a);
+	start(f, "b", NULL, b);
+	sg_run_set_param(f->s, a, "lr", "0.1", &err);
+	sg_run_set_param(f->s, b, "lr", "0.1", &err);
+	sg_run_set_param(f->s, a, "depth", "3", &err);
+	sg_run_set_tag(f->s, b, "team", "x", &err);
+	struct sg_metric_point pa[] = { { "loss", 0, 0, NAN }, { "acc", 0, 0, 0.5 } };
+	struct sg_metric_point pb[] = { { "loss", 0, 0, NAN }, { "acc", 0, 0, 0.50 },
+					{ "acc", 1, 0, 0.75 } };
+	assert_int_equal(sg_run_log_metrics(f->s, a, pa, 2, &err), 0);
+	assert_int_equal(sg_run_log_metrics(f->s, b, pb, 3, &err), 0);
+	struct sg_runcmp c;
+	sg_runcmp_init(&c, 2);
+	assert_int_equal(sg_run_get(f->s, a, &c.runs[0], &err), 0);
+	assert_int_equal(sg_run_get(f->s, b, &c.runs[1], &err), 0);
+	sg_runcmp_cell(&c, "user", 0, "alice");
+	sg_runcmp_cell(&c, "user", 1, "alice");
+	assert_int_equal(sg_runcmp_load(&c, f->s, fmt_g, &err), 0);
+	/* run, params (depth, lr), metrics (acc last/min/max, loss …), tags. */
+	assert_int_equal(c.nrows, 1 + 2 + 6 + 1);
+	assert_int_equal(c.rows[0].section, SG_CMP_RUN);
+	assert_string_equal(c.rows[1].key, "depth");
+	assert_int_equal(c.rows[3].section, SG_CMP_METRIC);
+	assert_string_equal(c.rows[3].key, "acc");
+	assert_int_equal(c.rows[3].summary, 0);
+	assert_int_equal(c.rows[9].section, SG_CMP_TAG);
+	assert_false(cmp_find(&c, SG_CMP_RUN, "user", -1)->differs);
+	assert_false(cmp_find(&c, SG_CMP_PARAM, "lr", -1)->differs);
+	const struct sg_cmp_row *depth = cmp_find(&c, SG_CMP_PARAM, "depth", -1);
+	assert_true(depth->differs);
+	assert_null(depth->text[1]);
+	assert_false(cmp_find(&c, SG_CMP_METRIC, "loss", 0)->differs);
+	assert_true(cmp_find(&c, SG_CMP_METRIC, "acc", 0)->differs);
+	assert_false(cmp_find(&c, SG_CMP_METRIC, "acc", 1)->differs);
+	assert_string_equal(cmp_find(&c, SG_CMP_METRIC, "acc", 2)->text[1], "0.75");
+	assert_true(cmp_find(&c, SG_CMP_TAG, "team", -1)->differs);
+	sg_runcmp_done(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_metric_points_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_count_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compare, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #define SG_TUI_EXP_H
 
 #include <stddef.h>
+#include "core/runcompare.h"
 #include "core/runquery.h"
 #include "tui/chart.h"
 #include "tui/pane.h"
@@ -54,20 +55,8 @@ struct exp_chart {
 
 /* ---- the comparison -------------------------------------------------------- */
 
-struct cmp_row {
-	int section;               /* 0 run fields, 1 params, 2 metrics, 3 tags; -1 a title */
-	char *key;                 /* the label shown */
-	char *metric;              /* metrics: the metric key (charts); else NULL */
-	char **text;               /* per run, NULL when missing */
-	double *num;               /* metrics: per run (NaN also when missing) */
-	int differs;
-};
-
 struct exp_cmp {
-	int nruns;
-	struct sg_run_info *runs;
-	struct cmp_row *rows;
-	size_t nrows, cap;
+	struct sg_runcmp m;        /* the rows (core/runcompare.h) */
 	size_t *shown;             /* indexes of the rows shown */
 	size_t nshown;
 	int diff_only;

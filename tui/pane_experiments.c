@@ -1274,7 +1274,7 @@ static void exp_summary(struct pane *p, char *buf, size_t n)
 	case EV_COLUMNS: snprintf(buf, n, "columns: %d chosen (m or Enter toggles, Esc: back)", d->ncols); break;
 	case EV_GROUPS: snprintf(buf, n, "%zu groups (Esc: runs)", d->groups.n); break;
 	case EV_COMPARE:
-		snprintf(buf, n, "compare %d runs%s", d->cmp ? d->cmp->nruns : 0,
+		snprintf(buf, n, "compare %d runs%s", d->cmp ? d->cmp->m.nruns : 0,
 			 d->cmp && d->cmp->diff_only ? ", differences only" : "");
 		break;
 	case EV_CHART: snprintf(buf, n, "%s", d->chart ? d->chart->title : ""); break;
