@@ -871,7 +871,10 @@ static int check_text(const char *path, const unsigned char *p, size_t n, struct
 			 p[i] != '\f' && p[i] != '\v' && p[i] != 0x1b)
 			ctrl++;
 	}
-	if ((nul >= 4 && nul * 100 > n) || (ctrl >= 16 && ctrl * 20 > n))
+	/* The counts alone would let a tiny binary file through, hence the
+	 * share: a quarter of the bytes being NUL or control is never text. */
+	if ((nul >= 4 && nul * 100 > n) || (ctrl >= 16 && ctrl * 20 > n) ||
+	    (nul + ctrl >= 2 && (nul + ctrl) * 4 > n))
 		return sg_error_set(err, SG_E_PARSE, "%s: looks like a binary file, not CSV text "
 				    "(%zu NUL and %zu other control bytes in the first %zu)", path,
 				    nul, ctrl, n);

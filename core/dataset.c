@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <csv.h>
 #include <openssl/evp.h>
+#include "core/csvfile.h"
 #include "core/dataset.h"
 #include "core/util.h"
 
@@ -48,55 +48,22 @@ int sg_sha256_file(const char *path, char hex[65], long long *size, struct sg_er
 	return 0;
 }
 
-struct count_ctx {
-	long long records;
-	int fields, first_fields;
-};
-
-static void on_field(void *data, size_t len, void *ud)
+/* Data rows and columns through the CSV engine (core/csvfile.h), so a
+ * registered dataset counts as the Data pane and the data commands read
+ * it, and a malformed file gets the engine's "file:line:col" message. */
+static int count_rows(const char *path, int has_header, long long *rows, int *columns,
+		      struct sg_error *err)
 {
-	struct count_ctx *c = ud;
-	c->fields++;
-}
-
-static void on_record(int ch, void *ud)
-{
-	struct count_ctx *c = ud;
-	if (c->records == 0)
-		c->first_fields = c->fields;
-	c->records++;
-	c->fields = 0;
-}
-
-int sg_csv_count(const char *path, long long *records, int *columns, struct sg_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return sg_error_errno(err, "cannot open %s", path);
-	struct csv_parser p;
-	struct count_ctx c = { 0 };
-	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL);
-	static __thread char buf[1 << 16];
-	size_t n;
-	int rc = 0;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-		if (csv_parse(&p, buf, n, on_field, on_record, &c) != n) {
-			rc = sg_error_set(err, SG_E_PARSE, "%s: row %lld: %s", path, c.records + 1,
-					  csv_strerror(csv_error(&p)));
-			break;
-		}
-	}
-	if (rc == 0 && ferror(f))
-		rc = sg_error_errno(err, "cannot read %s", path);
-	if (rc == 0 && csv_fini(&p, on_field, on_record, &c) != 0)
-		rc = sg_error_set(err, SG_E_PARSE, "%s: row %lld: %s", path, c.records + 1,
-				  csv_strerror(csv_error(&p)));
-	csv_free(&p);
-	fclose(f);
+	struct sg_csv_options opt = { .header = has_header ? SG_CSV_HEADER_YES : SG_CSV_HEADER_NO };
+	struct sg_csv *c = sg_csv_open(path, &opt, err);
+	if (!c)
+		return -1;
+	int rc = sg_csv_wait(c, err);
 	if (rc == 0) {
-		*records = c.records;
-		*columns = c.first_fields;
+		*rows = (long long)sg_csv_nrows(c);
+		*columns = sg_csv_ncols(c);
 	}
+	sg_csv_free(c);
 	return rc;
 }
 
@@ -155,10 +122,10 @@ int sg_dataset_register(struct sg_store *s, const char *root, const char *file, 
 		return -1;
 	}
 	char hex[65], dname[128];
-	long long size, records;
+	long long size, rows;
 	int columns;
 	if (sg_sha256_file(abs, hex, &size, err) != 0 ||
-	    sg_csv_count(abs, &records, &columns, err) != 0) {
+	    count_rows(abs, has_header, &rows, &columns, err) != 0) {
 		free(abs);
 		return -1;
 	}
@@ -179,7 +146,7 @@ int sg_dataset_register(struct sg_store *s, const char *root, const char *file, 
 		sqlite3_bind_text(st, 2, rel, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 3, hex, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 4, size);
-		sqlite3_bind_int64(st, 5, has_header && records > 0 ? records - 1 : records);
+		sqlite3_bind_int64(st, 5, rows);
 		sqlite3_bind_int(st, 6, columns);
 		if (parent_id > 0)
 			sqlite3_bind_int64(st, 7, parent_id);

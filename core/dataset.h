@@ -40,9 +40,5 @@ int sg_dataset_get(struct sg_store *s, const char *name_or_path, struct sg_datas
 
 /* SHA-256 of a file as 64 hex characters. */
 int sg_sha256_file(const char *path, char hex[65], long long *size, struct sg_error *err);
-/* Counts records and the fields of the first record with libcsv (RFC 4180:
- * quoted fields may hold newlines).  Malformed CSV is an error naming the
- * row. */
-int sg_csv_count(const char *path, long long *records, int *columns, struct sg_error *err);
 
 #endif

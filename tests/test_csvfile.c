@@ -383,6 +383,18 @@ static void test_not_csv(void **state)
 	assert_int_equal(err.code, SG_E_PARSE);
 	assert_non_null(strstr(err.msg, "binary"));
 	free(path);
+	/* A tiny binary file too, while a small CSV with a NUL in a field opens. */
+	static const unsigned char tiny[] = { 0, 1, 2, 'b', 'i', 'n', 'a', 'r', 'y' };
+	path = write_bytes(f->dir, "tiny.dat", tiny, sizeof tiny);
+	assert_null(sg_csv_open(path, NULL, &err));
+	assert_non_null(strstr(err.msg, "binary"));
+	free(path);
+	static const char nul_field[] = "k,v\n1,a\0b\n2,c\n3,d\n";
+	path = write_bytes(f->dir, "nul.csv", nul_field, sizeof nul_field - 1);
+	struct sg_csv *ok = sg_csv_open(path, NULL, &err);
+	assert_non_null(ok);
+	sg_csv_free(ok);
+	free(path);
 
 	static const unsigned char gz[] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
 	path = write_bytes(f->dir, "x.csv.gz", gz, sizeof gz);
