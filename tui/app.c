@@ -419,7 +419,13 @@ static void key_normal(struct app *app, int key)
 {
 	enum sg_action a = sg_keymap_lookup(&app->km, app_focused(app)->ops->name, key);
 	char name[32], help[32];
+	enum pane_result r = pane_key(app_focused(app), key);
 
+	if (r != PANE_UNHANDLED) { /* a pane taking text had it */
+		if (r == PANE_REDRAW)
+			app->dirty = 1;
+		return;
+	}
 	if (a != SG_ACTION_NONE) {
 		app_action(app, a);
 		return;

@@ -83,6 +83,7 @@ static void draw_pane(struct app *app, struct surface *root, struct rect r, int 
 
 	surface_box(root, r.y, r.x, r.h, r.w, SG_ROLE_BORDER);
 	inner = surface_sub(root, r.y + 1, r.x + 1, r.h - 2, r.w - 2);
+	p->focused = focused;
 	/* content first: drawing may move state the title reports (rows
 	 * indexed so far) */
 	pane_draw(p, &inner);

@@ -11,6 +11,8 @@
 #endif
 #include <stdio.h>
 #include <stdlib.h>
+#include <termios.h>
+#include <unistd.h>
 #include <wchar.h>
 #include <curses.h>
 #include "core/keymap.h"
@@ -114,6 +116,20 @@ static const struct surface_backend_ops curses_ops = {
 	cur_put, cur_clear, cur_cursor, cur_set_theme, cur_invalidate, cur_free, cur_bell,
 };
 
+/* Ctrl-S saves a notebook and Ctrl-Q is a key like any other: turn off
+ * XON/XOFF flow control, which would freeze the screen on Ctrl-S.  curses
+ * restores the terminal's own modes at endwin. */
+static void no_flow_control(void)
+{
+	struct termios tio;
+
+	if (tcgetattr(STDIN_FILENO, &tio) == 0) {
+		tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+		if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0)
+			def_prog_mode();
+	}
+}
+
 struct surface_backend *surface_curses_open(int no_color, struct sg_error *err)
 {
 	const char *term = getenv("TERM");
@@ -137,6 +153,7 @@ struct surface_backend *surface_curses_open(int no_color, struct sg_error *err)
 	c->be.ops = &curses_ops;
 	c->scr = scr;
 	cbreak();
+	no_flow_control();
 	noecho();
 	nonl();
 	intrflush(stdscr, FALSE);
