@@ -172,6 +172,27 @@ const struct cli_command cli_commands[] = {
 	  "SageMaker environment (SM_CHANNEL_TRAIN, SM_CHANNEL_VALIDATION, SM_MODEL_DIR,\n"
 	  "SM_INPUT_CONFIG_DIR/hyperparameters.json) and writing metric lines to\n"
 	  "SAGETTY_METRICS_FD.  See the guide, \"Built-in algorithms\".", cmd_algo_run },
+	{ "kernels", "kernels ls [--json]\n"
+		     "       sagetty kernels stop ID... | --all\n"
+		     "       sagetty kernels start [--kernel NAME] [--idle-timeout S] [--json] [NOTEBOOK]\n"
+		     "       sagetty kernels specs [--json]",
+	  "List and stop the Jupyter kernels that outlive the workbench",
+	  "Notebook kernels run under a detached keeper, so they survive the workbench and\n"
+	  "the SSH session: reopening a notebook reattaches to its kernel with its state.\n"
+	  "`kernels ls` shows each kernel's ID, kernelspec, pid, state (starting, idle,\n"
+	  "busy, dead), idle time and notebook; --json adds the connection file and log.\n"
+	  "`kernels stop` shuts a kernel down (ID or a unique prefix of 4+ characters).\n"
+	  "`kernels start` starts one without the workbench (a NOTEBOOK's running kernel is\n"
+	  "reused).  `kernels specs` lists the installed kernelspecs (JUPYTER_PATH, the\n"
+	  "user's and the system's Jupyter folders).  An idle kernel is shut down after\n"
+	  "`set kernels.idle-timeout SECONDS` (.sagetty/config; default 3600, 0: never).\n"
+	  "Sockets and connection files live in a private 0700 folder\n"
+	  "($XDG_RUNTIME_DIR/sagetty or /tmp/sagetty-UID).", cmd_kernels },
+	{ "kernel-keeper", "kernel-keeper ID --kernel NAME [--notebook PATH] [--workspace DIR]\n"
+			   "                        [--workdir DIR] [--idle-timeout S] [--timeout S]",
+	  NULL,
+	  "Internal: owns one kernel for `kernels start` and the workbench (see kernels).",
+	  cmd_kernel_keeper },
 	{ "help", "help [COMMAND]", "Show help for a command",
 	  "Without COMMAND, lists the commands.", cmd_help },
 	{ NULL, NULL, NULL, NULL, NULL },
