@@ -87,6 +87,13 @@ int data_prep(struct sg_workspace *ws, int argc, char **argv);
 int data_split(struct sg_workspace *ws, int argc, char **argv);
 int data_sort(struct sg_workspace *ws, int argc, char **argv);
 int data_filter(struct sg_workspace *ws, int argc, char **argv);
+/* cmd_kernels.c: `kernels ls|stop|start|specs`, the internal
+ * `kernel-keeper`; cmd_nb_run.c: `nb run` (called by the nb command). */
+int cmd_kernels(struct cli *cli, int argc, char **argv);
+int cmd_kernel_keeper(struct cli *cli, int argc, char **argv);
+int cmd_nb(struct cli *cli, int argc, char **argv);
+/* argv[0] is "run". */
+int nb_run(struct cli *cli, int argc, char **argv);
 /* Opens the TUI on the workspace (no command given). */
 int cli_tui(struct cli *cli, const char *root);
 

@@ -32,6 +32,7 @@ struct sg_kernel {
 	char conn_file[1024], log_path[1024];
 	char endpoint[CH_N][1100];
 	pid_t pid, keeper;
+	char info_path[1024];      /* keeper's entry file, "" if none */
 	int owned, detached, keep_files;
 	char **argv, **envp;       /* launch recipe kept for restarts */
 	char *workdir;
@@ -91,6 +92,13 @@ json_t *sg_kernel_info(const struct sg_kernel *k) { return k->info; }
 void sg_kernel_set_interrupt_mode(struct sg_kernel *k, enum sg_interrupt_mode m) { k->imode = m; }
 void sg_kernel_set_keeper(struct sg_kernel *k, pid_t keeper) { k->keeper = keeper; }
 void sg_kernel_detach(struct sg_kernel *k) { k->detached = 1; }
+long sg_kernel_bad_messages(const struct sg_kernel *k) { return k->bad_messages; }
+
+void sg_kernel_set_registry(struct sg_kernel *k, pid_t keeper, const char *info_path)
+{
+	k->keeper = keeper;
+	snprintf(k->info_path, sizeof k->info_path, "%s", info_path ? info_path : "");
+}
 
 /* ---- runtime folder ------------------------------------------------------------------ */
 
@@ -665,6 +673,20 @@ int sg_kernel_interrupt(struct sg_kernel *k, struct sg_error *err)
 	return send_msg(k, CH_CONTROL, "interrupt_request", json_object(), NULL, NULL, err);
 }
 
+/* The kernel pid the keeper writes into its entry once the new kernel is
+ * up (not old); 0 when it does not show within a few seconds. */
+static pid_t keeper_pid(struct sg_kernel *k, pid_t old)
+{
+	for (double end = sg_now() + 5; *k->info_path && sg_now() < end; sleep_ms(10)) {
+		json_t *e = json_load_file(k->info_path, 0, NULL);
+		pid_t p = (pid_t)json_integer_value(json_object_get(e, "pid"));
+		json_decref(e);
+		if (p > 0 && p != old)
+			return p;
+	}
+	return 0;
+}
+
 int sg_kernel_restart(struct sg_kernel *k, struct sg_error *err)
 {
 	json_decref(k->input_header);
@@ -681,6 +703,18 @@ int sg_kernel_restart(struct sg_kernel *k, struct sg_error *err)
 	} else if (k->keeper > 0) {
 		if (kill(k->keeper, SIGHUP) < 0)
 			return sg_error_errno(err, "kernel %s: its keeper is gone", k->id);
+		/* Wait for the old process to go, so the handshake below cannot
+		 * be answered by it. */
+		pid_t old = k->pid;
+		for (double end = sg_now() + 15; old > 0 && kill(old, 0) == 0 && sg_now() < end;)
+			sleep_ms(10);
+		k->pid = 0;
+		k->dead = k->died_reported = 0;
+		reopen_hb(k);
+		if (handshake(k, 60, err) < 0)
+			return -1;
+		k->pid = keeper_pid(k, old);
+		return 0;
 	} else {
 		send_msg(k, CH_CONTROL, "shutdown_request", json_pack("{s:b}", "restart", 1), NULL,
 			 NULL, NULL);

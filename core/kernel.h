@@ -131,6 +131,11 @@ int sg_kernel_shutdown(struct sg_kernel *k, double grace, struct sg_error *err);
 int sg_kernel_alive(struct sg_kernel *k, int timeout_ms);
 /* Pid to signal for restarts of an attached kernel (its keeper). */
 void sg_kernel_set_keeper(struct sg_kernel *k, pid_t keeper);
+/* The same, plus the keeper's entry file (kernels.h) where the new kernel
+ * pid is read after a restart. */
+void sg_kernel_set_registry(struct sg_kernel *k, pid_t keeper, const char *info_path);
+/* Messages dropped because their signature or format was wrong. */
+long sg_kernel_bad_messages(const struct sg_kernel *k);
 
 /* ---- events ----------------------------------------------------------------------- */
 

@@ -64,7 +64,7 @@ static void test_errors(void **state)
 {
 	expect_error("set theme light\nset colour red\n",
 		     "config:2:5: unknown setting 'colour' (theme, line-drawing, shared-group, refresh-seconds, "
-		     "max-jobs, log-rotate-mb, log-cap-mb)");
+		     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout)");
 	expect_error("sett theme light\n",
 		     "config:1:1: unknown command 'sett' (the config has only 'set' lines)");
 	expect_error("set\n", "config:1:4: missing setting name (set NAME VALUE)");
@@ -114,6 +114,7 @@ static void round_trip(const struct sg_config *c)
 	assert_int_equal(back.max_jobs, c->max_jobs);
 	assert_int_equal(back.log_rotate_mb, c->log_rotate_mb);
 	assert_int_equal(back.log_cap_mb, c->log_cap_mb);
+	assert_int_equal(back.kernel_idle_timeout, c->kernel_idle_timeout);
 	free(text);
 }
 
