@@ -98,6 +98,7 @@ struct nb_doc {
 	int reattached;
 	struct nb_exec *execs;   /* requests not replied to yet, in order */
 	size_t nexecs, execs_cap;
+	int backlog;             /* events left undrained (a flood): drain again soon */
 	double interrupted_at;   /* when an interrupt was sent and not yet obeyed */
 	int input_pending, input_password;
 	char input_prompt[256];

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "core/util.h"
 #include "tui/nb.h"
+#include "tui/pane.h"
 
 /* ---- the document ------------------------------------------------------- */
 
