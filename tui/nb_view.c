@@ -694,13 +694,22 @@ static void draw_source(struct nb_doc *d, size_t i, struct pen *p, int focused, 
 /* The marker line in place of hidden output lines. */
 static void draw_more(struct nb_doc *d, size_t i, struct pen *p, size_t more, int focused)
 {
-	char line[160], count[32];
+	char line[256], count[32];
 	int first;
 
 	if (part_rows(p, 1, &first) == 0)
 		return;
 	fmt_count((long long)more, count, sizeof count);
-	if (d->cv[i].hidden)
+	long long big = 0;
+	for (size_t o = 0; o < d->cv[i].nout; o++)
+		if (d->cv[i].out[o].bytes > 2 * NB_OUT_MAX_BYTES)
+			big += d->cv[i].out[o].bytes;
+	if (big && !d->cv[i].hidden) {
+		snprintf(line, sizeof line, "%s %s more lines; %.1f MB of output: display truncated, "
+			 "the notebook keeps it whole (o %s)", surface_glyph_text(p->s->be, GLYPH_ELLIPSIS),
+			 count, (double)big / (1024.0 * 1024.0),
+			 d->cv[i].expanded ? "collapses" : "expands");
+	} else if (d->cv[i].hidden)
 		snprintf(line, sizeof line, "%s %s output line%s hidden (O shows them)",
 			 surface_glyph_text(p->s->be, GLYPH_ELLIPSIS), count, more == 1 ? "" : "s");
 	else
