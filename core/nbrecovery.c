@@ -56,10 +56,14 @@ char *sg_nbrecovery_path(const struct sg_workspace *ws, const char *nbpath)
 int sg_nbrecovery_write(const struct sg_workspace *ws, const char *nbpath, const void *data,
 			size_t len, struct sg_error *err)
 {
-	char *dir = user_dir(ws), *path;
+	char *dir = user_dir(ws), *path, *top = sg_xasprintf("%s/%s", ws->dir, SG_NBREC_DIR);
 	int rc;
 
-	if (sg_mkdir_p(dir, 0700, err) < 0) {
+	/* recovery/ itself is shared like the workspace (each user makes a
+	 * folder in it); the user's folder is private */
+	rc = sg_mkdir_p(top, 0777, err);
+	free(top);
+	if (rc < 0 || sg_mkdir_p(dir, 0700, err) < 0) {
 		free(dir);
 		return -1;
 	}
