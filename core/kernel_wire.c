@@ -219,15 +219,15 @@ char *sg_kernel_mime_text(json_t *data, size_t *len)
 			if (t && strncmp(k, "image/", 6) == 0 && strcmp(k, "image/svg+xml") != 0)
 				bytes = bytes / 4 * 3; /* base64 */
 			free(t);
-			char line[200];
-			int m = snprintf(line, sizeof line, "%s[%s, %zu bytes]", used ? "\n" : "", k,
-					 bytes);
-			if (used + (size_t)m + 1 > cap) {
-				cap = (used + (size_t)m + 1) * 2;
+			char *line = sg_xasprintf("%s[%s, %zu bytes]", used ? "\n" : "", k, bytes);
+			size_t m = strlen(line);
+			if (used + m + 1 > cap) {
+				cap = (used + m + 1) * 2;
 				s = sg_xrealloc(s, cap);
 			}
-			memcpy(s + used, line, (size_t)m + 1);
-			used += (size_t)m;
+			memcpy(s + used, line, m + 1);
+			used += m;
+			free(line);
 		}
 	}
 	if (len)

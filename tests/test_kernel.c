@@ -5,6 +5,7 @@
 #include "core/kernel.h"
 #include "core/kernelspec.h"
 #include "core/util.h"
+#include "tests/fuzz/fuzz_kernel.h"
 
 static char *tmp;
 
@@ -153,6 +154,17 @@ static void test_mime_text(void **state)
 	size_t n = sg_kernel_strip_ansi(ansi, strlen(ansi));
 	assert_string_equal(ansi, "ValueError: x");
 	assert_int_equal(n, 13);
+}
+
+static void test_corpora(void **state)
+{
+	(void)state;
+	assert_true(tu_replay_corpus("kernelspec", sg_fuzz_kernelspec) >= 20);
+	assert_true(tu_replay_corpus("kernelmsg", sg_fuzz_kernelmsg) >= 15);
+	static const uint8_t one[1];
+	sg_fuzz_kernelspec(one, 0);
+	sg_fuzz_kernelmsg(one, 0);
+	sg_fuzz_kernelmsg(one, 1);
 }
 
 /* ---- a real kernel ----------------------------------------------------------------------- */
@@ -375,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_spec_find),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_mime_text),
+		cmocka_unit_test(test_corpora),
 	};
 	const struct CMUnitTest live[] = {
 		cmocka_unit_test(test_private_files),

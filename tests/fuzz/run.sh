@@ -128,4 +128,19 @@ echo "== fuzz_model: building"
 	$(pkg-config --libs jansson sqlite3 openblas lapacke xgboost) -lcsv -lpthread -lm \
 	-o "$out/fuzz_model"
 fuzz model
+# Kernels: kernel.json and Jupyter wire messages (HMAC from libcrypto).
+kernel_objects=
+for k in kernelspec kernel_wire; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$k.c" -o "$out/obj/$k.o"
+	kernel_objects="$kernel_objects $out/obj/$k.o"
+done
+for name in kernelspec kernelmsg; do
+	echo "== fuzz_$name: building"
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer,address,undefined -DFUZZ_TARGET="$name" "$f/fuzz_kernel.c" \
+		$kernel_objects $objects $(pkg-config --libs jansson sqlite3 libcrypto) -lcsv -lpthread -lm \
+		-o "$out/fuzz_$name"
+	fuzz "$name"
+done
 exit $status
