@@ -531,7 +531,7 @@ int sg_nbgit_restore(const char *root, const char *relpath, const char *rev,
 		if (sg_nb_load(r.file, &current, NULL) == 0)
 			describe_changes(current, nb, changes, sizeof changes);
 		char *msg = changes[0]
-			? sg_xasprintf("notebook %s: restored from %.7s (%s)", base_name(r.gitpath), id, changes)
+			? sg_xasprintf("notebook %s: restored from %.7s: %s", base_name(r.gitpath), id, changes)
 			: sg_xasprintf("notebook %s: restored from %.7s", base_name(r.gitpath), id);
 		struct sg_nbgit_opts o = opts ? *opts : (struct sg_nbgit_opts){ 0 };
 		o.no_commit = 0;
