@@ -50,22 +50,25 @@ static int nbarg_resolve(struct cli *cli, const char *nb, struct nbarg *a, struc
 	}
 	char *dir = sg_xstrdup(nb);
 	char *slash = strrchr(dir, '/');
-	const char *base = slash ? slash + 1 : nb;
+	char *base = sg_xstrdup(slash ? slash + 1 : nb);
 	if (slash)
 		*slash = '\0';
 	char *absdir = sg_realpath(slash ? (dir[0] ? dir : "/") : ".");
 	free(dir);
 	if (!absdir || !base[0] || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
 		free(absdir);
+		free(base);
 		return sg_error_set(err, SG_E_USAGE, "%s: not a notebook path", nb);
 	}
 	size_t rl = strlen(a->root);
 	if (strncmp(absdir, a->root, rl) != 0 || (absdir[rl] != '/' && absdir[rl] != '\0')) {
 		free(absdir);
+		free(base);
 		return sg_error_set(err, SG_E_USAGE, "%s is outside the workspace %s", nb, a->root);
 	}
 	a->rel = absdir[rl] ? sg_path_join(absdir + rl + 1, base) : sg_xstrdup(base);
 	free(absdir);
+	free(base);
 	char *cfg = sg_xasprintf("%s/.sagetty/config", a->root);
 	struct sg_error cerr = { 0 };
 	if (sg_config_load(&a->config, cfg, 1, &cerr) != 0)

@@ -444,6 +444,8 @@ int sg_nbgit_log(const char *root, const char *relpath, size_t max,
 		goto out;
 	}
 	git_revwalk_sorting(walk, GIT_SORT_TIME);
+	if (git_repository_head_unborn(r.repo) == 1)
+		goto out;                 /* no commits yet */
 	int pr = git_revwalk_push_head(walk);
 	if (pr == GIT_EUNBORNBRANCH || pr == GIT_ENOTFOUND)
 		goto out;                 /* no commits yet */
