@@ -154,6 +154,27 @@ const struct cli_command cli_commands[] = {
 	  "second stop kills at once); --preempt ends it Interrupted instead of Stopped,\n"
 	  "like a spot interruption.  `jobs resume` starts a new attempt of an Interrupted,\n"
 	  "Stopped or Failed job with its checkpoints/ as they are.", cmd_jobs },
+	{ "nb", "nb log NB [-n N] [--json]\n"
+		"       sagetty nb diff NB [REV [REV]] [--all] [--json]\n"
+		"       sagetty nb restore NB REV [--json]\n"
+		"       sagetty nb commit NB [-m MESSAGE] [--json]\n"
+		"       sagetty nb convert IN OUT",
+	  "Notebook history, cell-level diffs, restores and conversions",
+	  "NB is a notebook (.ipynb, or a .py script in jupytext's percent format) inside the\n"
+	  "workspace, which is versioned with git.  `nb log` lists the commits that changed NB,\n"
+	  "newest first.  `nb diff` compares two versions cell by cell: without REV the last\n"
+	  "commit (HEAD) with the file on disk, with one REV that version with the file, with\n"
+	  "two the first with the second (REV: a commit id or prefix, HEAD~2, a branch).  Cells\n"
+	  "are matched by id and shown as added, removed, moved or changed (type, source,\n"
+	  "outputs, metadata), with a line diff of the source; --all lists unchanged cells too.\n"
+	  "Colors only on a terminal (not with NO_COLOR or --no-color).  `nb restore` makes NB\n"
+	  "what it was at REV, as a new commit.  `nb commit` commits NB as it is on disk (only\n"
+	  "that file, whatever else is staged), with a message naming the changed cells; the\n"
+	  "author is your Unix account.  With `set notebooks-strip-outputs yes` in the\n"
+	  "workspace config, commits leave outputs out (the file keeps them).  `nb convert`\n"
+	  "converts between .ipynb and percent .py by the files' extensions (nbformat 3 is\n"
+	  "upgraded).  A malformed notebook is reported as FILE:LINE:COL and left untouched.",
+	  cmd_nb },
 	{ "predict", "predict MODEL DATA -o OUT.csv [--probabilities] [--json]",
 	  "Apply a trained model to a CSV file",
 	  "MODEL is a model folder (or its model.json) or a run whose model/ folder holds one.\n"

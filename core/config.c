@@ -114,6 +114,24 @@ static int set_kernel_idle(struct sg_config *c, const struct sg_conf_line *l, st
 	return set_int(&c->kernel_idle_timeout, 0, KERNEL_IDLE_MAX, l, err);
 }
 
+/* Reads word 2 of l as yes/no (also on/off, true/false, 1/0). */
+static int set_bool(int *out, const struct sg_conf_line *l, struct sg_error *err)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" }, *const no[] = { "no", "off", "false", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(l->argv[2], yes[i]) == 0 || strcmp(l->argv[2], no[i]) == 0) {
+			*out = strcmp(l->argv[2], yes[i]) == 0;
+			return 0;
+		}
+	}
+	return sg_conf_error(err, l, 2, "%s must be yes or no, not '%s'", l->argv[1], l->argv[2]);
+}
+
+static int set_nb_strip(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_bool(&c->nb_strip_outputs, l, err);
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct sg_config *, const struct sg_conf_line *, struct sg_error *);
@@ -126,6 +144,7 @@ static const struct {
 	{ "log-rotate-mb", set_rotate },
 	{ "log-cap-mb", set_cap },
 	{ "kernels.idle-timeout", set_kernel_idle },
+	{ "notebooks-strip-outputs", set_nb_strip },
 };
 
 /* Interprets `set NAME VALUE` into the config passed as ud. */
@@ -148,7 +167,7 @@ static int config_line(const struct sg_conf_line *l, void *ud, struct sg_error *
 	}
 	return sg_conf_error(err, l, 1,
 			     "unknown setting '%s' (theme, line-drawing, shared-group, refresh-seconds, "
-			     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout)",
+			     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout, notebooks-strip-outputs)",
 			     l->argv[1]);
 }
 
@@ -224,9 +243,12 @@ char *sg_config_format(const struct sg_config *c)
 		"# past this total per job attempt, output is no longer logged (MB)\n"
 		"set log-cap-mb %d\n"
 		"# an unused notebook kernel is shut down after this many seconds (0: never)\n"
-		"set kernels.idle-timeout %d\n",
+		"set kernels.idle-timeout %d\n"
+		"# commit notebooks without their outputs (yes | no)\n"
+		"set notebooks-strip-outputs %s\n",
 		qtheme, line_names[lines], qgroup, REFRESH_MIN, REFRESH_MAX, c->refresh_seconds,
-		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb, c->kernel_idle_timeout);
+		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb, c->kernel_idle_timeout,
+		c->nb_strip_outputs ? "yes" : "no");
 	free(qtheme);
 	free(qgroup);
 	return out;

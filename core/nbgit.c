@@ -444,6 +444,8 @@ int sg_nbgit_log(const char *root, const char *relpath, size_t max,
 		goto out;
 	}
 	git_revwalk_sorting(walk, GIT_SORT_TIME);
+	if (git_repository_head_unborn(r.repo) == 1)
+		goto out;                 /* no commits yet */
 	int pr = git_revwalk_push_head(walk);
 	if (pr == GIT_EUNBORNBRANCH || pr == GIT_ENOTFOUND)
 		goto out;                 /* no commits yet */
@@ -531,7 +533,7 @@ int sg_nbgit_restore(const char *root, const char *relpath, const char *rev,
 		if (sg_nb_load(r.file, &current, NULL) == 0)
 			describe_changes(current, nb, changes, sizeof changes);
 		char *msg = changes[0]
-			? sg_xasprintf("notebook %s: restored from %.7s (%s)", base_name(r.gitpath), id, changes)
+			? sg_xasprintf("notebook %s: restored from %.7s: %s", base_name(r.gitpath), id, changes)
 			: sg_xasprintf("notebook %s: restored from %.7s", base_name(r.gitpath), id);
 		struct sg_nbgit_opts o = opts ? *opts : (struct sg_nbgit_opts){ 0 };
 		o.no_commit = 0;
