@@ -106,6 +106,15 @@ static int set_cap(struct sg_config *c, const struct sg_conf_line *l, struct sg_
 	return set_int(&c->log_cap_mb, 1, CAP_MB_MAX, l, err);
 }
 
+static int set_editor_keys(struct sg_config *c, const struct sg_conf_line *l,
+			   struct sg_error *err)
+{
+	if (strcmp(l->argv[2], "vi") != 0 && strcmp(l->argv[2], "emacs") != 0)
+		return sg_conf_error(err, l, 2, "editor-keys must be emacs or vi, not '%s'", l->argv[2]);
+	c->editor_vi = l->argv[2][0] == 'v';
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct sg_config *, const struct sg_conf_line *, struct sg_error *);
@@ -117,6 +126,7 @@ static const struct {
 	{ "max-jobs", set_max_jobs },
 	{ "log-rotate-mb", set_rotate },
 	{ "log-cap-mb", set_cap },
+	{ "editor-keys", set_editor_keys },
 };
 
 /* Interprets `set NAME VALUE` into the config passed as ud. */
@@ -139,7 +149,7 @@ static int config_line(const struct sg_conf_line *l, void *ud, struct sg_error *
 	}
 	return sg_conf_error(err, l, 1,
 			     "unknown setting '%s' (theme, line-drawing, shared-group, refresh-seconds, "
-			     "max-jobs, log-rotate-mb, log-cap-mb)",
+			     "max-jobs, log-rotate-mb, log-cap-mb, editor-keys)",
 			     l->argv[1]);
 }
 
@@ -213,9 +223,12 @@ char *sg_config_format(const struct sg_config *c)
 		"# a job's stdout.log/stderr.log is rotated at this size, 2 old files kept (MB)\n"
 		"set log-rotate-mb %d\n"
 		"# past this total per job attempt, output is no longer logged (MB)\n"
-		"set log-cap-mb %d\n",
+		"set log-cap-mb %d\n"
+		"# the keys of the notebook cell editor: emacs | vi\n"
+		"set editor-keys %s\n",
 		qtheme, line_names[lines], qgroup, REFRESH_MIN, REFRESH_MAX, c->refresh_seconds,
-		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb);
+		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb,
+		c->editor_vi ? "vi" : "emacs");
 	free(qtheme);
 	free(qgroup);
 	return out;

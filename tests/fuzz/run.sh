@@ -39,6 +39,7 @@ fi
 core="conf action theme keymap config error util regex csvfile colstats expr recipe metricline metricdef"
 core="$core store schema run runquery runquery_where"
 core="$core rules rules_spec"
+core="$core textbuf pysyntax mdtext"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 flags="$flags $(pkg-config --cflags jansson sqlite3) -I $src -I $build"
 objects=
@@ -110,6 +111,10 @@ build runquery "$f/fuzz_runquery.c"
 fuzz runquery
 build rules "$f/fuzz_rules.c"
 fuzz rules
+build pysyntax "$f/fuzz_pysyntax.c"
+fuzz pysyntax
+build markdown "$f/fuzz_markdown.c"
+fuzz markdown
 # Model folders and hyperparameters: the algorithm sources and their libraries.
 algo_objects=
 for a in algo algo_data algo_job algo_linear algo_kmeans algo_pca algo_knn algo_xgboost \
