@@ -132,6 +132,15 @@ static int set_nb_strip(struct sg_config *c, const struct sg_conf_line *l, struc
 	return set_bool(&c->nb_strip_outputs, l, err);
 }
 
+static int set_editor_keys(struct sg_config *c, const struct sg_conf_line *l,
+			   struct sg_error *err)
+{
+	if (strcmp(l->argv[2], "vi") != 0 && strcmp(l->argv[2], "emacs") != 0)
+		return sg_conf_error(err, l, 2, "editor-keys must be emacs or vi, not '%s'", l->argv[2]);
+	c->editor_vi = l->argv[2][0] == 'v';
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct sg_config *, const struct sg_conf_line *, struct sg_error *);
@@ -145,6 +154,7 @@ static const struct {
 	{ "log-cap-mb", set_cap },
 	{ "kernels.idle-timeout", set_kernel_idle },
 	{ "notebooks-strip-outputs", set_nb_strip },
+	{ "editor-keys", set_editor_keys },
 };
 
 /* Interprets `set NAME VALUE` into the config passed as ud. */
@@ -167,7 +177,7 @@ static int config_line(const struct sg_conf_line *l, void *ud, struct sg_error *
 	}
 	return sg_conf_error(err, l, 1,
 			     "unknown setting '%s' (theme, line-drawing, shared-group, refresh-seconds, "
-			     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout, notebooks-strip-outputs)",
+			     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout, notebooks-strip-outputs, editor-keys)",
 			     l->argv[1]);
 }
 
@@ -245,10 +255,12 @@ char *sg_config_format(const struct sg_config *c)
 		"# an unused notebook kernel is shut down after this many seconds (0: never)\n"
 		"set kernels.idle-timeout %d\n"
 		"# commit notebooks without their outputs (yes | no)\n"
-		"set notebooks-strip-outputs %s\n",
+		"set notebooks-strip-outputs %s\n"
+		"# the keys of the notebook cell editor: emacs | vi\n"
+		"set editor-keys %s\n",
 		qtheme, line_names[lines], qgroup, REFRESH_MIN, REFRESH_MAX, c->refresh_seconds,
 		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb, c->kernel_idle_timeout,
-		c->nb_strip_outputs ? "yes" : "no");
+		c->nb_strip_outputs ? "yes" : "no", c->editor_vi ? "vi" : "emacs");
 	free(qtheme);
 	free(qgroup);
 	return out;

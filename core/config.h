@@ -11,6 +11,7 @@
  *     set log-cap-mb 1024        # then nothing more is logged past this total (1–1048576)
  *     set kernels.idle-timeout 3600 # an unused notebook kernel stops after this (s; 0: never)
  *     set notebooks-strip-outputs no   # commit notebooks without outputs (yes | no)
+ *     set editor-keys vi         # the cell editor's keys: emacs | vi
  *
  * Unknown settings are errors (with file:line:col) so typos are not silently
  * ignored. */
@@ -32,6 +33,7 @@ struct sg_config {
 	int log_cap_mb;          /* a job's logs stop, with a marker, past this total */
 	int kernel_idle_timeout; /* seconds before an idle kernel is shut down; 0: never */
 	int nb_strip_outputs;    /* notebook commits leave outputs out (nbgit.h) */
+	int editor_vi;           /* the cell editor uses vi keys (else emacs) */
 };
 
 void sg_config_default(struct sg_config *c);

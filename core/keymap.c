@@ -144,6 +144,13 @@ void sg_key_name(int key, char *buf, size_t n)
 	if (!buf || n == 0)
 		return;
 	tmp[0] = '\0';
+	if (key > 0 && (key & SG_KEY_ALT)) {
+		char base[16];
+		sg_key_name(key & ~SG_KEY_ALT, base, sizeof base);
+		snprintf(buf, n, "<M-%.*s>", base[0] == '<' ? (int)strlen(base) - 2 : (int)strlen(base),
+			 base[0] == '<' ? base + 1 : base);
+		return;
+	}
 	for (size_t i = 0; i < N_NAMED && !tmp[0]; i++)
 		if (named[i].key == key)
 			snprintf(tmp, sizeof tmp, "<%s>", named[i].name);

@@ -34,6 +34,11 @@ enum sg_key {
 	SG_KEY_RESIZE,
 };
 
+/* Alt (Meta) held with a key: SG_KEY_ALT | 'f' is M-f.  The terminal sends
+ * <Esc> then the key; the curses layer joins the two when they arrive
+ * together, and the app splits them again where Alt means nothing. */
+#define SG_KEY_ALT 0x40000000
+
 #define SG_KEYMAP_CONTEXTS 6   /* global + 4 panes + spare */
 
 struct sg_binding {

@@ -39,6 +39,8 @@ static void ss_reserve(struct sstr *ss, size_t more)
 
 static void ss_add(struct sstr *ss, const char *s, size_t n, enum sg_role r)
 {
+	if (!n)
+		return;
 	ss_reserve(ss, n);
 	memcpy(ss->s + ss->n, s, n);
 	for (size_t i = 0; i < n; i++)
@@ -100,9 +102,15 @@ static void emit_line(struct sg_md_doc *doc, const struct sstr *ss, size_t a, si
 	if (l.len)
 		memcpy(l.text, ss->s + a, l.len);
 	l.text[l.len] = '\0';
-	for (size_t i = 0; i < l.len; i++)
-		if (l.text[i] == '\t' || l.text[i] == '\n' || l.text[i] == '\0')
+	/* blanks for tabs and breaks; a visible '?' for other control bytes,
+	 * which a terminal would act on */
+	for (size_t i = 0; i < l.len; i++) {
+		unsigned char ch = (unsigned char)l.text[i];
+		if (ch == '\t' || ch == '\n' || ch == '\0')
 			l.text[i] = ' ';
+		else if (ch < 0x20 || ch == 0x7f)
+			l.text[i] = '?';
+	}
 	for (size_t i = a; i < b; i++)
 		if (ss->r[i] != SG_ROLE_NORMAL && (i == a || ss->r[i] != ss->r[i - 1]))
 			ns++;
@@ -516,6 +524,21 @@ static int quote_line(const char *s, size_t n, size_t *after)
 		return 0;
 	*after = b + 1 < n && s[b + 1] == ' ' ? b + 2 : b + 1;
 	return 1;
+}
+
+/* A setext underline: 1 for "===", 2 for "---" (blanks around allowed),
+ * else 0. */
+static int setext(const char *s, size_t n)
+{
+	size_t b, k;
+
+	if (indent_of(s, n, &b) > 3 || b >= n || (s[b] != '=' && s[b] != '-'))
+		return 0;
+	for (k = b; k < n && s[k] == s[b]; k++)
+		;
+	while (k < n && (s[k] == ' ' || s[k] == '\t'))
+		k++;
+	return k == n ? (s[b] == '=' ? 1 : 2) : 0;
 }
 
 /* True when the line starts a block other than a paragraph. */
@@ -1029,27 +1052,11 @@ static void render(struct ctx *c, const char *s, size_t n, int w, int depth)
 				j++;
 			table(c, &sr, i, j, w);
 			i = j;
+		} else if (i + 1 < sr.n && setext(sr.p[i + 1], sr.len[i + 1])) {
+			heading(c, p, len, setext(sr.p[i + 1], sr.len[i + 1]), w);
+			i += 2;
 		} else {
 			size_t j = para_end(&sr, i);
-			/* setext: a paragraph line underlined with === or --- */
-			if (j < sr.n && j == i + 1 && sr.len[j] > 0) {
-				size_t b;
-				indent_of(sr.p[j], sr.len[j], &b);
-				char u = b < sr.len[j] ? sr.p[j][b] : 0;
-				int all = u == '=' || u == '-';
-				for (size_t k = b; all && k < sr.len[j]; k++)
-					all = sr.p[j][k] == u || sr.p[j][k] == ' ';
-				if (all) {
-					heading(c, p, len, u == '=' ? 1 : 2, w);
-					i = j + 1;
-					continue;
-				}
-			}
-			if (j < sr.n && j == i + 1 && hrule(sr.p[j], sr.len[j]) && sr.p[j][0] == '-') {
-				heading(c, p, len, 2, w);
-				i = j + 1;
-				continue;
-			}
 			paragraph(c, &sr, i, j, 0, SG_ROLE_NORMAL, w);
 			i = j;
 		}

@@ -255,6 +255,8 @@ static int soft_keyword(const struct scan *sc, size_t a, size_t b, int first)
 
 	if (!first || !in_list(soft, 3, sc->s + a, b - a))
 		return 0;
+	if (b < sc->len && (sc->s[b] == '(' || sc->s[b] == '['))
+		return 0;  /* type(x), match(...): a call or a subscript */
 	while (j < sc->len && sc->s[j] == ' ')
 		j++;
 	return j < sc->len && !strchr("=.,)]:;", sc->s[j]) && sc->s[j] != '\0';

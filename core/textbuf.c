@@ -924,7 +924,8 @@ void sg_textbuf_indent_unit(const struct sg_textbuf *tb, char unit[9])
 		if (k >= 2 && k <= 8 && (best == 0 || k < best))
 			best = k;
 	}
-	if (best == 0)
+	/* 2 or 3 spaces are a choice; 8 is more likely two levels of 4 */
+	if (best == 0 || best > 4)
 		best = 4;
 	memset(unit, ' ', best);
 	unit[best] = '\0';
@@ -952,12 +953,15 @@ static int starts_block_end(const struct tb_line *l)
 	return 0;
 }
 
-/* The last significant byte of s[0..n): blanks and a '#' comment outside
- * quotes ignored; 0 when none. */
-static char last_significant(const char *s, size_t n)
+/* Scans s[0..n) as Python: the net count of brackets opened (negative
+ * when it closes more than it opens) and the last significant byte (0 when
+ * none); strings and a '#' comment are skipped. */
+static int scan_code(const char *s, size_t n, char *last)
 {
-	char q = 0, last = 0;
+	char q = 0;
+	int depth = 0;
 
+	*last = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (q) {
@@ -965,40 +969,64 @@ static char last_significant(const char *s, size_t n)
 				i++;
 			else if (c == q)
 				q = 0;
-			last = c;
+			*last = c;
 			continue;
 		}
 		if (c == '#')
 			break;
 		if (c == '\'' || c == '"')
 			q = c;
+		else if (c == '(' || c == '[' || c == '{')
+			depth++;
+		else if (c == ')' || c == ']' || c == '}')
+			depth--;
 		if (c != ' ' && c != '\t')
-			last = c;
+			*last = c;
 	}
-	return last;
+	return depth;
 }
 
-/* The indent a new line after line (split at col) should get, into buf. */
+/* The line holding the bracket that line's surplus closers (depth < 0)
+ * close: walked back at most 200 lines; line itself when not found. */
+static size_t opener_line(const struct sg_textbuf *tb, size_t line, int depth)
+{
+	char last;
+
+	for (size_t j = line, k = 0; j-- > 0 && k < 200; k++) {
+		depth += scan_code(tb->l[j].s, tb->l[j].len, &last);
+		if (depth >= 0)
+			return j;
+	}
+	return line;
+}
+
+/* The indent a new line after line (split at col) should get, into buf:
+ * the indent of the line (or of the line whose bracket it closes), one
+ * unit more after ':' or inside an open bracket, one less after a
+ * statement that ends a block. */
 static size_t auto_indent(const struct sg_textbuf *tb, size_t line, size_t col, char *buf,
 			  size_t cap)
 {
 	const struct tb_line *l = &tb->l[line];
-	size_t k = first_nonblank(l), n;
+	size_t k, n, base = line;
 	char unit[9], last;
+	int depth = scan_code(l->s, col, &last);
 
-	if (k > col)
+	if (depth < 0)
+		base = opener_line(tb, line, depth);
+	k = first_nonblank(&tb->l[base]);
+	if (base == line && k > col)
 		k = col;
 	n = k < cap ? k : cap;
-	memcpy(buf, l->s, n);
+	memcpy(buf, tb->l[base].s, n);
 	sg_textbuf_indent_unit(tb, unit);
-	last = last_significant(l->s, col);
-	if (last == ':' || last == '(' || last == '[' || last == '{') {
+	if (last == ':' || depth > 0) {
 		size_t u = strlen(unit);
 		if (n + u <= cap) {
 			memcpy(buf + n, unit, u);
 			n += u;
 		}
-	} else if (starts_block_end(l) && col > k) {
+	} else if (starts_block_end(l) && col > first_nonblank(l)) {
 		size_t u = unit_cols(tb, unit);
 		if (n && buf[n - 1] == '\t')
 			n--;

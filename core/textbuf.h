@@ -126,10 +126,12 @@ void sg_textbuf_insert(struct sg_textbuf *tb, const char *text, size_t len);
  * character ends a selection without deleting it. */
 void sg_textbuf_type(struct sg_textbuf *tb, unsigned cp);
 /* Splits the line at the cursor with auto-indent: the new line gets the
- * current line's indent, one unit more after a line ending in ':' or an
- * open bracket, one unit less after a line starting with return, pass,
- * break, continue or raise.  A line left holding only blanks is emptied
- * and blanks after the cursor are dropped. */
+ * current line's indent (or, when the line closes brackets opened above,
+ * the indent of the line that opened them), one unit more after a line
+ * ending in ':' or leaving a bracket open, one unit less after a line
+ * starting with return, pass, break, continue or raise.  A line left
+ * holding only blanks is emptied and blanks after the cursor are dropped.
+ * The typed line and its newline are one undo step. */
 void sg_textbuf_newline(struct sg_textbuf *tb);
 /* Splits the line at the cursor with no indent (a plain newline). */
 void sg_textbuf_newline_plain(struct sg_textbuf *tb);
@@ -186,8 +188,8 @@ void sg_textbuf_indent(struct sg_textbuf *tb);
  * selected line).  Returns 1 when something changed. */
 int sg_textbuf_dedent(struct sg_textbuf *tb);
 /* The indent unit: a tab when a line of the text is indented with one,
- * else the smallest indent of 2 to 8 spaces found, else 4 spaces; written
- * NUL-terminated into unit. */
+ * else 2 or 3 spaces when that is the smallest indent in the text, else 4
+ * spaces; written NUL-terminated into unit. */
 void sg_textbuf_indent_unit(const struct sg_textbuf *tb, char unit[9]);
 
 /* ---- undo --------------------------------------------------------------- */

@@ -64,7 +64,9 @@ static void test_errors(void **state)
 {
 	expect_error("set theme light\nset colour red\n",
 		     "config:2:5: unknown setting 'colour' (theme, line-drawing, shared-group, refresh-seconds, "
-		     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout)");
+		     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout, notebooks-strip-outputs, editor-keys)");
+	expect_error("set editor-keys vim\n",
+		     "config:1:17: editor-keys must be emacs or vi, not 'vim'");
 	expect_error("sett theme light\n",
 		     "config:1:1: unknown command 'sett' (the config has only 'set' lines)");
 	expect_error("set\n", "config:1:4: missing setting name (set NAME VALUE)");
@@ -115,6 +117,7 @@ static void round_trip(const struct sg_config *c)
 	assert_int_equal(back.log_rotate_mb, c->log_rotate_mb);
 	assert_int_equal(back.log_cap_mb, c->log_cap_mb);
 	assert_int_equal(back.kernel_idle_timeout, c->kernel_idle_timeout);
+	assert_int_equal(back.editor_vi, c->editor_vi);
 	free(text);
 }
 
@@ -123,6 +126,9 @@ static void test_format_round_trip(void **state)
 	struct sg_config c;
 	sg_config_default(&c);
 	round_trip(&c);
+	c.editor_vi = 1;
+	round_trip(&c);
+	c.editor_vi = 0;
 	char *text = sg_config_format(&c);
 	assert_non_null(strstr(text, "\nset theme default\n"));
 	assert_non_null(strstr(text, "\nset shared-group \"\"\n"));

@@ -430,6 +430,15 @@ static void key_normal(struct app *app, int key)
 		app_action(app, a);
 		return;
 	}
+	if (key > 0 && (key & SG_KEY_ALT)) {
+		/* an unbound Alt+key was typed as <Esc> then the key */
+		key_normal(app, SG_KEY_ESC);
+		if (app->mode == APP_NORMAL)
+			key_normal(app, key & ~SG_KEY_ALT);
+		else
+			app_handle_key(app, key & ~SG_KEY_ALT);
+		return;
+	}
 	if (key <= 0)
 		return;
 	sg_key_name(key, name, sizeof name);
@@ -603,6 +612,11 @@ int app_handle_key(struct app *app, int key)
 	if (*app->msg) {
 		app->msg[0] = '\0';
 		app->dirty = 1;
+	}
+	if (key > 0 && (key & SG_KEY_ALT) && app->mode != APP_NORMAL) {
+		/* the line, help and questions know no Alt: <Esc>, then the key */
+		app_handle_key(app, SG_KEY_ESC);
+		return app_handle_key(app, key & ~SG_KEY_ALT);
 	}
 	switch (app->mode) {
 	case APP_NORMAL: key_normal(app, key); break;

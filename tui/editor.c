@@ -12,9 +12,8 @@
 #define CTRL(c) ((c) & 0x1f)
 #define MAX_SPANS 256
 
-/* Pending states: an <Esc> waiting for its key (Alt as a prefix), and the
- * vi keys that need a second key. */
-enum { P_NONE, P_META, P_G, P_D, P_C, P_Y, P_R, P_GT, P_LT, P_Z };
+/* Pending states: the vi keys that need a second key. */
+enum { P_NONE, P_G, P_D, P_C, P_Y, P_R, P_GT, P_LT, P_Z };
 
 struct sg_editor *sg_editor_new(const char *text, size_t len, enum sg_editor_lang lang,
 				enum sg_editor_keys keys)
@@ -38,6 +37,10 @@ void sg_editor_free(struct sg_editor *ed)
 
 void sg_editor_set_keys(struct sg_editor *ed, enum sg_editor_keys keys)
 {
+	if (ed->group_open) {
+		sg_textbuf_group_end(ed->tb);
+		ed->group_open = 0;
+	}
 	ed->keys = keys;
 	ed->mode = keys == SG_EDITOR_VI ? SG_EDITOR_NORMAL : SG_EDITOR_INSERT;
 	ed->pending = P_NONE;
@@ -161,15 +164,8 @@ static int emacs_key(struct sg_editor *ed, int key)
 	struct sg_textbuf *tb = ed->tb;
 	struct sg_tb_pos a;
 
-	if (ed->pending == P_META) {
-		ed->pending = P_NONE;
-		if (emacs_meta(ed, key))
-			return 1;
-		/* not a meta key: <Esc> was an Escape; the key still counts */
-	} else if (key == SG_KEY_ESC) {
-		ed->pending = P_META;
-		return 1;
-	}
+	if (key == SG_KEY_ESC)
+		return 0;  /* the pane leaves the editor */
 	if (key & SG_KEY_ALT)
 		return emacs_meta(ed, key & ~SG_KEY_ALT);
 	switch (key) {
@@ -630,6 +626,15 @@ static int vi_insert_key(struct sg_editor *ed, int key)
 	return insert_edit_key(ed, key);
 }
 
+/* Ends the undo group a vi command left open for its insert. */
+static void vi_group_close(struct sg_editor *ed)
+{
+	if (ed->group_open) {
+		sg_textbuf_group_end(ed->tb);
+		ed->group_open = 0;
+	}
+}
+
 int sg_editor_key(struct sg_editor *ed, int key)
 {
 	int r;
@@ -638,12 +643,23 @@ int sg_editor_key(struct sg_editor *ed, int key)
 		return 0;
 	if (ed->keys == SG_EDITOR_EMACS)
 		return emacs_key(ed, key);
-	if (ed->mode == SG_EDITOR_INSERT)
-		return vi_insert_key(ed, key);
+	if (ed->mode == SG_EDITOR_INSERT) {
+		r = vi_insert_key(ed, key);
+		if (ed->mode != SG_EDITOR_INSERT)
+			vi_group_close(ed);
+		return r;
+	}
+	/* as in vim, a command and the insert it starts (cw, o, A...) undo
+	 * as one step: the group stays open until <Esc> */
+	sg_textbuf_group_begin(ed->tb);
 	if (ed->mode == SG_EDITOR_VISUAL || ed->mode == SG_EDITOR_VISUAL_LINE)
 		r = vi_visual_key(ed, key);
 	else
 		r = vi_normal_key(ed, key);
+	if (ed->mode == SG_EDITOR_INSERT)
+		ed->group_open = 1;
+	else
+		sg_textbuf_group_end(ed->tb);
 	vi_clamp(ed);
 	return r;
 }
@@ -938,7 +954,7 @@ static const struct sg_editor_help_line help_emacs[] = {
 	{ "C-g", "Drop the selection" },
 	{ "C-_, C-/", "Undo (typing is undone a run at a time)" },
 	{ "M-_", "Redo" },
-	{ "Esc", "Leave the editor (Esc then a key is Alt+key)" },
+	{ "Esc", "Leave the editor" },
 };
 
 static const struct sg_editor_help_line help_vi[] = {

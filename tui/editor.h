@@ -3,13 +3,13 @@
  * An editor owns a text buffer (core/textbuf.h) and draws it into any
  * rectangle of a surface: optional line numbers, syntax colors for Python,
  * the selection, scrolling both ways so the cursor stays visible.  Keys
- * are sg_key codes as the app delivers them (tui/surface.h): Alt+x arrives
- * either as SG_KEY_ALT|x or as <Esc> followed by x; both work.
+ * are sg_key codes as the app delivers them (core/keymap.h): Alt+x arrives
+ * as SG_KEY_ALT|x (the curses layer joins <Esc> x sent together).
  *
  * Two key styles (config `set editor-keys emacs|vi`):
  *  - emacs: always inserting; C-a C-e C-f C-b C-n C-p C-d C-k C-y C-w,
  *    M-w M-f M-b M-d M-<Backspace>, C-_ (undo), M-_ (redo), C-@ / C-Space
- *    (mark).  A lone <Esc> is not consumed (the pane leaves the editor).
+ *    (mark).  <Esc> is not consumed (the pane leaves the editor).
  *  - vi: starts in normal mode: h j k l w b e 0 ^ $ gg G x X dd yy cc D C
  *    p P u C-r i a I A o O J v V (visual: y d c > <), counts (3j, 2dd);
  *    <Esc> in insert mode returns to normal mode and is consumed; <Esc>
@@ -23,11 +23,9 @@
 #define SG_TUI_EDITOR_H
 
 #include <stddef.h>
+#include "core/keymap.h"
 #include "core/textbuf.h"
 #include "tui/surface.h"
-
-/* Alt/Meta held with a key: SG_KEY_ALT | 'f' is M-f. */
-#define SG_KEY_ALT 0x40000000
 
 enum sg_editor_keys { SG_EDITOR_EMACS, SG_EDITOR_VI };
 
@@ -56,6 +54,7 @@ struct sg_editor {
 	int pending;                /* <Esc> seen (meta), or a vi operator/g */
 	int count;                  /* vi count being typed */
 	int op_count;               /* count typed before an operator */
+	int group_open;             /* vi: an undo group spans the insert */
 };
 
 /* An editor on a copy of text[0..len), cursor at the start; vi style

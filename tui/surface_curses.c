@@ -33,6 +33,7 @@ struct curses_backend {
 	struct surface_backend be;   /* first: the public part */
 	SCREEN *scr;
 	int cursor_on;
+	int pending;                 /* a key read after <Esc> that was no Alt key */
 };
 
 /* Builds the cchar_t for one character in a role. */
@@ -199,12 +200,31 @@ int surface_curses_key(int kind, unsigned long v)
 
 int surface_curses_getkey(struct surface_backend *be)
 {
+	struct curses_backend *c = (struct curses_backend *)be;
 	wint_t ch;
-	int r = wget_wch(stdscr, &ch);
+	int r, key;
 
+	if (c->pending) {
+		key = c->pending;
+		c->pending = 0;
+		return key;
+	}
+	r = wget_wch(stdscr, &ch);
 	if (r == ERR)
 		return -1;
-	return surface_curses_key(r == KEY_CODE_YES, (unsigned long)ch);
+	key = surface_curses_key(r == KEY_CODE_YES, (unsigned long)ch);
+	if (key != SG_KEY_ESC)
+		return key;
+	/* Alt+x: the terminal sends <Esc> x in one write, so x is already
+	 * waiting; a lone <Esc> has nothing behind it (reads do not block). */
+	r = wget_wch(stdscr, &ch);
+	if (r == ERR)
+		return SG_KEY_ESC;
+	key = surface_curses_key(r == KEY_CODE_YES, (unsigned long)ch);
+	if (r != KEY_CODE_YES && key > 0 && key != SG_KEY_ESC)
+		return SG_KEY_ALT | key;
+	c->pending = key > 0 ? key : 0;
+	return SG_KEY_ESC;
 }
 
 void surface_curses_size(struct surface_backend *be)

@@ -40,6 +40,7 @@ core="conf action theme keymap config error util regex csvfile colstats expr rec
 core="$core store schema run runquery runquery_where"
 core="$core rules rules_spec"
 core="$core ansi"
+core="$core textbuf pysyntax mdtext"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 flags="$flags $(pkg-config --cflags jansson sqlite3) -I $src -I $build"
 objects=
@@ -113,6 +114,10 @@ build rules "$f/fuzz_rules.c"
 fuzz rules
 build ansi "$f/fuzz_ansi.c"
 fuzz ansi
+build pysyntax "$f/fuzz_pysyntax.c"
+fuzz pysyntax
+build markdown "$f/fuzz_markdown.c"
+fuzz markdown
 # Model folders and hyperparameters: the algorithm sources and their libraries.
 algo_objects=
 for a in algo algo_data algo_job algo_linear algo_kmeans algo_pca algo_knn algo_xgboost \

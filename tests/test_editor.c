@@ -1,0 +1,452 @@
+/* test_editor.c — the cell editor widget on the memory surface: text and
+ * syntax colors placed, line numbers, the cursor kept visible at 80x24 and
+ * at 20x5 (both directions), ASCII mode, emacs and vi keys, the selection,
+ * read-only code and markdown drawing, the help lines, Alt keys, and the
+ * editor's section in the app's `?` help. */
+#include <locale.h>
+#include "tests/testutil.h"
+#include "tui/app.h"
+
+struct fx {
+	struct surface_backend *be;
+	struct app *app;
+};
+
+#include "tests/tuitest.h"
+
+#include "core/keymap.h"
+#include "tui/editor.h"
+
+enum { CTRL_A = 1, CTRL_D = 4, CTRL_E = 5, CTRL_G = 7, CTRL_K = 11, CTRL_P = 16, CTRL_S = 19,
+       CTRL_W = 23, CTRL_Y = 25, CTRL_UNDERSCORE = 31 };
+
+static struct surface_backend *be;
+static struct surface root;
+
+/* A w×h screen drawn with ed. */
+static void screen(int w, int h, int unicode)
+{
+	if (be)
+		be->ops->free(be);
+	be = surface_mem_new(w, h, unicode);
+	root = surface_root(be);
+}
+
+static void paint(struct sg_editor *ed)
+{
+	be->ops->clear_all(be);
+	sg_editor_draw(ed, &root);
+}
+
+/* Row y without its trailing blanks. */
+static const char *srow(int y)
+{
+	static char buf[4096];
+	size_t n;
+
+	surface_mem_row(be, y, buf, sizeof buf);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	return buf;
+}
+
+/* Role of the cell where text first appears. */
+static enum sg_role srole(const char *text)
+{
+	int y, x;
+	if (surface_mem_find(be, text, &y, &x) != 0)
+		fail_msg("'%s' is not on screen", text);
+	return surface_mem_cell(be, y, x)->role;
+}
+
+static char *text_of(struct sg_editor *ed)
+{
+	static char *last;
+	free(last);
+	last = sg_editor_text(ed, NULL);
+	return last;
+}
+
+/* Feeds the keys of s (UTF-8 characters; '\n' is Enter) to ed. */
+static void keys(struct sg_editor *ed, const char *s)
+{
+	for (const unsigned char *u = (const unsigned char *)s; *u;) {
+		long cp;
+		size_t n = utf8_decode((const char *)u, strlen((const char *)u), &cp);
+		int k = cp == '\n' ? SG_KEY_ENTER : (int)cp;
+		assert_true(sg_editor_key(ed, k));
+		u += n;
+	}
+}
+
+static int setup(void **state)
+{
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "en_US.UTF-8");
+	sg_register_clear();
+	screen(80, 24, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	be->ops->free(be);
+	be = NULL;
+	return 0;
+}
+
+static void test_draw_colors_and_numbers(void **state)
+{
+	const char *src = "import numpy as np\n\ndef f(x):\n    return 'a' + 1  # note\n";
+	struct sg_editor *ed = sg_editor_new(src, strlen(src), SG_LANG_PYTHON, SG_EDITOR_EMACS);
+
+	paint(ed);
+	assert_string_equal(srow(0), "import numpy as np");
+	assert_string_equal(srow(3), "    return 'a' + 1  # note");
+	assert_int_equal(srole("import"), SG_ROLE_SYN_KEYWORD);
+	assert_int_equal(srole("np"), SG_ROLE_NORMAL);
+	assert_int_equal(srole("f(x)"), SG_ROLE_SYN_FUNCTION);
+	assert_int_equal(srole("'a'"), SG_ROLE_SYN_STRING);
+	assert_int_equal(srole("1  #"), SG_ROLE_SYN_NUMBER);
+	assert_int_equal(srole("# note"), SG_ROLE_SYN_COMMENT);
+	/* not focused: no terminal cursor; focused: at the text cursor */
+	int y, x;
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(y, -1);
+	assert_int_equal(ed->cur_y, 0);
+	assert_int_equal(ed->cur_x, 0);
+	ed->focused = 1;
+	ed->line_numbers = 1;
+	sg_editor_key(ed, SG_KEY_DOWN);
+	sg_editor_key(ed, SG_KEY_DOWN);
+	sg_editor_key(ed, SG_KEY_END);
+	paint(ed);
+	assert_string_equal(srow(0), "  1 import numpy as np");
+	assert_string_equal(srow(2), "  3 def f(x):");
+	assert_int_equal(srole("  3"), SG_ROLE_NUMBER);  /* the cursor's line */
+	assert_int_equal(srole("  1"), SG_ROLE_DIM);
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(y, 2);
+	assert_int_equal(x, 4 + 9);
+	/* plain text has no colors */
+	ed->lang = SG_LANG_PLAIN;
+	paint(ed);
+	assert_int_equal(srole("import"), SG_ROLE_NORMAL);
+	sg_editor_free(ed);
+}
+
+static void test_scroll_small(void **state)
+{
+	char src[4096] = "";
+	struct sg_editor *ed;
+	int y, x;
+
+	for (int i = 0; i < 50; i++)
+		snprintf(src + strlen(src), sizeof src - strlen(src), "line %d\n", i);
+	strcat(src, "a very long line that is much wider than twenty columns: END");
+	ed = sg_editor_new(src, strlen(src), SG_LANG_PLAIN, SG_EDITOR_EMACS);
+	ed->focused = 1;
+	screen(20, 5, 1);
+	for (int i = 0; i < 40; i++)
+		sg_editor_key(ed, SG_KEY_DOWN);
+	paint(ed);
+	assert_string_equal(srow(4), "line 40");
+	assert_string_equal(srow(0), "line 36");
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(y, 4);
+	sg_editor_key(ed, SG_KEY_PGUP);
+	paint(ed);
+	surface_mem_cursor(be, &y, &x);
+	assert_true(y >= 0 && y < 5);
+	assert_non_null(strstr(srow(y), "line 36"));
+	/* the long last line: End scrolls sideways so the cursor shows */
+	sg_editor_key(ed, SG_KEY_ALT | '>');
+	paint(ed);
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(y, 4);
+	assert_true(x >= 0 && x < 20);
+	assert_non_null(strstr(srow(4), "END"));
+	assert_null(strstr(srow(3), "line"));  /* other lines scrolled too */
+	sg_editor_key(ed, CTRL_A);
+	paint(ed);
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(x, 0);
+	assert_string_equal(srow(4), "a very long line tha");
+	/* a view shorter than the text shows no blank rows at the end */
+	sg_editor_key(ed, SG_KEY_ALT | '<');
+	paint(ed);
+	assert_string_equal(srow(0), "line 0");
+	/* a zero-sized surface draws nothing and does not crash */
+	struct surface none = surface_sub(&root, 0, 0, 0, 0);
+	sg_editor_draw(ed, &none);
+	sg_editor_free(ed);
+}
+
+static void test_unicode_and_ascii(void **state)
+{
+	const char *src = "s = '\xe6\x97\xa5\xe6\x9c\xac' \t# \xc3\xa9";
+	struct sg_editor *ed = sg_editor_new(src, strlen(src), SG_LANG_PYTHON, SG_EDITOR_EMACS);
+	int y, x;
+
+	ed->focused = 1;
+	sg_editor_key(ed, SG_KEY_END);
+	paint(ed);
+	assert_string_equal(srow(0), "s = '\xe6\x97\xa5\xe6\x9c\xac'  # \xc3\xa9");
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(x, 15);  /* 5 + 4 + 1 + blank + tab to 12 + 3 */
+	screen(80, 24, 0);
+	paint(ed);
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(x, 15);  /* the same columns in ASCII mode */
+	assert_null(strchr(srow(0), '\xe6'));
+	assert_int_equal(srole("#"), SG_ROLE_SYN_COMMENT);
+	sg_editor_free(ed);
+}
+
+static void test_emacs_keys(void **state)
+{
+	struct sg_editor *ed = sg_editor_new("", 0, SG_LANG_PYTHON, SG_EDITOR_EMACS);
+	char pos[32];
+
+	assert_string_equal(sg_editor_mode_name(ed), "");
+	keys(ed, "def f(x):\nreturn x + 1\n");
+	assert_string_equal(text_of(ed), "def f(x):\n    return x + 1\n");
+	assert_true(sg_editor_key(ed, CTRL_P));
+	assert_true(sg_editor_key(ed, CTRL_E));
+	sg_editor_position(ed, pos, sizeof pos);
+	assert_string_equal(pos, "Ln 2, Col 17");
+	/* M-b, M-d, then C-_ undoes the kill */
+	sg_editor_key(ed, SG_KEY_ALT | 'b');
+	sg_editor_key(ed, SG_KEY_ALT | 'b');
+	sg_editor_key(ed, SG_KEY_ALT | 'd');
+	assert_string_equal(text_of(ed), "def f(x):\n    return  + 1\n");
+	sg_editor_key(ed, CTRL_UNDERSCORE);
+	assert_string_equal(text_of(ed), "def f(x):\n    return x + 1\n");
+	sg_editor_key(ed, SG_KEY_ALT | '_');  /* redo */
+	assert_string_equal(text_of(ed), "def f(x):\n    return  + 1\n");
+	sg_editor_key(ed, CTRL_UNDERSCORE);
+	/* C-a C-k C-k kills the line; C-y puts it back twice */
+	sg_editor_key(ed, CTRL_A);
+	sg_editor_key(ed, CTRL_K);
+	sg_editor_key(ed, CTRL_K);
+	assert_string_equal(text_of(ed), "def f(x):\n");
+	sg_editor_key(ed, CTRL_Y);
+	sg_editor_key(ed, CTRL_Y);
+	assert_string_equal(text_of(ed), "def f(x):\n    return x + 1\n    return x + 1\n");
+	/* mark, move, M-w copies; C-w cuts */
+	sg_editor_key(ed, SG_KEY_ALT | '<');
+	sg_editor_key(ed, 0);  /* C-Space */
+	sg_editor_key(ed, SG_KEY_ALT | 'f');
+	paint(ed);
+	assert_int_equal(srole("def"), SG_ROLE_SELECTED);
+	sg_editor_key(ed, CTRL_W);
+	assert_string_equal(text_of(ed), " f(x):\n    return x + 1\n    return x + 1\n");
+	assert_string_equal(sg_register_get(NULL, NULL), "def");
+	/* C-g drops a selection, and is not consumed without one */
+	sg_editor_key(ed, 0);
+	assert_true(sg_editor_key(ed, CTRL_G));
+	assert_false(sg_editor_key(ed, CTRL_G));
+	/* Tab / S-Tab, C-d, C-f/C-b/C-n, PgDn */
+	sg_editor_key(ed, CTRL_A);
+	sg_editor_key(ed, SG_KEY_TAB);
+	assert_string_equal(text_of(ed), "     f(x):\n    return x + 1\n    return x + 1\n");
+	sg_editor_key(ed, SG_KEY_BTAB);
+	sg_editor_key(ed, CTRL_D);
+	assert_string_equal(text_of(ed), "f(x):\n    return x + 1\n    return x + 1\n");
+	/* keys left to the pane */
+	assert_false(sg_editor_key(ed, SG_KEY_ESC));
+	assert_false(sg_editor_key(ed, SG_KEY_F5));
+	assert_false(sg_editor_key(ed, CTRL_S));
+	assert_false(sg_editor_key(ed, SG_KEY_RESIZE));
+	assert_false(sg_editor_key(ed, SG_KEY_ALT | 'z'));
+	sg_editor_free(ed);
+}
+
+static void test_vi_keys(void **state)
+{
+	struct sg_editor *ed = sg_editor_new("one two three\nfour\nfive", 23, SG_LANG_PLAIN,
+					     SG_EDITOR_VI);
+
+	assert_string_equal(sg_editor_mode_name(ed), "-- NORMAL --");
+	/* letters do not type in normal mode */
+	keys(ed, "w");
+	assert_string_equal(text_of(ed), "one two three\nfour\nfive");
+	keys(ed, "cwTWO");
+	assert_string_equal(sg_editor_mode_name(ed), "-- INSERT --");
+	assert_true(sg_editor_key(ed, SG_KEY_ESC));  /* consumed: back to normal */
+	assert_string_equal(sg_editor_mode_name(ed), "-- NORMAL --");
+	assert_string_equal(text_of(ed), "one TWO three\nfour\nfive");
+	assert_false(sg_editor_key(ed, SG_KEY_ESC));  /* the pane leaves the editor */
+	/* u undoes the change as one step, C-r redoes */
+	keys(ed, "u");
+	assert_string_equal(text_of(ed), "one two three\nfour\nfive");
+	sg_editor_key(ed, 18);  /* C-r */
+	assert_string_equal(text_of(ed), "one TWO three\nfour\nfive");
+	/* dd p, yy P, counts */
+	keys(ed, "jddp");
+	assert_string_equal(text_of(ed), "one TWO three\nfive\nfour");
+	keys(ed, "ggyyGP");
+	assert_string_equal(text_of(ed), "one TWO three\nfive\none TWO three\nfour");
+	keys(ed, "gg2dd");
+	assert_string_equal(text_of(ed), "one TWO three\nfour");
+	keys(ed, "03x");
+	assert_string_equal(text_of(ed), " TWO three\nfour");
+	keys(ed, "$x");
+	assert_string_equal(text_of(ed), " TWO thre\nfour");
+	/* D, A, I, o, O */
+	keys(ed, "0wD");
+	assert_string_equal(text_of(ed), " \nfour");
+	keys(ed, "Aend");
+	sg_editor_key(ed, SG_KEY_ESC);
+	keys(ed, "Ostart");
+	sg_editor_key(ed, SG_KEY_ESC);
+	assert_string_equal(text_of(ed), " start\n end\nfour");  /* O keeps the indent */
+	keys(ed, "Gofive");
+	sg_editor_key(ed, SG_KEY_ESC);
+	assert_string_equal(text_of(ed), " start\n end\nfour\nfive");
+	/* J, >>, << , r */
+	keys(ed, "ggJ");
+	assert_string_equal(text_of(ed), " start end\nfour\nfive");
+	keys(ed, ">>");
+	assert_string_equal(text_of(ed), "     start end\nfour\nfive");
+	keys(ed, "<<rS");
+	assert_string_equal(text_of(ed), " Start end\nfour\nfive");
+	/* visual line mode: V j d */
+	keys(ed, "Vj");
+	assert_string_equal(sg_editor_mode_name(ed), "-- VISUAL LINE --");
+	paint(ed);
+	assert_int_equal(srole("Start"), SG_ROLE_SELECTED);
+	assert_int_equal(srole("four"), SG_ROLE_SELECTED);
+	assert_int_equal(srole("five"), SG_ROLE_NORMAL);
+	keys(ed, "d");
+	assert_string_equal(text_of(ed), "five");
+	assert_string_equal(sg_editor_mode_name(ed), "-- NORMAL --");
+	/* visual characters: v e y, then P */
+	keys(ed, "vey");
+	assert_string_equal(sg_register_get(NULL, NULL), "five");
+	keys(ed, "$p");
+	assert_string_equal(text_of(ed), "fivefive");
+	/* the cursor stays on a character in normal mode */
+	struct sg_tb_pos p = sg_textbuf_cursor(ed->tb);
+	assert_int_equal(p.col, 7);
+	/* insert-mode C-w deletes the word before the cursor */
+	keys(ed, "A more");
+	sg_editor_key(ed, CTRL_W);
+	assert_string_equal(text_of(ed), "fivefive ");
+	sg_editor_key(ed, SG_KEY_ESC);
+	/* switching styles */
+	sg_editor_set_keys(ed, SG_EDITOR_EMACS);
+	assert_string_equal(sg_editor_mode_name(ed), "");
+	assert_int_equal(sg_editor_keys_parse("vi"), SG_EDITOR_VI);
+	assert_int_equal(sg_editor_keys_parse("emacs"), SG_EDITOR_EMACS);
+	assert_int_equal(sg_editor_keys_parse("nano"), -1);
+	sg_editor_free(ed);
+}
+
+static void test_readonly_drawing(void **state)
+{
+	const char *code = "x = 1\ny = 'two'\nz = 3";
+	const char *md = "# Title\n\nSome **bold** words.\n\n- item";
+	struct surface part;
+
+	assert_int_equal(sg_code_lines(code, strlen(code)), 3);
+	assert_int_equal(sg_code_lines("", 0), 1);
+	part = surface_sub(&root, 2, 4, 2, 30);
+	assert_int_equal(sg_code_draw(&part, code, strlen(code), SG_LANG_PYTHON, 1, 0), 2);
+	assert_string_equal(srow(2), "    y = 'two'");
+	assert_string_equal(srow(3), "    z = 3");
+	assert_int_equal(srole("'two'"), SG_ROLE_SYN_STRING);
+	int y, x;
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(y, -1);  /* read-only: no cursor */
+	be->ops->clear_all(be);
+	part = surface_sub(&root, 0, 0, 10, 40);
+	assert_int_equal(sg_md_rows(md, strlen(md), 40, 1), 6);
+	assert_int_equal(sg_md_draw(&part, md, strlen(md), 0), 6);
+	assert_string_equal(srow(0), "Title");
+	assert_int_equal(srole("Title"), SG_ROLE_MD_HEADING);
+	assert_int_equal(srole("bold"), SG_ROLE_MD_STRONG);
+	assert_string_equal(srow(5), "\xe2\x80\xa2 item");
+	be->ops->clear_all(be);
+	assert_int_equal(sg_md_draw(&part, md, strlen(md), 3), 3);
+	assert_string_equal(srow(0), "Some bold words.");
+}
+
+static void test_help_lines(void **state)
+{
+	size_t n;
+	const struct sg_editor_help_line *h = sg_editor_help(SG_EDITOR_EMACS, &n);
+	int kill = 0, arrows = 0;
+
+	assert_true(n > 10);
+	assert_null(h[0].keys);  /* a section title first */
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(h[i].what);
+		kill |= h[i].keys && strstr(h[i].keys, "C-k") != NULL;
+		arrows |= h[i].keys && strcmp(h[i].keys, "Arrows") == 0;
+	}
+	assert_true(kill && arrows);
+	h = sg_editor_help(SG_EDITOR_VI, &n);
+	kill = 0;
+	for (size_t i = 0; i < n; i++)
+		kill |= h[i].keys && strstr(h[i].keys, "dd") != NULL;
+	assert_true(kill);
+	/* Alt keys have names */
+	char name[32];
+	sg_key_name(SG_KEY_ALT | 'f', name, sizeof name);
+	assert_string_equal(name, "<M-f>");
+	sg_key_name(SG_KEY_ALT | SG_KEY_BACKSPACE, name, sizeof name);
+	assert_string_equal(name, "<M-Backspace>");
+}
+
+/* The app: the Notebooks pane's help lists the editor keys; an Alt key
+ * nobody binds is <Esc> then the key. */
+static void test_app_help_and_alt(void **state)
+{
+	char *dir = tu_tempdir();
+	struct sg_workspace *ws;
+	struct fx *f;
+
+	tt_env(dir);
+	ws = tt_workspace(dir);
+	f = tt_fx_new(ws, 100, 30, 1, NULL);
+	key(f, SG_KEY_ALT | '2');  /* <Esc> 2: the Notebooks pane */
+	type(f, "?");
+	assert_true(has(f, "Notebooks pane"));
+	type(f, "G");
+	assert_true(has(f, "Cell editor, emacs keys"));
+	assert_true(has(f, "Kill to the end of the line"));
+	key(f, SG_KEY_ESC);
+	type(f, "1?G");
+	assert_false(has(f, "Cell editor"));
+	key(f, SG_KEY_ALT | 'q');  /* in help: <Esc> closes it, q asks to quit */
+	assert_false(has(f, "WHAT IT DOES"));
+	tt_fx_free(f);
+	/* vi keys by config */
+	ws->config.editor_vi = 1;
+	f = tt_fx_new(ws, 100, 30, 1, NULL);
+	type(f, "2?G");
+	assert_true(has(f, "Visual selection by characters"));
+	tt_fx_free(f);
+	sg_workspace_free(ws);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_draw_colors_and_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scroll_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unicode_and_ascii, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emacs_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vi_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_drawing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_help_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_app_help_and_alt, setup, teardown),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	sg_register_clear();
+	return rc;
+}
