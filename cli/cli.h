@@ -45,7 +45,9 @@ int cmd_predict(struct cli *cli, int argc, char **argv);
 int cmd_algo_run(struct cli *cli, int argc, char **argv);
 int cmd_train(struct cli *cli, int argc, char **argv);
 int cmd_jobs(struct cli *cli, int argc, char **argv);
-/* cmd_nb.c: `nb log|diff|restore|commit|convert` (notebook versions). */
+/* cmd_nb.c: `nb log|diff|restore|commit|convert` (notebook versions), and
+ * `nb run` (cmd_nb_run.c) through it. */
+#define SG_HAVE_CMD_NB 1
 int cmd_nb(struct cli *cli, int argc, char **argv);
 /* cmd_jobs.c: a job as JSON; following a job to its end (logs to the
  * terminal; with json the job's stdout goes to stderr and a JSON object of

@@ -458,6 +458,12 @@ static int nb_convert(struct cli *cli, int argc, char **argv)
 
 /* ---- dispatch ------------------------------------------------------------ */
 
+/* `nb run` (cmd_nb_run.c) takes its arguments after the verb. */
+static int nb_run_verb(struct cli *cli, int argc, char **argv)
+{
+	return nb_run(cli, argc - 1, argv + 1);
+}
+
 static const struct {
 	const char *verb;
 	int (*fn)(struct cli *, int, char **);
@@ -467,6 +473,7 @@ static const struct {
 	{ "restore", nb_restore },
 	{ "commit", nb_commit },
 	{ "convert", nb_convert },
+	{ "run", nb_run_verb },
 };
 
 int cmd_nb(struct cli *cli, int argc, char **argv)
@@ -474,9 +481,9 @@ int cmd_nb(struct cli *cli, int argc, char **argv)
 	if (cli_wants_help("nb", argc, argv))
 		return EXIT_OK;
 	if (argc < 2)
-		return cli_usage("nb", "nb needs a verb: log, diff, restore, commit or convert");
+		return cli_usage("nb", "nb needs a verb: log, diff, restore, commit, convert or run");
 	for (size_t i = 0; i < sizeof nb_verbs / sizeof nb_verbs[0]; i++)
 		if (strcmp(argv[1], nb_verbs[i].verb) == 0)
 			return nb_verbs[i].fn(cli, argc, argv);
-	return cli_usage("nb", "no verb '%s' (log, diff, restore, commit, convert)", argv[1]);
+	return cli_usage("nb", "no verb '%s' (log, diff, restore, commit, convert, run)", argv[1]);
 }
