@@ -70,6 +70,14 @@ struct nb_exec {
 	char cell_id[SG_NB_ID_MAX + 1];
 };
 
+/* Where a display_data with a display_id went, for update_display_data. */
+struct nb_display {
+	char id[64];
+	char cell_id[SG_NB_ID_MAX + 1];
+	size_t index;            /* in the cell's outputs */
+};
+#define NB_DISPLAYS 64
+
 /* An open notebook. */
 struct nb_doc {
 	char path[1024];         /* relative to the workspace root */
@@ -100,6 +108,8 @@ struct nb_doc {
 	size_t nexecs, execs_cap;
 	int backlog;             /* events left undrained (a flood): drain again soon */
 	double interrupted_at;   /* when an interrupt was sent and not yet obeyed */
+	struct nb_display displays[NB_DISPLAYS]; /* the newest ones, a ring */
+	size_t ndisplays;
 	int input_pending, input_password;
 	char input_prompt[256];
 };
@@ -152,7 +162,9 @@ int nb_kernel_start(struct nb_doc *d, struct sg_workspace *ws, struct sg_error *
 int nb_kernel_run(struct nb_doc *d, struct sg_workspace *ws, size_t from, size_t to,
 		  struct sg_error *err);
 int nb_kernel_interrupt(struct nb_doc *d, struct sg_error *err);
-int nb_kernel_restart(struct nb_doc *d, struct sg_error *err);
+/* Restarts the kernel (its variables are lost); a dead one is replaced by
+ * a new one, and with none one is started. */
+int nb_kernel_restart(struct nb_doc *d, struct sg_workspace *ws, struct sg_error *err);
 int nb_kernel_shutdown(struct nb_doc *d, struct sg_error *err);
 /* Answers the pending input() request. */
 int nb_kernel_input(struct nb_doc *d, const char *value, struct sg_error *err);

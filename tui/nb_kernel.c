@@ -86,6 +86,14 @@ int nb_kernel_start(struct nb_doc *d, struct sg_workspace *ws, struct sg_error *
 	return kstart_begin(d, ws, 1, err);
 }
 
+/* Forgets where the displays of cell id went (its outputs were cleared). */
+static void displays_forget(struct nb_doc *d, const char *cell_id)
+{
+	for (size_t i = 0; i < NB_DISPLAYS; i++)
+		if (strcmp(d->displays[i].cell_id, cell_id) == 0)
+			d->displays[i].id[0] = d->displays[i].cell_id[0] = '\0';
+}
+
 /* ---- the queue -------------------------------------------------------------- */
 
 /* Appends a request for cell id (msg_id "" until sent). */
@@ -159,6 +167,7 @@ int nb_kernel_run(struct nb_doc *d, struct sg_workspace *ws, size_t from, size_t
 			continue;
 		/* a cell with nothing to run only loses its old outputs */
 		sg_nb_cell_clear_outputs(c);
+		displays_forget(d, c->id);
 		nb_cv_changed(d, i);
 		if (!c->source[strspn(c->source, " \t\r\n")])
 			continue;
@@ -200,12 +209,25 @@ int nb_kernel_interrupt(struct nb_doc *d, struct sg_error *err)
 	return 0;
 }
 
-int nb_kernel_restart(struct nb_doc *d, struct sg_error *err)
+int nb_kernel_restart(struct nb_doc *d, struct sg_workspace *ws, struct sg_error *err)
 {
-	if (!d->k)
-		return sg_error_set(err, SG_E_USAGE, "no kernel to restart (running a cell starts one)");
+	if (d->kstart)
+		return sg_error_set(err, SG_E_USAGE, "the kernel is starting");
 	queue_clear(d);
 	d->interrupted_at = 0;
+	if (!d->k)
+		return nb_kernel_start(d, ws, err);
+	if (strcmp(d->kstate, "dead") == 0) {
+		/* its keeper may be gone with it: clear the entry, start afresh */
+		char id[32];
+		snprintf(id, sizeof id, "%s", d->kernel_id);
+		sg_kernel_free(d->k);
+		d->k = NULL;
+		*d->kernel_id = '\0';
+		if (*id)
+			sg_kernels_stop(id, 2, NULL);
+		return nb_kernel_start(d, ws, err);
+	}
 	if (sg_kernel_restart(d->k, err) < 0)
 		return -1;
 	snprintf(d->kstate, sizeof d->kstate, "restarting");
@@ -312,10 +334,37 @@ static void pending_clear(struct nb_doc *d, long c)
 {
 	if (!d->cv[c].clear_pending)
 		return;
+	displays_forget(d, d->nb->cells[c].id);
 	long count = d->nb->cells[c].execution_count;
 	sg_nb_cell_clear_outputs(&d->nb->cells[c]);
 	d->nb->cells[c].execution_count = count;
 	d->cv[c].clear_pending = 0;
+}
+
+/* Remembers that display id is output index of cell c. */
+static void display_note(struct nb_doc *d, const char *id, const struct sg_nb_cell *c)
+{
+	struct nb_display *x = &d->displays[d->ndisplays++ % NB_DISPLAYS];
+
+	snprintf(x->id, sizeof x->id, "%s", id);
+	snprintf(x->cell_id, sizeof x->cell_id, "%s", c->id);
+	x->index = json_array_size(c->outputs) - 1;
+}
+
+/* update_display_data: replaces the output shown under its display id;
+ * returns the cell changed, or -1. */
+static long display_update(struct nb_doc *d, const struct sg_kernel_event *ev, json_t *out)
+{
+	for (size_t i = 0; i < NB_DISPLAYS; i++) {
+		struct nb_display *x = &d->displays[i];
+		long c = *x->id && strcmp(x->id, ev->display_id) == 0 ? sg_nb_find(d->nb, x->cell_id) : -1;
+		if (c < 0 || x->index >= json_array_size(d->nb->cells[c].outputs))
+			continue;
+		json_array_set(d->nb->cells[c].outputs, x->index, out);
+		nb_cv_changed(d, (size_t)c);
+		return c;
+	}
+	return -1;
 }
 
 /* A display_data or execute_result output object. */
@@ -359,7 +408,10 @@ static void kernel_died(struct nb_doc *d, const struct sg_kernel_event *ev, char
 	}
 	queue_clear(d);
 	snprintf(d->kstate, sizeof d->kstate, "dead");
-	snprintf(msg, n, "The kernel died (%s): restart it with the restart key", ev->text);
+	snprintf(msg, n, "The kernel died%s%s%s: restart starts a new one",
+		 strcmp(ev->text, "the kernel died") ? " (" : "",
+		 strcmp(ev->text, "the kernel died") ? ev->text : "",
+		 strcmp(ev->text, "the kernel died") ? ")" : "");
 }
 
 /* One event; returns 1 when something visible changed. */
@@ -385,6 +437,16 @@ static int on_event(struct nb_doc *d, const struct sg_kernel_event *ev, char *ms
 		d->input_password = ev->password;
 		snprintf(d->input_prompt, sizeof d->input_prompt, "%s", ev->text);
 		return 1;
+	case SG_KEV_DISPLAY:
+		if (ev->update && ev->display_id) { /* may belong to any cell */
+			json_t *o = mime_output(ev);
+			long u = display_update(d, ev, o);
+			json_decref(o);
+			if (u >= 0)
+				nb_doc_touch(d);
+			return u >= 0;
+		}
+		break;
 	default:
 		break;
 	}
@@ -402,6 +464,8 @@ static int on_event(struct nb_doc *d, const struct sg_kernel_event *ev, char *ms
 	case SG_KEV_RESULT:
 		pending_clear(d, c);
 		sg_nb_cell_append_output(cell, mime_output(ev));
+		if (ev->display_id && *ev->display_id)
+			display_note(d, ev->display_id, cell);
 		break;
 	case SG_KEV_ERROR:
 		pending_clear(d, c);

@@ -411,11 +411,10 @@ static void doc_save(struct pane *p)
 {
 	struct nb_priv *d = priv(p);
 	struct nb_doc *doc = d->doc;
-	struct sg_nbgit_opts opts = { 0 };
+	struct sg_nbgit_opts opts = { .strip_outputs = ws_of(p)->config.nb_strip_outputs };
 	struct sg_nbgit_result res = { 0 };
 	struct sg_error e = { 0 };
 	struct sg_nb *base = NULL;
-	size_t ncells = doc->nb->ncells;
 
 	nb_doc_sync_editor(doc);
 	if (doc->base)
@@ -445,7 +444,6 @@ static void doc_save(struct pane *p)
 		else
 			pane_message(p, SG_ROLE_MESSAGE, "Saved, merged with changes made meanwhile "
 				     "(%zu cells), commit %.7s", doc->nb->ncells, res.commit);
-		(void)ncells;
 		return;
 	}
 	if (*res.commit)
@@ -645,7 +643,7 @@ static void history_diff(struct pane *p)
 static void yes_restore(struct pane *p)
 {
 	struct nb_priv *d = priv(p);
-	struct sg_nbgit_opts opts = { 0 };
+	struct sg_nbgit_opts opts = { .strip_outputs = ws_of(p)->config.nb_strip_outputs };
 	struct sg_nbgit_result res = { 0 };
 	struct sg_error e = { 0 };
 	char rev[41], path[1024];
@@ -703,8 +701,9 @@ static enum pane_result history_action(struct pane *p, enum sg_action a)
 
 /* ---- cells ------------------------------------------------------------------------ */
 
-/* Opens the editor on the selected cell. */
-static void edit_begin(struct nb_doc *doc)
+/* Opens the editor on the selected cell (emacs or vi keys, from the
+ * config's editor-keys). */
+static void edit_begin(struct nb_doc *doc, int vi)
 {
 	const struct sg_nb_cell *c;
 
@@ -714,7 +713,7 @@ static void edit_begin(struct nb_doc *doc)
 	doc->ed = sg_editor_new(c->source, strlen(c->source),
 				c->type == SG_NB_CODE ? SG_LANG_PYTHON :
 				c->type == SG_NB_MARKDOWN ? SG_LANG_MARKDOWN : SG_LANG_PLAIN,
-				SG_EDITOR_EMACS);
+				vi ? SG_EDITOR_VI : SG_EDITOR_EMACS);
 	doc->ed_version = sg_textbuf_version(doc->ed->tb);
 	nb_cv_changed(doc, doc->sel);
 	nb_view_follow(doc);
@@ -804,7 +803,7 @@ static void yes_restart(struct pane *p)
 	if (!doc)
 		return;
 	priv(p)->hung_asked = 0;
-	if (nb_kernel_restart(doc, &e) < 0)
+	if (nb_kernel_restart(doc, ws_of(p), &e) < 0)
 		pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
 	else
 		pane_message(p, SG_ROLE_MESSAGE, "Restarting the kernel");
@@ -1002,7 +1001,7 @@ static enum pane_result notebook_action(struct pane *p, enum sg_action a)
 	if ((r = run_action(p, a)) != PANE_UNHANDLED || (r = cell_action(p, a)) != PANE_UNHANDLED)
 		return r;
 	switch (a) {
-	case SG_ACTION_OPEN: edit_begin(doc); break;
+	case SG_ACTION_OPEN: edit_begin(doc, ws_of(p)->config.editor_vi); break;
 	case SG_ACTION_BACK:
 		d->mode = M_LIST;
 		nb_reload(p, NULL);
