@@ -941,11 +941,9 @@ static enum pane_result run_action(struct pane *p, enum sg_action a)
 	case SG_ACTION_NB_RUN:
 		if (!n)
 			break;
-		if (doc->nb->cells[doc->sel].type != SG_NB_CODE) {
-			edit_end(doc);
-			break;
-		}
-		run_cells(p, doc->sel, doc->sel + 1);
+		edit_end(doc); /* as in a notebook: running goes back to command mode */
+		if (doc->nb->cells[doc->sel].type == SG_NB_CODE)
+			run_cells(p, doc->sel, doc->sel + 1);
 		break;
 	case SG_ACTION_NB_RUN_ADVANCE: if (n) run_advance(p); break;
 	case SG_ACTION_NB_RUN_ALL: edit_end(doc); run_cells(p, 0, n); break;
