@@ -85,6 +85,46 @@ static int md_needs_escape(const char *s, size_t n)
 
 /* ---- reading -------------------------------------------------------- */
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t k = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	if (k == 0 || k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong 3/4-byte forms, surrogates, past U+10FFFF */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return k;
+}
+
+/* Refuses text that is not UTF-8 (notebooks are JSON, which must be),
+ * naming the line and column of the first bad byte. */
+static int check_utf8(const char *buf, size_t len, const char *name, struct sg_error *err)
+{
+	size_t line = 1, col = 1;
+	for (size_t i = 0; i < len;) {
+		size_t k = utf8_len((const unsigned char *)buf + i, len - i);
+		if (k == 0)
+			return sg_error_set(err, SG_E_PARSE, "%s:%zu:%zu: not UTF-8 text (byte 0x%02x)",
+					    name, line, col, (unsigned char)buf[i]);
+		if (buf[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+		i += k;
+	}
+	return 0;
+}
+
 /* Adds the lines [a, b) to the source of a cell of the given type. */
 static char *cell_source(const struct line *v, size_t a, size_t b, enum sg_nb_cell_type type)
 {
@@ -285,6 +325,8 @@ int sg_nb_parse_percent(const char *buf, size_t len, const char *name, struct sg
 	if (memchr(buf, '\0', len))
 		return sg_error_set(err, SG_E_PARSE, "%s: not a script: the file holds binary data",
 				    name);
+	if (check_utf8(buf, len, name, err) != 0)
+		return -1;
 	size_t n;
 	struct line *v = split(buf, len, &n);
 	struct sg_nb *nb = sg_nb_new();
@@ -407,19 +449,43 @@ static void write_source(struct sg_nbbuf *b, const struct sg_nb_cell *c)
 	}
 }
 
+/* Whether a kept header reads back as exactly one header block: "# ---",
+ * comment lines, "# ---", each ending in a newline. */
+static int header_ok(const char *h)
+{
+	if (strncmp(h, "# ---\n", 6) != 0)
+		return 0;
+	const char *p = h + 6;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		if (!nl || *p != '#')
+			return 0;
+		if (nl - p == 5 && strncmp(p, "# ---", 5) == 0)
+			return nl[1] == '\0';
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* A kernelspec value fit for one header line. */
+static const char *one_line(const char *s)
+{
+	return s && !strpbrk(s, "\r\n") ? s : NULL;
+}
+
 static void write_header(struct sg_nbbuf *b, const struct sg_nb *nb)
 {
 	json_t *sg = json_object_get(nb->metadata, "sagetty");
 	const char *kept = json_string_value(json_object_get(sg, "percent_header"));
-	if (kept) {
+	if (kept && header_ok(kept)) {
 		sg_nbbuf_puts(b, kept);
 		sg_nbbuf_add(b, "\n", 1);
 		return;
 	}
 	json_t *ks = json_object_get(nb->metadata, "kernelspec");
-	const char *dn = json_string_value(json_object_get(ks, "display_name"));
-	const char *lang = json_string_value(json_object_get(ks, "language"));
-	const char *kn = json_string_value(json_object_get(ks, "name"));
+	const char *dn = one_line(json_string_value(json_object_get(ks, "display_name")));
+	const char *lang = one_line(json_string_value(json_object_get(ks, "language")));
+	const char *kn = one_line(json_string_value(json_object_get(ks, "name")));
 	if (!dn && !lang && !kn)
 		return;
 	sg_nbbuf_puts(b, "# ---\n# jupyter:\n#   kernelspec:\n");

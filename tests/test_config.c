@@ -64,7 +64,7 @@ static void test_errors(void **state)
 {
 	expect_error("set theme light\nset colour red\n",
 		     "config:2:5: unknown setting 'colour' (theme, line-drawing, shared-group, refresh-seconds, "
-		     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout)");
+		     "max-jobs, log-rotate-mb, log-cap-mb, notebooks-strip-outputs, kernels.idle-timeout)");
 	expect_error("sett theme light\n",
 		     "config:1:1: unknown command 'sett' (the config has only 'set' lines)");
 	expect_error("set\n", "config:1:4: missing setting name (set NAME VALUE)");
