@@ -454,6 +454,87 @@ static void test_died(void **state)
 	assert_string_equal(c.result, "6");
 }
 
+/* ---- kept kernels (needs the built sagetty for its keeper) ---------------------------------- */
+
+static void run_on(struct sg_kernel *k, const char *code, struct collect *c)
+{
+	struct sg_error err = { 0 };
+	struct sg_cell_result res;
+	memset(c, 0, sizeof *c);
+	if (sg_kernel_run_cell(k, code, 30, collect_cb, c, &res, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+static void test_keeper(void **state)
+{
+	(void)state;
+	const char *build = getenv("SG_TOP_BUILDDIR");
+	if (!build)
+		skip();
+	char exe[4096], nbpath[4096];
+	snprintf(exe, sizeof exe, "%s/sagetty", build);
+	snprintf(nbpath, sizeof nbpath, "%s/analysis.ipynb", tmp);
+	struct sg_kernels_launch_opts o = { .exe = exe, .kernel = "sgtest", .notebook = nbpath,
+					    .idle_timeout = 0 };
+	struct sg_kernel *k;
+	struct sg_kernel_entry e;
+	struct sg_error err = { 0 };
+	int again;
+	if (sg_kernels_open(&o, &k, &e, &again, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(again, 0);
+	/* idle, or busy answering a handshake's kernel_info */
+	assert_true(strcmp(e.state, "idle") == 0 || strcmp(e.state, "busy") == 0);
+	assert_true(e.keeper > 0 && e.pid > 0 && e.keeper != getpid());
+	struct collect c;
+	run_on(k, "x = 7", &c);
+	sg_kernel_free(k); /* the client goes, the kernel stays */
+	assert_int_equal(kill(e.pid, 0), 0);
+
+	/* Reopening the notebook finds its kernel, with its state. */
+	if (sg_kernels_open(&o, &k, &e, &again, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(again, 1);
+	run_on(k, "x", &c);
+	assert_string_equal(c.result, "7");
+	struct sg_kernel_entry *v;
+	size_t n;
+	assert_int_equal(sg_kernels_list(&v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].notebook, nbpath);
+	free(v);
+
+	/* A restart goes through the keeper: new process, state lost. */
+	pid_t old = e.pid;
+	if (sg_kernel_restart(k, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(sg_kernel_pid(k) > 0 && sg_kernel_pid(k) != old);
+	run_on(k, "x", &c);
+	assert_string_equal(c.ename, "NameError");
+
+	/* Killed: the client hears it died; the keeper can bring it back. */
+	kill(sg_kernel_pid(k), SIGKILL);
+	struct sg_kernel_event ev;
+	int died = 0;
+	for (double end = sg_now() + 10; !died && sg_now() < end;)
+		died = sg_kernel_wait_event(k, &ev, 500, &err) == 1 && ev.type == SG_KEV_DIED;
+	assert_true(died);
+	if (sg_kernel_restart(k, &err) < 0)
+		fail_msg("%s", err.msg);
+	run_on(k, "6 * 7", &c);
+	assert_string_equal(c.result, "42");
+	pid_t kpid = sg_kernel_pid(k);
+	sg_kernel_free(k);
+
+	assert_int_equal(sg_kernels_stop(e.id, 10, &err), 0);
+	assert_int_equal(kill(kpid, 0), -1);
+	assert_int_equal(sg_kernels_list(&v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(sg_kernels_get(e.id, &e, &err), -1);
+	assert_int_equal(err.code, SG_E_NOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,9 +555,13 @@ int main(void)
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_died),
 	};
+	const struct CMUnitTest kept[] = {
+		cmocka_unit_test(test_keeper),
+	};
 	group_setup(NULL);
 	int rc = cmocka_run_group_tests_name("kernel units", tests, NULL, NULL);
 	rc += cmocka_run_group_tests_name("live kernel", live, kernel_setup, kernel_teardown);
+	rc += cmocka_run_group_tests_name("kept kernel", kept, NULL, NULL);
 	group_teardown(NULL);
 	return rc;
 }
