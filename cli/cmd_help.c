@@ -158,8 +158,11 @@ const struct cli_command cli_commands[] = {
 		"       sagetty nb diff NB [REV [REV]] [--all] [--json]\n"
 		"       sagetty nb restore NB REV [--json]\n"
 		"       sagetty nb commit NB [-m MESSAGE] [--json]\n"
-		"       sagetty nb convert IN OUT",
-	  "Notebook history, cell-level diffs, restores and conversions",
+		"       sagetty nb convert IN OUT\n"
+		"       sagetty nb run NB [OUT] [-p KEY VALUE]... [-r KEY VALUE]... [-o OUT]\n"
+		"                      [--kernel NAME] [--timeout S] [--allow-errors] [--log-output]\n"
+		"                      [--cwd DIR] [--start-timeout S] [--no-record] [--json]",
+	  "Notebook history, cell-level diffs, restores, conversions and headless runs",
 	  "NB is a notebook (.ipynb, or a .py script in jupytext's percent format) inside the\n"
 	  "workspace, which is versioned with git.  `nb log` lists the commits that changed NB,\n"
 	  "newest first.  `nb diff` compares two versions cell by cell: without REV the last\n"
@@ -173,7 +176,23 @@ const struct cli_command cli_commands[] = {
 	  "author is your Unix account.  With `set notebooks-strip-outputs yes` in the\n"
 	  "workspace config, commits leave outputs out (the file keeps them).  `nb convert`\n"
 	  "converts between .ipynb and percent .py by the files' extensions (nbformat 3 is\n"
-	  "upgraded).  A malformed notebook is reported as FILE:LINE:COL and left untouched.",
+	  "upgraded).  A malformed notebook is reported as FILE:LINE:COL and left untouched.\n"
+	  "\n"
+	  "`nb run` (also outside a workspace) executes every code cell of NB on a fresh\n"
+	  "kernel (--kernel NAME, else the notebook's kernelspec, else python3) and writes\n"
+	  "the executed notebook to OUT (-o; `-` for stdout).  Without one it writes\n"
+	  "NAME.out.ipynb beside the input; the input is never overwritten unless OUT\n"
+	  "names it.  -p KEY VALUE injects a parameter as papermill does: a cell tagged\n"
+	  "injected-parameters after the cell tagged parameters, values typed as papermill\n"
+	  "types them (True/False, None, integers, floats, else strings; -r keeps a string).\n"
+	  "Cells and the notebook get papermill's metadata (status, start/end times, duration,\n"
+	  "exception) and nbclient's metadata.execution timestamps.  The run stops at the first\n"
+	  "failing cell and exits 1 (--allow-errors: keeps going, exits 0); the output file is\n"
+	  "written either way.  --timeout S limits each cell: it is interrupted, then the run\n"
+	  "stops.  Inside a workspace the execution is recorded as a run of kind notebook\n"
+	  "(parameters as params, the notebook's git commit, the output as an artifact; the\n"
+	  "kernel gets SAGETTY_RUN_ID so sagetty_log writes to it); --no-record skips that.\n"
+	  "--log-output copies outputs to stderr, each cut at 4 KB (the file keeps them whole).",
 	  cmd_nb },
 	{ "predict", "predict MODEL DATA -o OUT.csv [--probabilities] [--json]",
 	  "Apply a trained model to a CSV file",
@@ -209,26 +228,6 @@ const struct cli_command cli_commands[] = {
 	  "`set kernels.idle-timeout SECONDS` (.sagetty/config; default 3600, 0: never).\n"
 	  "Sockets and connection files live in a private 0700 folder\n"
 	  "($XDG_RUNTIME_DIR/sagetty or /tmp/sagetty-UID).", cmd_kernels },
-	{ "nb", "nb run NOTEBOOK [OUTPUT] [-p KEY VALUE]... [-r KEY VALUE]... [-o OUTPUT]\n"
-		"                     [--kernel NAME] [--timeout S] [--allow-errors] [--log-output]\n"
-		"                     [--cwd DIR] [--start-timeout S] [--no-record] [--json]",
-	  "Run a notebook headlessly (papermill-compatible)",
-	  "`nb run` executes every code cell of NOTEBOOK (.ipynb, or a jupytext percent .py)\n"
-	  "on a fresh kernel (--kernel NAME, else the notebook's kernelspec, else python3)\n"
-	  "and writes the executed notebook to OUTPUT (-o; `-` for stdout).  Without one it\n"
-	  "writes NAME.out.ipynb beside the input; the input is never overwritten unless\n"
-	  "OUTPUT names it.  -p KEY VALUE injects a parameter as papermill does: a cell tagged\n"
-	  "injected-parameters after the cell tagged parameters, values typed as papermill\n"
-	  "types them (True/False, None, integers, floats, else strings; -r keeps a string).\n"
-	  "Cells and the notebook get papermill's metadata (status, start/end times, duration,\n"
-	  "exception) and nbclient's metadata.execution timestamps.  The run stops at the first\n"
-	  "failing cell and exits 1 (--allow-errors: keeps going, exits 0); the output file is\n"
-	  "written either way.  --timeout S limits each cell: it is interrupted, then the run\n"
-	  "stops.  Inside a workspace the execution is recorded as a run of kind notebook\n"
-	  "(parameters as params, the notebook's git commit, the output as an artifact; the\n"
-	  "kernel gets SAGETTY_RUN_ID so sagetty_log writes to it); --no-record skips that.\n"
-	  "--log-output copies outputs to stderr, each cut at 4 KB (the file keeps them whole).",
-	  cmd_nb },
 	{ "kernel-keeper", "kernel-keeper ID --kernel NAME [--notebook PATH] [--workspace DIR]\n"
 			   "                        [--workdir DIR] [--idle-timeout S] [--timeout S]",
 	  NULL,

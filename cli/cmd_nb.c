@@ -458,12 +458,6 @@ static int nb_convert(struct cli *cli, int argc, char **argv)
 
 /* ---- dispatch ------------------------------------------------------------ */
 
-/* `nb run` (cmd_nb_run.c) takes its arguments after the verb. */
-static int nb_run_verb(struct cli *cli, int argc, char **argv)
-{
-	return nb_run(cli, argc - 1, argv + 1);
-}
-
 static const struct {
 	const char *verb;
 	int (*fn)(struct cli *, int, char **);
@@ -473,7 +467,7 @@ static const struct {
 	{ "restore", nb_restore },
 	{ "commit", nb_commit },
 	{ "convert", nb_convert },
-	{ "run", nb_run_verb },
+	{ "run", nb_run },
 };
 
 int cmd_nb(struct cli *cli, int argc, char **argv)

@@ -305,24 +305,10 @@ out:
 int nb_run(struct cli *cli, int argc, char **argv)
 {
 	struct nb_args a = { 0 };
-	int rc = parse_args(&a, argc, argv);
+	int rc = parse_args(&a, argc - 1, argv + 1); /* from "run" on */
 	if (rc < 0)
 		rc = run_notebook(cli, &a);
 	free(a.params);
 	return rc;
 }
 
-#ifndef SG_HAVE_CMD_NB
-/* The `nb` command's dispatcher until the notebook verbs (cmd_nb.c) join
- * it: only `run` here. */
-int cmd_nb(struct cli *cli, int argc, char **argv)
-{
-	if (cli_wants_help("nb", argc, argv))
-		return EXIT_OK;
-	if (argc < 2)
-		return cli_usage("nb", "nb needs a verb: run");
-	if (strcmp(argv[1], "run") == 0)
-		return nb_run(cli, argc - 1, argv + 1);
-	return cli_usage("nb", "no verb '%s' (run)", argv[1]);
-}
-#endif

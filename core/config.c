@@ -108,12 +108,6 @@ static int set_cap(struct sg_config *c, const struct sg_conf_line *l, struct sg_
 	return set_int(&c->log_cap_mb, 1, CAP_MB_MAX, l, err);
 }
 
-/* Seconds an unused notebook kernel lives on (kernels.h); 0: forever. */
-static int set_kernel_idle(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
-{
-	return set_int(&c->kernel_idle_timeout, 0, KERNEL_IDLE_MAX, l, err);
-}
-
 /* Reads word 2 of l as yes/no (also on/off, true/false, 1/0). */
 static int set_bool(int *out, const struct sg_conf_line *l, struct sg_error *err)
 {
@@ -130,6 +124,12 @@ static int set_bool(int *out, const struct sg_conf_line *l, struct sg_error *err
 static int set_nb_strip(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
 {
 	return set_bool(&c->nb_strip_outputs, l, err);
+}
+
+/* Seconds an unused notebook kernel lives on (kernels.h); 0: forever. */
+static int set_kernel_idle(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_int(&c->kernel_idle_timeout, 0, KERNEL_IDLE_MAX, l, err);
 }
 
 static int set_editor_keys(struct sg_config *c, const struct sg_conf_line *l,
@@ -152,8 +152,8 @@ static const struct {
 	{ "max-jobs", set_max_jobs },
 	{ "log-rotate-mb", set_rotate },
 	{ "log-cap-mb", set_cap },
-	{ "kernels.idle-timeout", set_kernel_idle },
 	{ "notebooks-strip-outputs", set_nb_strip },
+	{ "kernels.idle-timeout", set_kernel_idle },
 	{ "editor-keys", set_editor_keys },
 };
 
@@ -177,7 +177,7 @@ static int config_line(const struct sg_conf_line *l, void *ud, struct sg_error *
 	}
 	return sg_conf_error(err, l, 1,
 			     "unknown setting '%s' (theme, line-drawing, shared-group, refresh-seconds, "
-			     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout, notebooks-strip-outputs, editor-keys)",
+			     "max-jobs, log-rotate-mb, log-cap-mb, notebooks-strip-outputs, kernels.idle-timeout, editor-keys)",
 			     l->argv[1]);
 }
 
@@ -252,15 +252,15 @@ char *sg_config_format(const struct sg_config *c)
 		"set log-rotate-mb %d\n"
 		"# past this total per job attempt, output is no longer logged (MB)\n"
 		"set log-cap-mb %d\n"
-		"# an unused notebook kernel is shut down after this many seconds (0: never)\n"
-		"set kernels.idle-timeout %d\n"
 		"# commit notebooks without their outputs (yes | no)\n"
 		"set notebooks-strip-outputs %s\n"
+		"# an unused notebook kernel is shut down after this many seconds (0: never)\n"
+		"set kernels.idle-timeout %d\n"
 		"# the keys of the notebook cell editor: emacs | vi\n"
 		"set editor-keys %s\n",
 		qtheme, line_names[lines], qgroup, REFRESH_MIN, REFRESH_MAX, c->refresh_seconds,
-		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb, c->kernel_idle_timeout,
-		c->nb_strip_outputs ? "yes" : "no", c->editor_vi ? "vi" : "emacs");
+		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb,
+		c->nb_strip_outputs ? "yes" : "no", c->kernel_idle_timeout, c->editor_vi ? "vi" : "emacs");
 	free(qtheme);
 	free(qgroup);
 	return out;

@@ -443,7 +443,7 @@ static int handshake(struct sg_kernel *k, double timeout, struct sg_error *err)
 			if (send_msg(k, CH_SHELL, "kernel_info_request", json_object(), NULL, req, err) < 0)
 				return -1;
 			/* Quick resends while the subscription may still be joining. */
-			resend = now + (got_reply ? 0.1 : 1.0);
+			resend = now + (got_reply ? 0.02 : 1.0);
 		}
 		zmq_pollitem_t items[2] = { { k->sock[CH_SHELL], 0, ZMQ_POLLIN, 0 },
 					    { k->sock[CH_IOPUB], 0, ZMQ_POLLIN, 0 } };
@@ -629,14 +629,14 @@ void sg_kernel_free(struct sg_kernel *k)
 
 /* ---- requests ------------------------------------------------------------------------------- */
 
-int sg_kernel_execute(struct sg_kernel *k, const char *code, int allow_stdin, char *msg_id,
-		      struct sg_error *err)
+int sg_kernel_execute_opts(struct sg_kernel *k, const char *code, const struct sg_exec_opts *o,
+			   char *msg_id, struct sg_error *err)
 {
 	if (k->dead)
 		return sg_error_set(err, SG_E_IO, "kernel %s is not running: %s", k->id, k->died_msg);
-	json_t *c = json_pack("{s:s, s:b, s:b, s:{}, s:b, s:b}", "code", code, "silent", 0,
-			      "store_history", 1, "user_expressions", "allow_stdin", allow_stdin,
-			      "stop_on_error", 1);
+	json_t *c = json_pack("{s:s, s:b, s:b, s:{}, s:b, s:b}", "code", code, "silent", o->silent,
+			      "store_history", !o->no_history && !o->silent, "user_expressions",
+			      "allow_stdin", o->allow_stdin, "stop_on_error", o->stop_on_error);
 	if (!c)
 		return sg_error_set(err, SG_E_USAGE, "the cell's code is not valid UTF-8");
 	char id[40];
@@ -645,6 +645,13 @@ int sg_kernel_execute(struct sg_kernel *k, const char *code, int allow_stdin, ch
 	if (msg_id)
 		snprintf(msg_id, 64, "%s", id);
 	return 0;
+}
+
+int sg_kernel_execute(struct sg_kernel *k, const char *code, int allow_stdin, char *msg_id,
+		      struct sg_error *err)
+{
+	struct sg_exec_opts o = { .allow_stdin = allow_stdin, .stop_on_error = 1 };
+	return sg_kernel_execute_opts(k, code, &o, msg_id, err);
 }
 
 int sg_kernel_input_reply(struct sg_kernel *k, const char *value, struct sg_error *err)
@@ -919,7 +926,8 @@ int sg_kernel_run_cell(struct sg_kernel *k, const char *code, double timeout,
 	memset(res, 0, sizeof *res);
 	res->started = sg_now();
 	char id[64];
-	if (sg_kernel_execute(k, code, 1, id, err) < 0)
+	struct sg_exec_opts eo = { .allow_stdin = 1 };
+	if (sg_kernel_execute_opts(k, code, &eo, id, err) < 0)
 		return -1;
 	int got_reply = 0, got_idle = 0, interrupted = 0;
 	double deadline = timeout > 0 ? res->started + timeout : 0, last_msg = sg_now();

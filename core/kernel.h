@@ -114,6 +114,19 @@ void sg_kernel_set_interrupt_mode(struct sg_kernel *k, enum sg_interrupt_mode m)
  * through SG_KEV_INPUT (else it raises in the kernel). */
 int sg_kernel_execute(struct sg_kernel *k, const char *code, int allow_stdin, char *msg_id,
 		      struct sg_error *err);
+/* The same with every execute_request field: stop_on_error 1 makes the
+ * kernel abort requests queued behind a failing one (status "aborted"), as
+ * "run all" wants; sg_kernel_execute sets it, sg_kernel_run_cell does not
+ * (one cell at a time, nothing is queued, and a kernel still aborting
+ * after an error must not swallow the next cell). */
+struct sg_exec_opts {
+	int allow_stdin;
+	int stop_on_error;
+	int silent;           /* no outputs, no execution count */
+	int no_history;       /* store_history false */
+};
+int sg_kernel_execute_opts(struct sg_kernel *k, const char *code, const struct sg_exec_opts *o,
+			   char *msg_id, struct sg_error *err);
 /* Answers the pending input_request. */
 int sg_kernel_input_reply(struct sg_kernel *k, const char *value, struct sg_error *err);
 /* SIGINT to the kernel's process group (interrupt_mode signal, pid known)

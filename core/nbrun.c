@@ -70,15 +70,25 @@ static char *py_string(const char *s)
 	return out;
 }
 
-/* The shortest text that reads back as d, like Python's repr. */
+/* The shortest text that reads back as d, written as Python's repr writes
+ * floats: positional for exponents -4..15 (with ".0" when whole), else
+ * "1.5e+16". */
 static char *shortest_float(double d)
 {
 	char buf[64];
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof buf, "%.*g", prec, d);
+	int prec = 1;
+	for (; prec < 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
 		if (strtod(buf, NULL) == d)
 			break;
 	}
+	int exp = atoi(strchr(buf, 'e') + 1);
+	if (exp < -4 || exp >= 16)
+		return sg_xstrdup(buf);
+	int decimals = prec - 1 - exp;
+	snprintf(buf, sizeof buf, "%.*f", decimals > 0 ? decimals : 0, d);
+	if (!strchr(buf, '.'))
+		strcat(buf, ".0");
 	return sg_xstrdup(buf);
 }
 
@@ -110,12 +120,6 @@ char *sg_nbrun_py_literal(const char *value, int raw, json_t **json)
 			lit = sg_xstrdup(d > 0 ? "float(\"inf\")" : "float(\"-inf\")");
 		else
 			lit = shortest_float(d);
-		/* Python writes floats with a '.' or an exponent. */
-		if (isfinite(d) && !strpbrk(lit, ".e")) {
-			char *t = sg_xasprintf("%s.0", lit);
-			free(lit);
-			lit = t;
-		}
 		j = isfinite(d) ? json_real(d) : json_string(value);
 	} else {
 		lit = py_string(value);

@@ -64,7 +64,7 @@ static void test_errors(void **state)
 {
 	expect_error("set theme light\nset colour red\n",
 		     "config:2:5: unknown setting 'colour' (theme, line-drawing, shared-group, refresh-seconds, "
-		     "max-jobs, log-rotate-mb, log-cap-mb, kernels.idle-timeout, notebooks-strip-outputs, editor-keys)");
+		     "max-jobs, log-rotate-mb, log-cap-mb, notebooks-strip-outputs, kernels.idle-timeout, editor-keys)");
 	expect_error("set editor-keys vim\n",
 		     "config:1:17: editor-keys must be emacs or vi, not 'vim'");
 	expect_error("sett theme light\n",

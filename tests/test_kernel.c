@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <zmq.h>
 #include "core/kernel.h"
+#include "core/kernels.h"
 #include "core/kernelspec.h"
+#include "core/nbrun.h"
 #include "core/util.h"
 #include "tests/fuzz/fuzz_kernel.h"
 
@@ -165,6 +167,77 @@ static void test_corpora(void **state)
 	sg_fuzz_kernelspec(one, 0);
 	sg_fuzz_kernelmsg(one, 0);
 	sg_fuzz_kernelmsg(one, 1);
+}
+
+/* ---- nb run's parameters ----------------------------------------------------------------- */
+
+static void expect_literal(const char *in, int raw, const char *lit, const char *json)
+{
+	json_t *j;
+	char *l = sg_nbrun_py_literal(in, raw, &j);
+	assert_string_equal(l, lit);
+	char *d = json_dumps(j, JSON_ENCODE_ANY);
+	assert_string_equal(d, json);
+	free(d);
+	free(l);
+	json_decref(j);
+}
+
+static void test_param_types(void **state)
+{
+	(void)state;
+	expect_literal("3", 0, "3", "3");
+	expect_literal("-12", 0, "-12", "-12");
+	expect_literal("0.25", 0, "0.25", "0.25");
+	expect_literal("1e3", 0, "1000.0", "1000.0");
+	expect_literal("0.1", 0, "0.1", "0.10000000000000001");
+	expect_literal("1e16", 0, "1e+16", "10000000000000000.0");
+	expect_literal("1.5e-7", 0, "1.5e-07", "1.4999999999999999e-7");
+	expect_literal("0.0001", 0, "0.0001", "0.0001");
+	expect_literal("-0.0", 0, "-0.0", "-0.0");
+	expect_literal("123.456", 0, "123.456", "123.456");
+	expect_literal("True", 0, "True", "true");
+	expect_literal("False", 0, "False", "false");
+	expect_literal("None", 0, "None", "null");
+	expect_literal("true", 0, "\"true\"", "\"true\"");
+	expect_literal("nan", 0, "float(\"nan\")", "\"nan\"");
+	expect_literal("-inf", 0, "float(\"-inf\")", "\"-inf\"");
+	expect_literal("a \"b\"\\\n", 0, "\"a \\\"b\\\"\\\\\\n\"", "\"a \\\"b\\\"\\\\\\n\"");
+	expect_literal("5", 1, "\"5\"", "\"5\"");
+	expect_literal("", 0, "\"\"", "\"\"");
+	expect_literal("0x10", 0, "\"0x10\"", "\"0x10\"");
+	expect_literal(" 1", 0, "\" 1\"", "\" 1\"");
+	expect_literal("123456789012345678901234567890", 0, "123456789012345678901234567890",
+		       "\"123456789012345678901234567890\"");
+	assert_true(sg_nbrun_valid_key("alpha_2"));
+	assert_true(sg_nbrun_valid_key("_x"));
+	assert_false(sg_nbrun_valid_key("2x"));
+	assert_false(sg_nbrun_valid_key("a-b"));
+	assert_false(sg_nbrun_valid_key(""));
+}
+
+static void test_inject(void **state)
+{
+	(void)state;
+	struct sg_nb *nb = sg_nb_new();
+	sg_nb_insert(nb, 0, SG_NB_MARKDOWN, "# t");
+	struct sg_nb_cell *c = sg_nb_insert(nb, 1, SG_NB_CODE, "a = 1");
+	json_object_set_new(c->metadata, "tags", json_pack("[s]", "parameters"));
+	sg_nb_insert(nb, 2, SG_NB_CODE, "print(a)");
+	struct sg_nbrun_param p[] = { { "a", "2", 0 }, { "s", "x", 0 } };
+	assert_int_equal(sg_nbrun_inject(nb, p, 2), 2);
+	assert_int_equal(nb->ncells, 4);
+	assert_string_equal(nb->cells[2].source, "# Parameters\na = 2\ns = \"x\"\n");
+	/* Injecting again replaces the earlier injected cell. */
+	assert_int_equal(sg_nbrun_inject(nb, p, 1), 2);
+	assert_int_equal(nb->ncells, 4);
+	assert_string_equal(nb->cells[2].source, "# Parameters\na = 2\n");
+	sg_nb_free(nb);
+	/* Without a parameters cell: at the top. */
+	nb = sg_nb_new();
+	sg_nb_insert(nb, 0, SG_NB_CODE, "x");
+	assert_int_equal(sg_nbrun_inject(nb, p, 1), 0);
+	sg_nb_free(nb);
 }
 
 /* ---- a real kernel ----------------------------------------------------------------------- */
@@ -338,7 +411,8 @@ static void test_restart(void **state)
 	struct sg_error err = { 0 };
 	run("x = 41", &c, &res);
 	run("x + 1", &c, &res);
-	assert_string_equal(c.result, "42");
+	if (strcmp(c.result, "42") != 0)
+		fail_msg("x + 1: status %s, error %s %s, out %s", res.status, c.ename, c.error, c.out);
 	pid_t before = sg_kernel_pid(kernel);
 	if (sg_kernel_restart(kernel, &err) < 0)
 		fail_msg("%s", err.msg);
@@ -380,6 +454,87 @@ static void test_died(void **state)
 	assert_string_equal(c.result, "6");
 }
 
+/* ---- kept kernels (needs the built sagetty for its keeper) ---------------------------------- */
+
+static void run_on(struct sg_kernel *k, const char *code, struct collect *c)
+{
+	struct sg_error err = { 0 };
+	struct sg_cell_result res;
+	memset(c, 0, sizeof *c);
+	if (sg_kernel_run_cell(k, code, 30, collect_cb, c, &res, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+static void test_keeper(void **state)
+{
+	(void)state;
+	const char *build = getenv("SG_TOP_BUILDDIR");
+	if (!build)
+		skip();
+	char exe[4096], nbpath[4096];
+	snprintf(exe, sizeof exe, "%s/sagetty", build);
+	snprintf(nbpath, sizeof nbpath, "%s/analysis.ipynb", tmp);
+	struct sg_kernels_launch_opts o = { .exe = exe, .kernel = "sgtest", .notebook = nbpath,
+					    .idle_timeout = 0 };
+	struct sg_kernel *k;
+	struct sg_kernel_entry e;
+	struct sg_error err = { 0 };
+	int again;
+	if (sg_kernels_open(&o, &k, &e, &again, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(again, 0);
+	/* idle, or busy answering a handshake's kernel_info */
+	assert_true(strcmp(e.state, "idle") == 0 || strcmp(e.state, "busy") == 0);
+	assert_true(e.keeper > 0 && e.pid > 0 && e.keeper != getpid());
+	struct collect c;
+	run_on(k, "x = 7", &c);
+	sg_kernel_free(k); /* the client goes, the kernel stays */
+	assert_int_equal(kill(e.pid, 0), 0);
+
+	/* Reopening the notebook finds its kernel, with its state. */
+	if (sg_kernels_open(&o, &k, &e, &again, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(again, 1);
+	run_on(k, "x", &c);
+	assert_string_equal(c.result, "7");
+	struct sg_kernel_entry *v;
+	size_t n;
+	assert_int_equal(sg_kernels_list(&v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].notebook, nbpath);
+	free(v);
+
+	/* A restart goes through the keeper: new process, state lost. */
+	pid_t old = e.pid;
+	if (sg_kernel_restart(k, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(sg_kernel_pid(k) > 0 && sg_kernel_pid(k) != old);
+	run_on(k, "x", &c);
+	assert_string_equal(c.ename, "NameError");
+
+	/* Killed: the client hears it died; the keeper can bring it back. */
+	kill(sg_kernel_pid(k), SIGKILL);
+	struct sg_kernel_event ev;
+	int died = 0;
+	for (double end = sg_now() + 10; !died && sg_now() < end;)
+		died = sg_kernel_wait_event(k, &ev, 500, &err) == 1 && ev.type == SG_KEV_DIED;
+	assert_true(died);
+	if (sg_kernel_restart(k, &err) < 0)
+		fail_msg("%s", err.msg);
+	run_on(k, "6 * 7", &c);
+	assert_string_equal(c.result, "42");
+	pid_t kpid = sg_kernel_pid(k);
+	sg_kernel_free(k);
+
+	assert_int_equal(sg_kernels_stop(e.id, 10, &err), 0);
+	assert_int_equal(kill(kpid, 0), -1);
+	assert_int_equal(sg_kernels_list(&v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(sg_kernels_get(e.id, &e, &err), -1);
+	assert_int_equal(err.code, SG_E_NOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +543,8 @@ int main(void)
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_mime_text),
 		cmocka_unit_test(test_corpora),
+		cmocka_unit_test(test_param_types),
+		cmocka_unit_test(test_inject),
 	};
 	const struct CMUnitTest live[] = {
 		cmocka_unit_test(test_private_files),
@@ -398,9 +555,13 @@ int main(void)
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_died),
 	};
+	const struct CMUnitTest kept[] = {
+		cmocka_unit_test(test_keeper),
+	};
 	group_setup(NULL);
 	int rc = cmocka_run_group_tests_name("kernel units", tests, NULL, NULL);
 	rc += cmocka_run_group_tests_name("live kernel", live, kernel_setup, kernel_teardown);
+	rc += cmocka_run_group_tests_name("kept kernel", kept, NULL, NULL);
 	group_teardown(NULL);
 	return rc;
 }
