@@ -488,7 +488,8 @@ static int read_at(struct nbrepo *r, const char *rev, struct sg_nb **out, char *
 	int rc = -1;
 	if (git_revparse_single(&obj, r->repo, rev) != 0 ||
 	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
-		sg_error_set(err, SG_E_NOTFOUND, "no version '%s' in the repository", rev);
+		sg_error_set(err, SG_E_NOTFOUND, "no version '%s' in the repository%s", rev,
+			     git_repository_head_unborn(r->repo) == 1 ? " (it has no commits yet)" : "");
 		goto out;
 	}
 	git_oid blob;
