@@ -273,6 +273,35 @@ const char *sg_nbdiff_kind_name(enum sg_nbdiff_kind k)
 	return "unchanged";
 }
 
+void sg_nb_adopt_ids(const struct sg_nb *ref, struct sg_nb *nb)
+{
+	struct sg_nbdiff d;
+	sg_nbdiff(ref, nb, &d);
+	if (d.matched_by_id) {
+		sg_nbdiff_done(&d);
+		return;
+	}
+	for (size_t i = 0; i < d.n; i++)
+		if (d.e[i].a >= 0 && d.e[i].b >= 0)
+			memcpy(nb->cells[d.e[i].b].id, ref->cells[d.e[i].a].id, sizeof nb->cells[0].id);
+	/* An unmatched cell whose random id happens to equal an adopted one
+	 * gets another. */
+	for (size_t i = 0; i < d.n; i++) {
+		if (d.e[i].a >= 0 || d.e[i].b < 0)
+			continue;
+		struct sg_nb_cell *c = &nb->cells[d.e[i].b];
+		if (sg_nb_find(nb, c->id) != d.e[i].b)
+			sg_nb_new_id(nb, c->id);
+		else
+			for (size_t k = (size_t)d.e[i].b + 1; k < nb->ncells; k++)
+				if (strcmp(nb->cells[k].id, c->id) == 0) {
+					sg_nb_new_id(nb, c->id);
+					break;
+				}
+	}
+	sg_nbdiff_done(&d);
+}
+
 /* ---- line diff (Myers) ------------------------------------------------ */
 
 struct lines {
