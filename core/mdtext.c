@@ -310,7 +310,15 @@ static void inlines(struct sstr *out, const char *s, size_t n, int flags, enum s
 		    int depth)
 {
 	size_t i = 0;
+	/* Why: a search for a closer that failed from i fails from any later
+	 * opener too, so each kind is searched for once past that point; this
+	 * keeps "*a *a *a ..." linear instead of quadratic. */
+	size_t none_from[6], tick_none[33];
 
+	for (size_t k = 0; k < 6; k++)
+		none_from[k] = n + 1;
+	for (size_t k = 0; k < 33; k++)
+		tick_none[k] = n + 1;
 	while (i < n) {
 		char c = s[i];
 		if (depth > MAX_DEPTH) {
@@ -327,9 +335,15 @@ static void inlines(struct sstr *out, const char *s, size_t n, int flags, enum s
 			while (k < n && s[k] == '`')
 				k++;
 			run = k - i;
-			for (j = k; j + run <= n; j++) {
-				if (memcmp(s + j, s + i, run) == 0 && (j + run == n || s[j + run] != '`'))
-					break;
+			j = n;
+			if (run > 32 || i < tick_none[run]) {
+				for (j = k; j + run <= n; j++) {
+					if (memcmp(s + j, s + i, run) == 0 &&
+					    (j + run == n || s[j + run] != '`'))
+						break;
+				}
+				if (j + run > n && run <= 32)
+					tick_none[run] = i;
 			}
 			if (j + run <= n) {
 				size_t a = k, b = j;
@@ -354,8 +368,11 @@ static void inlines(struct sstr *out, const char *s, size_t n, int flags, enum s
 					!(c == '_' && i > 0 && !is_punct_or_space(s[i - 1]));
 			if (c == '~' && !dbl)
 				opener_ok = 0;
-			if (opener_ok) {
+			size_t kind = (size_t)(c == '*' ? 0 : c == '_' ? 2 : 4) + (dbl ? 1 : 0);
+			if (opener_ok && i < none_from[kind]) {
 				size_t e = find_closer(s, i + dl - 1, n, d, dl);
+				if (e >= n)
+					none_from[kind] = i;
 				if (e < n && e > i + dl) {
 					int f = c == '~' ? F_STRIKE : dbl ? F_STRONG : F_EM;
 					inlines(out, s + i + dl, e - i - dl, flags | f, base, depth + 1);
@@ -682,6 +699,8 @@ static void paragraph(struct ctx *c, const struct src *sr, size_t a, size_t b, i
 		if (i + 1 < b)
 			ss_add(&text, hard ? "\n" : " ", 1, SG_ROLE_NORMAL);
 	}
+	if (!text.n)
+		return;
 	/* inline markup over the whole paragraph; a '\n' stays a break */
 	size_t s0 = 0;
 	for (size_t i = 0; i <= text.n; i++) {

@@ -400,6 +400,75 @@ static void test_help_lines(void **state)
 	assert_string_equal(name, "<M-Backspace>");
 }
 
+/* Checks that the cursor is on a character boundary inside the text. */
+static void check_cursor(const struct sg_editor *ed)
+{
+	struct sg_tb_pos p = sg_textbuf_cursor(ed->tb);
+	size_t len;
+	const char *t;
+
+	assert_true(p.line < sg_textbuf_lines(ed->tb));
+	t = sg_textbuf_line(ed->tb, p.line, &len);
+	assert_true(p.col <= len);
+	if (p.col < len && ((unsigned char)t[p.col] & 0xc0) == 0x80) {
+		/* only an invalid byte may be a continuation byte at the cursor */
+		long cp;
+		size_t k = 0, at = 0;
+		while (k <= p.col) {
+			at = k;
+			k += utf8_decode(t + k, len - k, &cp);
+		}
+		assert_int_equal(at, p.col);
+	}
+}
+
+/* Thousands of pseudo-random keys of both styles (a fixed seed): the
+ * cursor stays valid, drawing at odd sizes never fails, and undoing
+ * everything gives back the original text. */
+static void test_random_keys(void **state)
+{
+	static const int pool[] = {
+		'a', 'b', ' ', ':', '(', ')', '\'', '#', 'x', 'd', 'w', 'e', 'y', 'p', 'P', 'u',
+		'o', 'O', 'i', 'A', 'v', 'V', 'j', 'k', 'h', 'l', 'g', 'G', 'c', 'D', 'J', '>',
+		'<', 'r', '0', '$', '3', 0xe9, 0x65e5, SG_KEY_ENTER, SG_KEY_TAB, SG_KEY_BTAB,
+		SG_KEY_BACKSPACE, SG_KEY_DELETE, SG_KEY_UP, SG_KEY_DOWN, SG_KEY_LEFT, SG_KEY_RIGHT,
+		SG_KEY_HOME, SG_KEY_END, SG_KEY_PGUP, SG_KEY_PGDN, SG_KEY_ESC, 0, CTRL_A, CTRL_D,
+		CTRL_E, CTRL_G, CTRL_K, CTRL_P, CTRL_W, CTRL_Y, CTRL_UNDERSCORE, 18, 21, 2, 6, 14,
+		SG_KEY_ALT | 'f', SG_KEY_ALT | 'b', SG_KEY_ALT | 'd', SG_KEY_ALT | 'w',
+		SG_KEY_ALT | SG_KEY_BACKSPACE, SG_KEY_ALT | '_', SG_KEY_ALT | '<', SG_KEY_ALT | '>',
+	};
+	const char *orig = "def f(x):\n\tif x:\n        return '\xe6\x97\xa5'  # c\n\xff\n";
+	unsigned long rng = 12345;
+
+	for (int style = 0; style < 2; style++) {
+		struct sg_editor *ed = sg_editor_new(orig, strlen(orig), SG_LANG_PYTHON,
+						     style ? SG_EDITOR_VI : SG_EDITOR_EMACS);
+		ed->line_numbers = 1;
+		for (int i = 0; i < 6000; i++) {
+			rng = rng * 6364136223846793005UL + 1442695040888963407UL;
+			int k = pool[(rng >> 33) % (sizeof pool / sizeof pool[0])];
+			sg_editor_key(ed, k);
+			check_cursor(ed);
+			if (i % 97 == 0) {
+				int w = 1 + (int)((rng >> 20) % 30), h = 1 + (int)((rng >> 40) % 8);
+				struct surface sub = surface_sub(&root, 0, 0, h, w);
+				ed->focused = 1;
+				sg_editor_draw(ed, &sub);
+				if (ed->cur_y >= 0) {
+					assert_true(ed->cur_y < h);
+					assert_true(ed->cur_x < w);
+				}
+			}
+		}
+		if (ed->mode == SG_EDITOR_INSERT && style)
+			sg_editor_key(ed, SG_KEY_ESC);
+		while (sg_textbuf_undo(ed->tb))
+			;
+		assert_string_equal(text_of(ed), orig);
+		sg_editor_free(ed);
+	}
+}
+
 /* The app: the Notebooks pane's help lists the editor keys; an Alt key
  * nobody binds is <Esc> then the key. */
 static void test_app_help_and_alt(void **state)
@@ -444,6 +513,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vi_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_drawing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app_help_and_alt, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
