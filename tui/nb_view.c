@@ -781,7 +781,11 @@ static void draw_header(struct nb_doc *d, struct surface *s)
 	char kl[96];
 
 	snprintf(kl, sizeof kl, "  %s: ", kname && *kname ? kname : "kernel");
-	snprintf(right, sizeof right, "%s%s%s%s", d->ed ? "EDIT  " : "", pos, kl, d->kstate);
+	/* edit mode: the vi mode's name, else EDIT */
+	const char *mode = d->ed && *sg_editor_mode_name(d->ed) ? sg_editor_mode_name(d->ed) :
+			   d->ed ? "EDIT" : "";
+
+	snprintf(right, sizeof right, "%s%s%s%s%s", mode, *mode ? "  " : "", pos, kl, d->kstate);
 	if (strcmp(d->kstate, "busy") == 0 || strcmp(d->kstate, "starting") == 0)
 		kr = SG_ROLE_RUNNING;
 	else if (strcmp(d->kstate, "idle") == 0)
@@ -794,9 +798,8 @@ static void draw_header(struct nb_doc *d, struct surface *s)
 		      TEXT_ELLIPSIS, left);
 	if (rw < s->w) {
 		int x = s->w - rw;
-		x += surface_textw(s, 0, x, s->w - x, d->ed ? SG_ROLE_CURSOR : SG_ROLE_HEADER, 0,
-				   d->ed ? "EDIT" : "");
-		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_HEADER, 0, d->ed ? "  " : "");
+		x += surface_textw(s, 0, x, s->w - x, d->ed ? SG_ROLE_CURSOR : SG_ROLE_HEADER, 0, mode);
+		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_HEADER, 0, *mode ? "  " : "");
 		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_HEADER, 0, pos);
 		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_HEADER, 0, kl);
 		surface_textw(s, 0, x, s->w - x, kr, 0, d->kstate);
