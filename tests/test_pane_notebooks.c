@@ -246,6 +246,12 @@ static void test_conflict_cells(void **state)
 	assert_true(has(f, "cell 2/3"));
 	type(f, "n");
 	assert_true(has(f, "cell 3/3"));
+	/* deleting one side resolves the conflict: the other loses its banner */
+	type(f, "dd");
+	assert_false(has(f, "merge conflict"));
+	assert_true(has(f, "b = 'mine'"));
+	type(f, "n");
+	assert_true(has(f, "No merge conflicts"));
 	sg_nb_free(nb);
 	free(path);
 	fx_free(f);
@@ -294,6 +300,29 @@ static void test_edit_save_commit(void **state)
 	/* :w from the command line saves too (nothing new to commit) */
 	command(f, "w");
 	assert_true(has(f, "unchanged since the last commit"));
+	fx_free(f);
+}
+
+static void test_vi_editing(void **state)
+{
+	struct fx *f = fx_new(80, 24, 1);
+
+	(void)state;
+	f->ws->config.editor_vi = 1;   /* set editor-keys vi */
+	key(f, SG_KEY_ENTER);
+	type(f, "j");
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "-- NORMAL --"));
+	type(f, "Oquit_is_text = 1");   /* O: a line above, in insert mode */
+	assert_true(has(f, "-- INSERT --"));
+	assert_false(has(f, "Quit and lose"));
+	key(f, SG_KEY_ESC);             /* insert -> normal */
+	assert_true(has(f, "-- NORMAL --"));
+	key(f, SG_KEY_ESC);             /* normal -> command mode */
+	assert_false(has(f, "NORMAL"));
+	assert_true(has(f, "quit_is_text = 1"));
+	assert_true(row_of(f, "quit_is_text") < row_of(f, "import math"));
+	assert_true(has(f, "a.ipynb [+]"));
 	fx_free(f);
 }
 
@@ -427,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_huge_output_truncated),
 		cmocka_unit_test(test_conflict_cells),
 		cmocka_unit_test(test_edit_save_commit),
+		cmocka_unit_test(test_vi_editing),
 		cmocka_unit_test(test_cells_dd_undo_paste),
 		cmocka_unit_test(test_recovery_offered),
 		cmocka_unit_test(test_recovery_discarded_and_written),

@@ -394,9 +394,11 @@ static json_t *error_output(const struct sg_kernel_event *ev)
 /* The kernel died: the running cell says so, the queue empties. */
 static void kernel_died(struct nb_doc *d, const struct sg_kernel_event *ev, char *msg, size_t n)
 {
+	/* the cell running is the first one sent (the kernel runs them in
+	 * order), even when its execute_input never arrived */
 	for (size_t i = 0; i < d->nexecs; i++) {
 		long c = exec_cell(d, i);
-		if (c < 0 || d->cv[c].run != NB_RUNNING)
+		if (c < 0 || !*d->execs[i].msg_id)
 			continue;
 		char line[600];
 		snprintf(line, sizeof line, "The kernel died while running this cell: %s", ev->text);
@@ -405,6 +407,7 @@ static void kernel_died(struct nb_doc *d, const struct sg_kernel_event *ev, char
 						   "ename", "KernelDied", "evalue", ev->text,
 						   "traceback", line));
 		nb_cv_changed(d, (size_t)c);
+		break;
 	}
 	queue_clear(d);
 	snprintf(d->kstate, sizeof d->kstate, "dead");

@@ -753,10 +753,31 @@ static void cell_copy(struct nb_priv *d)
 	sg_nb_insert_copy(d->clip, 0, &d->doc->nb->cells[d->doc->sel]);
 }
 
+/* Deleting one side of a merge conflict resolves it: the other side,
+ * next to it, loses its mark. */
+static void conflict_resolved(struct nb_doc *doc, size_t at, const char *side)
+{
+	for (size_t k = at > 0 ? at - 1 : 0; k <= at && k < doc->nb->ncells; k++) {
+		const char *other = sg_nb_cell_conflict(&doc->nb->cells[k]);
+		if (other && strcmp(other, side) != 0) {
+			sg_nb_cell_clear_conflict(&doc->nb->cells[k]);
+			nb_cv_changed(doc, k);
+			return;
+		}
+	}
+}
+
 static void cell_delete(struct nb_doc *doc)
 {
+	const char *side = sg_nb_cell_conflict(&doc->nb->cells[doc->sel]);
+	char was[16] = "";
+
+	if (side)
+		snprintf(was, sizeof was, "%s", side);
 	sg_nb_delete(doc->nb, doc->sel);
 	nb_cv_deleted(doc, doc->sel);
+	if (*was)
+		conflict_resolved(doc, doc->sel, was);
 	if (doc->sel >= doc->nb->ncells && doc->sel > 0)
 		doc->sel--;
 	nb_doc_touch(doc);
@@ -1330,7 +1351,7 @@ static const char *nb_unsaved(struct pane *p)
 
 	if (!doc || !nb_doc_dirty(doc))
 		return NULL;
-	snprintf(what, sizeof what, "unsaved edits to %s", doc->path);
+	snprintf(what, sizeof what, "unsaved edits to %s (a recovery copy is kept)", doc->path);
 	return what;
 }
 
