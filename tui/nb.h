@@ -175,7 +175,7 @@ int nb_kernel_fds(struct nb_doc *d, int *fds, int max);
 int nb_kernel_events(struct nb_doc *d, struct sg_workspace *ws, char *msg, size_t n);
 /* Disconnects (the kernel keeps running under its keeper). */
 void nb_kernel_close(struct nb_doc *d);
-/* 1 while cells are queued or running. */
+/* 1 while cells are queued or running, or the kernel restarts. */
 int nb_kernel_busy(const struct nb_doc *d);
 
 #endif

@@ -186,7 +186,7 @@ int nb_kernel_run(struct nb_doc *d, struct sg_workspace *ws, size_t from, size_t
 
 int nb_kernel_busy(const struct nb_doc *d)
 {
-	return d->nexecs > 0;
+	return d->nexecs > 0 || strcmp(d->kstate, "restarting") == 0;
 }
 
 /* ---- control ------------------------------------------------------------------- */
@@ -286,7 +286,7 @@ int nb_kernel_fds(struct nb_doc *d, int *fds, int max)
 /* ---- events ---------------------------------------------------------------------- */
 
 /* The start thread ended: take its kernel, send what waits. */
-static int kstart_end(struct nb_doc *d, char *msg, size_t n)
+static int kstart_end(struct nb_doc *d, struct sg_workspace *ws, char *msg, size_t n)
 {
 	struct kstart *a = d->kstart_arg;
 	struct sg_error e = { 0 };
@@ -297,6 +297,16 @@ static int kstart_end(struct nb_doc *d, char *msg, size_t n)
 	rc = task_finish(d->kstart, &e);
 	d->kstart = NULL;
 	d->kstart_arg = NULL;
+	if (rc == 0 && !a->found && d->nexecs > 0) {
+		/* cells were run while we looked for a kernel: start one */
+		free(a);
+		if (nb_kernel_start(d, ws, &e) < 0) {
+			snprintf(msg, n, "%s", e.msg);
+			queue_clear(d);
+			snprintf(d->kstate, sizeof d->kstate, "failed");
+		}
+		return 1;
+	}
 	if (rc < 0 || !a->found || !a->k) {
 		if (rc < 0)
 			snprintf(msg, n, "kernel %s: %s", a->kernel, e.msg);
@@ -511,16 +521,21 @@ int nb_kernel_events(struct nb_doc *d, struct sg_workspace *ws, char *msg, size_
 	struct sg_error e = { 0 };
 	int changed = 0, r, budget = 2000;
 
-	(void)ws;
 	*msg = '\0';
 	if (d->kstart)
-		return kstart_end(d, msg, n);
+		return kstart_end(d, ws, msg, n);
 	if (!d->k)
 		return 0;
 	/* a budget: a flood of output still lets the screen redraw */
 	while (budget-- > 0 && (r = sg_kernel_next_event(d->k, &ev, &e)) > 0)
 		changed |= on_event(d, &ev, msg, n);
 	d->backlog = budget <= 0;
+	/* a kernel restarted by its keeper may not announce itself: when its
+	 * heartbeat answers, it is back */
+	if (strcmp(d->kstate, "restarting") == 0 && !changed && d->k && sg_kernel_alive(d->k, 100)) {
+		snprintf(d->kstate, sizeof d->kstate, "idle");
+		changed = 1;
+	}
 	if (budget > 0 && r < 0 && !*msg)
 		snprintf(msg, n, "kernel: %s", e.msg);
 	return changed || *msg;
