@@ -381,10 +381,11 @@ static long display_update(struct nb_doc *d, const struct sg_kernel_event *ev, j
 static json_t *mime_output(const struct sg_kernel_event *ev)
 {
 	int result = ev->type == SG_KEV_RESULT;
-	json_t *o = json_pack("{s:s, s:O, s:O}", "output_type",
+	/* "o" steals: the borrowed bundle gets a reference of its own */
+	json_t *o = json_pack("{s:s, s:o, s:o}", "output_type",
 			      result ? "execute_result" : "display_data",
-			      "data", ev->data ? ev->data : json_object(),
-			      "metadata", ev->metadata ? ev->metadata : json_object());
+			      "data", ev->data ? json_incref(ev->data) : json_object(),
+			      "metadata", ev->metadata ? json_incref(ev->metadata) : json_object());
 
 	if (o && result)
 		json_object_set_new(o, "execution_count", json_integer(ev->execution_count));
@@ -396,9 +397,9 @@ static json_t *error_output(const struct sg_kernel_event *ev)
 {
 	json_t *tb = json_object_get(ev->content, "traceback");
 
-	return json_pack("{s:s, s:s, s:s, s:O}", "output_type", "error", "ename",
+	return json_pack("{s:s, s:s, s:s, s:o}", "output_type", "error", "ename",
 			 ev->ename ? ev->ename : "", "evalue", ev->evalue ? ev->evalue : "",
-			 "traceback", json_is_array(tb) ? tb : json_array());
+			 "traceback", json_is_array(tb) ? json_incref(tb) : json_array());
 }
 
 /* The kernel died: the running cell says so, the queue empties. */
