@@ -270,10 +270,12 @@ static void test_edit_save_commit(void **state)
 	key(f, SG_KEY_ENTER);          /* edit mode */
 	assert_true(has(f, "EDIT"));
 	key(f, SG_KEY_END);
-	type(f, "\ny = 42");           /* Enter in the editor: a new line */
+	key(f, SG_KEY_ENTER);          /* Enter in the editor: a new line */
+	type(f, "y = 42");
 	key(f, SG_KEY_ESC);
 	assert_false(has(f, "EDIT"));
 	assert_true(has(f, "y = 42"));
+	assert_null(strstr(row(f, row_of(f, "y = 42")), "math"));   /* its own line */
 	assert_true(has(f, "a.ipynb [+]"));
 	/* q asks about the unsaved edits */
 	type(f, "q");
@@ -323,6 +325,48 @@ static void test_vi_editing(void **state)
 	assert_true(has(f, "quit_is_text = 1"));
 	assert_true(row_of(f, "quit_is_text") < row_of(f, "import math"));
 	assert_true(has(f, "a.ipynb [+]"));
+	fx_free(f);
+}
+
+static void test_history_diff_restore(void **state)
+{
+	struct fx *f = fx_new(100, 30, 1);
+
+	(void)state;
+	key(f, SG_KEY_ENTER);
+	key(f, 19);                    /* first commit: as it is */
+	type(f, "j");
+	key(f, SG_KEY_ENTER);
+	key(f, SG_KEY_END);
+	key(f, SG_KEY_ENTER);          /* a new line in the editor */
+	type(f, "second_version = 2");
+	key(f, SG_KEY_ESC);
+	key(f, 19);                    /* second commit */
+	assert_true(has(f, "Saved a.ipynb, commit"));
+	type(f, "H");
+	assert_true(has(f, "(2 commits)"));
+	/* the older version against the notebook as open */
+	type(f, "j");
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "1 changed, 0 added, 0 removed"));
+	assert_true(has(f, "+ second_version = 2"));
+	assert_int_equal(role_at(f, "+ second_version"), SG_ROLE_OK);
+	key(f, SG_KEY_ESC);
+	/* two versions: the newer marked as the base */
+	type(f, "k");
+	type(f, "M");
+	type(f, "j");
+	type(f, "=");
+	assert_true(has(f, "+ second_version = 2"));
+	key(f, SG_KEY_ESC);
+	/* restore the older one as a new commit */
+	type(f, "r");
+	assert_true(has(f, "as a new commit? (y/n)"));
+	type(f, "y");
+	assert_true(has(f, "(3 commits)"));
+	char *text = file_text(f, "a.ipynb");
+	assert_null(strstr(text, "second_version"));
+	free(text);
 	fx_free(f);
 }
 
@@ -457,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_conflict_cells),
 		cmocka_unit_test(test_edit_save_commit),
 		cmocka_unit_test(test_vi_editing),
+		cmocka_unit_test(test_history_diff_restore),
 		cmocka_unit_test(test_cells_dd_undo_paste),
 		cmocka_unit_test(test_recovery_offered),
 		cmocka_unit_test(test_recovery_discarded_and_written),
