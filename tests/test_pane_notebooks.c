@@ -370,6 +370,54 @@ static void test_history_diff_restore(void **state)
 	fx_free(f);
 }
 
+/* Someone else saves a.ipynb with cell index i's source replaced. */
+static void other_save(struct fx *f, size_t i, const char *source)
+{
+	struct sg_error err = { 0 };
+	struct sg_nb *nb = NULL;
+	char *path = sg_path_join(f->dir, "a.ipynb");
+	struct sg_nbgit_result res;
+
+	assert_int_equal(sg_nb_load(path, &nb, &err), 0);
+	sg_nb_cell_set_source(&nb->cells[i], source);
+	assert_int_equal(sg_nbgit_save(f->dir, "a.ipynb", nb, NULL, NULL, &res, &err), 0);
+	sg_nb_free(nb);
+	free(path);
+}
+
+static void test_save_merges_and_shows_conflicts(void **state)
+{
+	struct fx *f = fx_new(100, 40, 1);
+
+	(void)state;
+	key(f, SG_KEY_ENTER);
+	/* a change to another cell merges cleanly */
+	other_save(f, 2, "1/1  # theirs");
+	type(f, "j");
+	key(f, SG_KEY_ENTER);
+	key(f, SG_KEY_END);
+	type(f, "  # mine");
+	key(f, SG_KEY_ESC);
+	key(f, 19);
+	assert_true(has(f, "merged with changes made meanwhile"));
+	assert_true(has(f, "# mine"));
+	assert_true(has(f, "1/1  # theirs"));
+	assert_false(has(f, "merge conflict"));
+	/* both change the same cell: both kept, marked */
+	other_save(f, 1, "import math  # their edit");
+	key(f, SG_KEY_ENTER);
+	key(f, SG_KEY_END);
+	type(f, " again");
+	key(f, SG_KEY_ESC);
+	key(f, 19);
+	assert_true(has(f, "1 conflicting cell kept twice"));
+	assert_true(has(f, "merge conflict - ours"));
+	assert_true(has(f, "merge conflict - theirs"));
+	assert_true(has(f, "# their edit"));
+	assert_true(has(f, "# mine again"));
+	fx_free(f);
+}
+
 static void test_cells_dd_undo_paste(void **state)
 {
 	struct fx *f = fx_new(80, 24, 1);
@@ -502,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_edit_save_commit),
 		cmocka_unit_test(test_vi_editing),
 		cmocka_unit_test(test_history_diff_restore),
+		cmocka_unit_test(test_save_merges_and_shows_conflicts),
 		cmocka_unit_test(test_cells_dd_undo_paste),
 		cmocka_unit_test(test_recovery_offered),
 		cmocka_unit_test(test_recovery_discarded_and_written),

@@ -50,9 +50,15 @@ struct nb_priv {
 	struct detail diff;
 };
 
+/* The pane's private data; without an open notebook only the list can
+ * show (a restore whose reopening failed leaves none). */
 static struct nb_priv *priv(struct pane *p)
 {
-	return p->priv;
+	struct nb_priv *d = p->priv;
+
+	if (!d->doc)
+		d->mode = M_LIST;
+	return d;
 }
 
 static struct sg_workspace *ws_of(struct pane *p)
