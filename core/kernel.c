@@ -156,7 +156,7 @@ static int send_msg(struct sg_kernel *k, int ch, const char *msg_type, json_t *c
 				   msg_type, "version", "5.3");
 	char *parts[4] = {
 		json_dumps(header, JSON_COMPACT),
-		json_dumps(parent ? parent : json_object(), JSON_COMPACT),
+		parent ? json_dumps(parent, JSON_COMPACT) : sg_xstrdup("{}"),
 		sg_xstrdup("{}"),
 		json_dumps(content, JSON_COMPACT),
 	};
