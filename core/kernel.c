@@ -122,7 +122,10 @@ int sg_kernel_runtime_dir(char *buf, size_t n, struct sg_error *err)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	struct stat st;
-	if (xdg && *xdg == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
+	/* Socket paths must fit sun_path (108 bytes): "/sagetty/kernel-ID-N"
+	 * adds 36. */
+	if (xdg && *xdg == '/' && strlen(xdg) + 36 < 108 && stat(xdg, &st) == 0 &&
+	    S_ISDIR(st.st_mode) &&
 	    st.st_uid == geteuid() && access(xdg, W_OK | X_OK) == 0) {
 		snprintf(buf, n, "%s/sagetty", xdg);
 	} else {

@@ -66,7 +66,8 @@ struct sg_kernel_event {
 /* ---- lifecycle ---------------------------------------------------------------- */
 
 /* The per-user runtime folder: $XDG_RUNTIME_DIR/sagetty when usable, else
- * /tmp/sagetty-UID; created 0700 and checked (a real folder, ours, no group
+ * /tmp/sagetty-UID (also when socket paths there would not fit 108 bytes);
+ * created 0700 and checked (a real folder, ours, no group
  * or other access).  Writes it into buf. */
 int sg_kernel_runtime_dir(char *buf, size_t n, struct sg_error *err);
 
