@@ -256,6 +256,8 @@ static int run_notebook(struct cli *cli, struct nb_args *a)
 	int rc = sg_nbrun_execute(nb, &o, &r, &err);
 	if (rc < 0) {
 		status = cli_fail(&err);
+		if (err.code == SG_E_NOTFOUND && !a->kernel)
+			fprintf(stderr, "sagetty: choose one with --kernel NAME\n");
 		if (ws)
 			sg_run_finish(ws->store, run_id, SG_RUN_FAILED, NULL);
 		goto out;
@@ -286,12 +288,11 @@ static int run_notebook(struct cli *cli, struct nb_args *a)
 		else
 			json_decref(j);
 	} else if (strcmp(out, "-") != 0 && status == EXIT_OK) {
-		fprintf(stderr, "sagetty: %zu cells ran in %.2fs; wrote %s%s%s\n", r.cells_run,
-			r.end - r.start, out, run_id[0] ? " (run " : "", run_id[0] ? run_id : "");
+		fprintf(stderr, "sagetty: %zu cells ran in %.2fs; wrote %s", r.cells_run,
+			r.end - r.start, out);
 		if (run_id[0])
-			fputs(")\n", stderr);
-		else
-			fputs("\n", stderr);
+			fprintf(stderr, " (run %s)", run_id);
+		fputc('\n', stderr);
 	}
 out:
 	json_decref(params);

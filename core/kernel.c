@@ -42,6 +42,8 @@ struct sg_kernel {
 	struct sg_kmsg cur;        /* message behind the current event */
 	char *cur_text;
 	int dead, died_reported;
+	double hb_sent, hb_ok;      /* pending ping's time (0: none), last pong */
+	double hb_every, hb_timeout;
 	char died_msg[256];
 	long bad_messages;
 };
@@ -122,7 +124,10 @@ int sg_kernel_runtime_dir(char *buf, size_t n, struct sg_error *err)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	struct stat st;
-	if (xdg && *xdg == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
+	/* Socket paths must fit sun_path (108 bytes): "/sagetty/kernel-ID-N"
+	 * adds 36. */
+	if (xdg && *xdg == '/' && strlen(xdg) + 36 < 108 && stat(xdg, &st) == 0 &&
+	    S_ISDIR(st.st_mode) &&
 	    st.st_uid == geteuid() && access(xdg, W_OK | X_OK) == 0) {
 		snprintf(buf, n, "%s/sagetty", xdg);
 	} else {
@@ -244,12 +249,15 @@ static void connect_all(struct sg_kernel *k)
 	k->zctx = zmq_ctx_new();
 	for (int ch = 0; ch < CH_N; ch++)
 		k->sock[ch] = open_socket(k, ch, ch == CH_SHELL || ch == CH_STDIN ? ident : NULL);
+	k->hb_ok = sg_now();
 }
 
 static void reopen_hb(struct sg_kernel *k)
 {
 	zmq_close(k->sock[CH_HB]);
 	k->sock[CH_HB] = open_socket(k, CH_HB, NULL);
+	k->hb_sent = 0;
+	k->hb_ok = sg_now();
 }
 
 /* Reads transport, ip, ports and key from a connection file's JSON. */
@@ -469,9 +477,16 @@ static int handshake(struct sg_kernel *k, double timeout, struct sg_error *err)
 	return 0;
 }
 
+void sg_kernel_set_heartbeat(struct sg_kernel *k, double every, double timeout)
+{
+	k->hb_every = every > 0 ? every : SG_KERNEL_HB_EVERY;
+	k->hb_timeout = timeout > 0 ? timeout : SG_KERNEL_HB_TIMEOUT;
+}
+
 static struct sg_kernel *kernel_new(void)
 {
 	struct sg_kernel *k = sg_xcalloc(1, sizeof *k);
+	sg_kernel_set_heartbeat(k, 0, 0);
 	new_uuid(k->session);
 	return k;
 }
@@ -566,6 +581,7 @@ static void kill_hard(struct sg_kernel *k)
 	if (k->pid <= 0)
 		return;
 	kill(-k->pid, SIGTERM);
+	kill(-k->pid, SIGCONT); /* a stopped kernel must see the SIGTERM */
 	if (!wait_gone(k, 1.0)) {
 		kill(-k->pid, SIGKILL);
 		kill(k->pid, SIGKILL);
@@ -699,12 +715,12 @@ int sg_kernel_restart(struct sg_kernel *k, struct sg_error *err)
 	json_decref(k->input_header);
 	k->input_header = NULL;
 	if (k->owned) {
-		if (!k->dead) {
+		if (!k->dead)
 			send_msg(k, CH_CONTROL, "shutdown_request", json_pack("{s:b}", "restart", 1),
 				 NULL, NULL, NULL);
-			if (!wait_gone(k, 3.0))
-				kill_hard(k);
-		}
+		/* Also when "dead" by heartbeat: a hung process must go first. */
+		if (k->pid > 0 && !wait_gone(k, k->dead ? 0 : 3.0))
+			kill_hard(k);
 		if (spawn(k, err) < 0)
 			return -1;
 	} else if (k->keeper > 0) {
@@ -731,22 +747,55 @@ int sg_kernel_restart(struct sg_kernel *k, struct sg_error *err)
 	return handshake(k, 60, err);
 }
 
+/* Takes a waiting pong: 1 when there was one. */
+static int hb_pong(struct sg_kernel *k)
+{
+	char buf[16];
+	if (zmq_recv(k->sock[CH_HB], buf, sizeof buf, ZMQ_DONTWAIT) < 0)
+		return 0;
+	k->hb_sent = 0;
+	k->hb_ok = sg_now();
+	return 1;
+}
+
+/* The heartbeat without blocking, from sg_kernel_next_event: a ping every
+ * SG_KERNEL_HB_EVERY seconds; no pong for SG_KERNEL_HB_TIMEOUT seconds
+ * means the kernel is gone.  The kernel answers from its own thread, busy
+ * or not, so only a hung or stopped process misses it; the timeout is
+ * long so a loaded host is not mistaken for one. */
+static void hb_tick(struct sg_kernel *k)
+{
+	double now = sg_now();
+	if (k->hb_sent > 0 && !hb_pong(k) && now - k->hb_sent > k->hb_timeout) {
+		reopen_hb(k);
+		mark_dead(k, "the kernel stopped answering its heartbeat");
+		return;
+	}
+	if (k->hb_sent == 0 && now - k->hb_ok >= k->hb_every) {
+		if (zmq_send(k->sock[CH_HB], "ping", 4, ZMQ_DONTWAIT) == 4)
+			k->hb_sent = now;
+		else
+			reopen_hb(k);
+	}
+}
+
 int sg_kernel_alive(struct sg_kernel *k, int timeout_ms)
 {
 	if (k->dead || child_exited(k)) {
 		mark_dead(k, NULL);
 		return 0;
 	}
-	if (zmq_send(k->sock[CH_HB], "ping", 4, ZMQ_DONTWAIT) < 0) {
-		reopen_hb(k);
-		return 1; /* a previous ping is still pending: no verdict yet */
+	/* A REQ socket takes one ping at a time: wait for the pending one. */
+	if (k->hb_sent == 0) {
+		if (zmq_send(k->sock[CH_HB], "ping", 4, ZMQ_DONTWAIT) != 4) {
+			reopen_hb(k);
+			return 1; /* no verdict */
+		}
+		k->hb_sent = sg_now();
 	}
 	zmq_pollitem_t it = { k->sock[CH_HB], 0, ZMQ_POLLIN, 0 };
-	if (zmq_poll(&it, 1, timeout_ms) == 1) {
-		char buf[16];
-		zmq_recv(k->sock[CH_HB], buf, sizeof buf, 0);
+	if (zmq_poll(&it, 1, timeout_ms) == 1 && hb_pong(k))
 		return 1;
-	}
 	/* A REQ socket without a reply cannot send again: start over. */
 	reopen_hb(k);
 	mark_dead(k, "the kernel stopped answering its heartbeat");
@@ -880,6 +929,8 @@ int sg_kernel_next_event(struct sg_kernel *k, struct sg_kernel_event *ev, struct
 	}
 	if (!k->dead && child_exited(k))
 		mark_dead(k, NULL);
+	if (!k->dead)
+		hb_tick(k);
 	if (k->dead && !k->died_reported) {
 		k->died_reported = 1;
 		memset(ev, 0, sizeof *ev);
@@ -930,7 +981,7 @@ int sg_kernel_run_cell(struct sg_kernel *k, const char *code, double timeout,
 	if (sg_kernel_execute_opts(k, code, &eo, id, err) < 0)
 		return -1;
 	int got_reply = 0, got_idle = 0, interrupted = 0;
-	double deadline = timeout > 0 ? res->started + timeout : 0, last_msg = sg_now();
+	double deadline = timeout > 0 ? res->started + timeout : 0;
 	while (!(got_reply && got_idle)) {
 		struct sg_kernel_event ev;
 		int r = sg_kernel_wait_event(k, &ev, 500, err);
@@ -951,14 +1002,8 @@ int sg_kernel_run_cell(struct sg_kernel *k, const char *code, double timeout,
 							    "when interrupted", timeout);
 				}
 			}
-			/* Quiet for a while: make sure the kernel is still there. */
-			if (now - last_msg > 5) {
-				sg_kernel_alive(k, 2000);
-				last_msg = now;
-			}
-			continue;
+			continue; /* the heartbeat runs in sg_kernel_next_event */
 		}
-		last_msg = now;
 		if (ev.type == SG_KEV_DIED) {
 			res->died = 1;
 			res->finished = now;

@@ -28,6 +28,11 @@
 struct sg_kernel;
 
 #define SG_KERNEL_ID_LEN 16 /* lowercase hex */
+/* sg_kernel_next_event pings the heartbeat every SG_KERNEL_HB_EVERY
+ * seconds and reports SG_KEV_DIED after SG_KERNEL_HB_TIMEOUT without an
+ * answer. */
+#define SG_KERNEL_HB_EVERY 5.0
+#define SG_KERNEL_HB_TIMEOUT 30.0
 
 enum sg_kernel_event_type {
 	SG_KEV_STREAM = 1, /* name: "stdout"/"stderr"; text */
@@ -66,7 +71,8 @@ struct sg_kernel_event {
 /* ---- lifecycle ---------------------------------------------------------------- */
 
 /* The per-user runtime folder: $XDG_RUNTIME_DIR/sagetty when usable, else
- * /tmp/sagetty-UID; created 0700 and checked (a real folder, ours, no group
+ * /tmp/sagetty-UID (also when socket paths there would not fit 108 bytes);
+ * created 0700 and checked (a real folder, ours, no group
  * or other access).  Writes it into buf. */
 int sg_kernel_runtime_dir(char *buf, size_t n, struct sg_error *err);
 
@@ -142,6 +148,8 @@ int sg_kernel_shutdown(struct sg_kernel *k, double grace, struct sg_error *err);
 /* Heartbeat: 1 when the kernel echoed within timeout_ms, else 0 (and a
  * later sg_kernel_next_event reports SG_KEV_DIED). */
 int sg_kernel_alive(struct sg_kernel *k, int timeout_ms);
+/* Heartbeat period and timeout in seconds (0: the defaults above). */
+void sg_kernel_set_heartbeat(struct sg_kernel *k, double every, double timeout);
 /* Pid to signal for restarts of an attached kernel (its keeper). */
 void sg_kernel_set_keeper(struct sg_kernel *k, pid_t keeper);
 /* The same, plus the keeper's entry file (kernels.h) where the new kernel
@@ -162,7 +170,8 @@ int sg_kernel_fd(struct sg_kernel *k);
  * there. */
 int sg_kernel_fds(struct sg_kernel *k, int *fds, int max);
 /* Takes the next event without blocking: 1 with ev filled, 0 when none is
- * waiting, -1 on error.  SG_KEV_DIED is reported once. */
+ * waiting, -1 on error.  SG_KEV_DIED is reported once: the process exited,
+ * or the heartbeat (kept here, without blocking) went unanswered. */
 int sg_kernel_next_event(struct sg_kernel *k, struct sg_kernel_event *ev, struct sg_error *err);
 /* Waits up to timeout_ms (-1: forever) for an event; 1, 0 on timeout, -1. */
 int sg_kernel_wait_event(struct sg_kernel *k, struct sg_kernel_event *ev, int timeout_ms,

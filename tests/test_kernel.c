@@ -422,6 +422,30 @@ static void test_restart(void **state)
 	assert_string_equal(c.ename, "NameError");
 }
 
+static void test_hung(void **state)
+{
+	(void)state;
+	struct sg_error err = { 0 };
+	/* A stopped process: alive, but it no longer answers anything. */
+	sg_kernel_set_heartbeat(kernel, 0.2, 1.0);
+	kill(sg_kernel_pid(kernel), SIGSTOP);
+	struct sg_kernel_event ev;
+	int died = 0;
+	for (double end = sg_now() + 10; !died && sg_now() < end;)
+		died = sg_kernel_wait_event(kernel, &ev, 200, &err) == 1 && ev.type == SG_KEV_DIED;
+	assert_true(died);
+	assert_non_null(strstr(ev.text, "heartbeat"));
+	pid_t old = sg_kernel_pid(kernel);
+	if (sg_kernel_restart(kernel, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(kill(old, 0), -1); /* the hung one is gone */
+	sg_kernel_set_heartbeat(kernel, 0, 0);
+	struct collect c = { 0 };
+	struct sg_cell_result res;
+	run("3 + 4", &c, &res);
+	assert_string_equal(c.result, "7");
+}
+
 static void test_died(void **state)
 {
 	(void)state;
@@ -553,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_interrupt),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_hung),
 		cmocka_unit_test(test_died),
 	};
 	const struct CMUnitTest kept[] = {
