@@ -31,7 +31,7 @@ static void nbarg_done(struct nbarg *a)
 
 /* Resolves NB (relative to the cwd) against the workspace of -w or the one
  * around the cwd.  The file itself need not exist (it may be deleted). */
-static int nbarg_resolve(struct cli *cli, const char *nb, struct nbarg *a, struct sg_error *err)
+static int resolve(struct cli *cli, const char *nb, struct nbarg *a, struct sg_error *err)
 {
 	memset(a, 0, sizeof *a);
 	sg_config_default(&a->config);
@@ -75,6 +75,15 @@ static int nbarg_resolve(struct cli *cli, const char *nb, struct nbarg *a, struc
 		fprintf(stderr, "sagetty: warning: %s\n", cerr.msg);
 	free(cfg);
 	return 0;
+}
+
+/* resolve, leaving nothing allocated on failure. */
+static int nbarg_resolve(struct cli *cli, const char *nb, struct nbarg *a, struct sg_error *err)
+{
+	int rc = resolve(cli, nb, a, err);
+	if (rc != 0)
+		nbarg_done(a);
+	return rc;
 }
 
 static int use_color(struct cli *cli)
