@@ -166,15 +166,14 @@ const struct cli_command cli_commands[] = {
 	  "commit (HEAD) with the file on disk, with one REV that version with the file, with\n"
 	  "two the first with the second (REV: a commit id or prefix, HEAD~2, a branch).  Cells\n"
 	  "are matched by id and shown as added, removed, moved or changed (type, source,\n"
-	  "outputs, metadata), with line diffs of the source and of the outputs' text; --all\n"
-	  "lists unchanged cells too.  Colors only on a terminal (not with NO_COLOR or\n"
-	  "--no-color).  `nb restore` makes NB what it was at REV, as a new commit.\n"
-	  "`nb commit` commits NB as it is on disk (only that file, whatever else is staged),\n"
-	  "with a message naming the changed cells; the author is your Unix account.  With\n"
-	  "`set notebooks-strip-outputs yes` in the workspace config, commits leave outputs\n"
-	  "out (the file keeps them).  `nb convert` converts between .ipynb and percent .py by\n"
-	  "the files' extensions (nbformat 3 is upgraded).  A malformed notebook is reported\n"
-	  "as FILE:LINE:COL and left untouched.",
+	  "outputs, metadata), with a line diff of the source; --all lists unchanged cells too.\n"
+	  "Colors only on a terminal (not with NO_COLOR or --no-color).  `nb restore` makes NB\n"
+	  "what it was at REV, as a new commit.  `nb commit` commits NB as it is on disk (only\n"
+	  "that file, whatever else is staged), with a message naming the changed cells; the\n"
+	  "author is your Unix account.  With `set notebooks-strip-outputs yes` in the\n"
+	  "workspace config, commits leave outputs out (the file keeps them).  `nb convert`\n"
+	  "converts between .ipynb and percent .py by the files' extensions (nbformat 3 is\n"
+	  "upgraded).  A malformed notebook is reported as FILE:LINE:COL and left untouched.",
 	  cmd_nb },
 	{ "predict", "predict MODEL DATA -o OUT.csv [--probabilities] [--json]",
 	  "Apply a trained model to a CSV file",
