@@ -8,6 +8,7 @@
 # worst of 9:
 #   open — sg_nb_load: read + parse into the model (ids checked, sources joined)
 #   diff — sg_nbdiff of A and B plus a line diff of every changed source
+#   diff-by-source — sg_nbdiff when A and B share no ids (percent scripts)
 # and, as the peer, Debian's python3-nbformat `nbformat.read(f, as_version=4)`
 # on the same file (in-process timing, interpreter start-up excluded),
 # printing the ratio.  Targets: open ≤ 100 ms, diff ≤ 50 ms for 1,000 cells.

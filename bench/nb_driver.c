@@ -5,7 +5,9 @@
  *                                     1% moved
  *   nb_driver open FILE               parse into the model: median and worst of 9 (ms)
  *   nb_driver diff A B                cell-level diff with line diffs of every
- *                                     changed source: median and worst of 9 (ms) */
+ *                                     changed source: median and worst of 9 (ms);
+ *                                     then the cell diff alone with no shared ids
+ *                                     (cells matched by source, as for scripts) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +180,17 @@ static int bench_diff(const char *pa, const char *pb)
 	       d.changed, d.added, d.removed, d.moved, d.unchanged, lines);
 	sg_nbdiff_done(&d);
 	report("diff", t);
+	/* The same two versions as percent scripts would be: no shared ids,
+	 * cells matched by their sources. */
+	for (size_t i = 0; i < b->ncells; i++)
+		snprintf(b->cells[i].id, sizeof b->cells[i].id, "s%zu", i);
+	for (int r = 0; r < REPEAT; r++) {
+		double t0 = now_ms();
+		sg_nbdiff(a, b, &d);
+		t[r] = now_ms() - t0;
+		sg_nbdiff_done(&d);
+	}
+	report("diff-by-source", t);
 	sg_nb_free(a);
 	sg_nb_free(b);
 	return 0;

@@ -87,6 +87,10 @@ static int repo_lock(struct nbrepo *r, struct sg_error *err)
 {
 	char *path = sg_path_join(git_repository_path(r->repo), "sagetty-notebooks.lock");
 	r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	/* Someone else's lock file we may not write: flock needs only a
+	 * read descriptor. */
+	if (r->lock_fd < 0 && errno == EACCES)
+		r->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_EX) != 0) {
 		sg_error_errno(err, "cannot lock %s", path);
 		free(path);
