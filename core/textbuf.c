@@ -369,8 +369,10 @@ static void redo_forget(struct sg_textbuf *tb)
 /* The group a new edit of kind k belongs to. */
 static unsigned long group_for(struct sg_textbuf *tb, enum tb_kind k)
 {
-	if (tb->nest > 0)
+	if (tb->nest > 0) {
+		tb->last = k;
 		return tb->group;
+	}
 	if (k != tb->last || k == K_OTHER)
 		tb->group++;
 	tb->last = k;
@@ -491,8 +493,10 @@ void sg_textbuf_group_begin(struct sg_textbuf *tb)
 
 void sg_textbuf_group_end(struct sg_textbuf *tb)
 {
-	if (tb->nest > 0 && --tb->nest == 0)
-		tb->last = K_NONE;
+	/* last stays the kind of the group's last edit: typing on after a
+	 * group that ended in typing (text typed over a selection) joins it */
+	if (tb->nest > 0)
+		tb->nest--;
 }
 
 void sg_textbuf_undo_clear(struct sg_textbuf *tb)

@@ -201,7 +201,8 @@ int sg_textbuf_undo(struct sg_textbuf *tb);
 int sg_textbuf_redo(struct sg_textbuf *tb);
 /* Ends the current undo group: the next edit starts a new one. */
 void sg_textbuf_undo_break(struct sg_textbuf *tb);
-/* Everything between begin and end is one group (nests). */
+/* Everything between begin and end is one group (nests); edits of the
+ * same kind as the group's last one, right after it, join it. */
 void sg_textbuf_group_begin(struct sg_textbuf *tb);
 void sg_textbuf_group_end(struct sg_textbuf *tb);
 /* Forgets the history (after loading a cell, say). */

@@ -14,6 +14,7 @@ struct fx {
 
 #include "tests/tuitest.h"
 
+#include <curses.h>
 #include "core/keymap.h"
 #include "tui/editor.h"
 
@@ -400,6 +401,69 @@ static void test_help_lines(void **state)
 	assert_string_equal(name, "<M-Backspace>");
 }
 
+/* Feeds s between the terminal's paste marks. */
+static void pasted(struct sg_editor *ed, const char *s)
+{
+	assert_true(sg_editor_key(ed, SG_KEY_PASTE_BEGIN));
+	for (const char *p = s; *p; p++)
+		assert_true(sg_editor_key(ed, *p == '\n' ? SG_KEY_ENTER : *p == '\t' ? SG_KEY_TAB
+										  : (unsigned char)*p));
+	assert_true(sg_editor_key(ed, SG_KEY_PASTE_END));
+}
+
+static void test_paste_and_shift_select(void **state)
+{
+	const char *code = "if x:\n    y = 1\n\tz = ':'\nelse:\n    pass\n";
+	struct sg_editor *ed = sg_editor_new("", 0, SG_LANG_PYTHON, SG_EDITOR_EMACS);
+
+	/* pasted code keeps its own indentation (typed, it would be indented
+	 * again on every line) and undoes as one step */
+	keys(ed, "def f():\n");
+	pasted(ed, code);
+	assert_string_equal(text_of(ed), "def f():\n    if x:\n    y = 1\n\tz = ':'\nelse:\n    pass\n");
+	sg_editor_key(ed, CTRL_UNDERSCORE);
+	assert_string_equal(text_of(ed), "def f():\n    ");
+	sg_editor_free(ed);
+
+	/* vi: a paste in normal mode goes after the cursor, then normal again */
+	ed = sg_editor_new("ab", 2, SG_LANG_PLAIN, SG_EDITOR_VI);
+	pasted(ed, "XY");
+	assert_string_equal(text_of(ed), "aXYb");
+	assert_string_equal(sg_editor_mode_name(ed), "-- NORMAL --");
+	keys(ed, "u");
+	assert_string_equal(text_of(ed), "ab");
+	/* Shift+motion in normal mode starts visual mode */
+	keys(ed, "0");
+	sg_editor_key(ed, SG_KEY_S_RIGHT);
+	assert_string_equal(sg_editor_mode_name(ed), "-- VISUAL --");
+	keys(ed, "d");
+	assert_string_equal(text_of(ed), "");
+	sg_editor_free(ed);
+
+	/* Shift selection: typing replaces it; a plain motion drops it */
+	ed = sg_editor_new("hello world", 11, SG_LANG_PLAIN, SG_EDITOR_EMACS);
+	for (int i = 0; i < 5; i++)
+		sg_editor_key(ed, SG_KEY_S_RIGHT);
+	paint(ed);
+	assert_int_equal(srole("hello"), SG_ROLE_SELECTED);
+	keys(ed, "bye");
+	assert_string_equal(text_of(ed), "bye world");
+	sg_editor_key(ed, CTRL_UNDERSCORE);
+	assert_string_equal(text_of(ed), "hello world");
+	sg_editor_key(ed, SG_KEY_S_END);
+	sg_editor_key(ed, SG_KEY_LEFT);
+	assert_false(sg_textbuf_selection(ed->tb, NULL, NULL));
+	sg_editor_key(ed, SG_KEY_S_HOME);
+	sg_editor_key(ed, SG_KEY_BACKSPACE);
+	assert_string_equal(text_of(ed), "d");
+	sg_editor_free(ed);
+
+	/* the curses layer's Shift keys */
+	assert_int_equal(surface_curses_key(1, KEY_SLEFT), SG_KEY_S_LEFT);
+	assert_int_equal(surface_curses_key(1, KEY_SR), SG_KEY_S_UP);
+	assert_int_equal(surface_curses_key(1, KEY_SEND), SG_KEY_S_END);
+}
+
 /* Checks that the cursor is on a character boundary inside the text. */
 static void check_cursor(const struct sg_editor *ed)
 {
@@ -436,6 +500,8 @@ static void test_random_keys(void **state)
 		CTRL_E, CTRL_G, CTRL_K, CTRL_P, CTRL_W, CTRL_Y, CTRL_UNDERSCORE, 18, 21, 2, 6, 14,
 		SG_KEY_ALT | 'f', SG_KEY_ALT | 'b', SG_KEY_ALT | 'd', SG_KEY_ALT | 'w',
 		SG_KEY_ALT | SG_KEY_BACKSPACE, SG_KEY_ALT | '_', SG_KEY_ALT | '<', SG_KEY_ALT | '>',
+		SG_KEY_S_LEFT, SG_KEY_S_RIGHT, SG_KEY_S_UP, SG_KEY_S_END, SG_KEY_PASTE_BEGIN,
+		SG_KEY_PASTE_END,
 	};
 	const char *orig = "def f(x):\n\tif x:\n        return '\xe6\x97\xa5'  # c\n\xff\n";
 	unsigned long rng = 12345;
@@ -460,6 +526,7 @@ static void test_random_keys(void **state)
 				}
 			}
 		}
+		sg_editor_key(ed, SG_KEY_PASTE_END);
 		if (ed->mode == SG_EDITOR_INSERT && style)
 			sg_editor_key(ed, SG_KEY_ESC);
 		while (sg_textbuf_undo(ed->tb))
@@ -479,7 +546,7 @@ static void test_app_help_and_alt(void **state)
 
 	tt_env(dir);
 	ws = tt_workspace(dir);
-	f = tt_fx_new(ws, 100, 30, 1, NULL);
+	f = tt_fx_new(ws, 100, 44, 1, NULL);
 	key(f, SG_KEY_ALT | '2');  /* <Esc> 2: the Notebooks pane */
 	type(f, "?");
 	assert_true(has(f, "Notebooks pane"));
@@ -494,7 +561,7 @@ static void test_app_help_and_alt(void **state)
 	tt_fx_free(f);
 	/* vi keys by config */
 	ws->config.editor_vi = 1;
-	f = tt_fx_new(ws, 100, 30, 1, NULL);
+	f = tt_fx_new(ws, 100, 44, 1, NULL);
 	type(f, "2?G");
 	assert_true(has(f, "Visual selection by characters"));
 	tt_fx_free(f);
@@ -513,6 +580,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vi_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_drawing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paste_and_shift_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app_help_and_alt, setup, teardown),
 	};

@@ -635,12 +635,104 @@ static void vi_group_close(struct sg_editor *ed)
 	}
 }
 
+/* A pasted key: inserted as it is (no auto-indent, no dedent). */
+static void paste_key(struct sg_editor *ed, int key)
+{
+	char enc[4];
+
+	if (key == SG_KEY_ENTER)
+		sg_textbuf_insert(ed->tb, "\n", 1);
+	else if (key == SG_KEY_TAB)
+		sg_textbuf_insert(ed->tb, "\t", 1);
+	else if (printable(key))
+		sg_textbuf_insert(ed->tb, enc, utf8_encode((uint32_t)key, enc));
+}
+
+/* The paste marks: the text between them is one undo step, inserted at
+ * the cursor whatever the mode (vi returns to its mode after). */
+static int paste_mark(struct sg_editor *ed, int key)
+{
+	if (key == SG_KEY_PASTE_BEGIN && !ed->pasting) {
+		ed->pasting = 1;
+		ed->paste_mode = ed->mode;
+		if (ed->mode != SG_EDITOR_INSERT) {
+			sg_textbuf_delete_selection(ed->tb, 0);
+			if (ed->mode == SG_EDITOR_NORMAL)
+				sg_textbuf_move(ed->tb, SG_TB_RIGHT_IN_LINE, 1);  /* as p does */
+			ed->mode = SG_EDITOR_INSERT;
+		}
+		sg_textbuf_group_begin(ed->tb);
+	} else if (key == SG_KEY_PASTE_END && ed->pasting) {
+		ed->pasting = 0;
+		sg_textbuf_group_end(ed->tb);
+		if (ed->paste_mode != SG_EDITOR_INSERT) {
+			ed->mode = SG_EDITOR_NORMAL;
+			vi_clamp(ed);
+		}
+	}
+	return 1;
+}
+
+/* Shift+motion: extends a selection (vi: visual mode) from where it
+ * started; 1 when key was one. */
+static int shift_key(struct sg_editor *ed, int key)
+{
+	static const struct {
+		int key;
+		enum sg_tb_motion m;
+	} map[] = {
+		{ SG_KEY_S_UP, SG_TB_UP }, { SG_KEY_S_DOWN, SG_TB_DOWN },
+		{ SG_KEY_S_LEFT, SG_TB_LEFT }, { SG_KEY_S_RIGHT, SG_TB_RIGHT },
+		{ SG_KEY_S_HOME, SG_TB_SMART_HOME }, { SG_KEY_S_END, SG_TB_LINE_END },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		if (map[i].key != key)
+			continue;
+		if (ed->mode == SG_EDITOR_NORMAL) {
+			sg_textbuf_set_mark(ed->tb);
+			ed->mode = SG_EDITOR_VISUAL;
+		} else if (!sg_textbuf_selection(ed->tb, NULL, NULL)) {
+			sg_textbuf_set_mark(ed->tb);
+			ed->shift_sel = 1;
+		}
+		sg_textbuf_move(ed->tb, map[i].m, 1);
+		return 1;
+	}
+	return 0;
+}
+
 int sg_editor_key(struct sg_editor *ed, int key)
 {
 	int r;
 
 	if (key == SG_KEY_RESIZE || key < 0)
 		return 0;
+	if (key == SG_KEY_PASTE_BEGIN || key == SG_KEY_PASTE_END)
+		return paste_mark(ed, key);
+	if (ed->pasting) {
+		paste_key(ed, key);
+		return 1;
+	}
+	if (shift_key(ed, key))
+		return 1;
+	if (ed->shift_sel && ed->mode == SG_EDITOR_INSERT && common_key(ed, key)) {
+		/* a plain motion ends a Shift selection (the mark goes) */
+		sg_textbuf_clear_mark(ed->tb);
+		ed->shift_sel = 0;
+		return 1;
+	}
+	if (!sg_textbuf_selection(ed->tb, NULL, NULL))
+		ed->shift_sel = 0;
+	else if (ed->shift_sel && (printable(key) || key == SG_KEY_ENTER)) {
+		/* typing replaces a Shift selection, one undo step with it */
+		sg_textbuf_group_begin(ed->tb);
+		sg_textbuf_delete_selection(ed->tb, 0);
+		ed->shift_sel = 0;
+		r = sg_editor_key(ed, key);
+		sg_textbuf_group_end(ed->tb);
+		return r;
+	}
 	if (ed->keys == SG_EDITOR_EMACS)
 		return emacs_key(ed, key);
 	if (ed->mode == SG_EDITOR_INSERT) {
@@ -935,6 +1027,8 @@ static const struct sg_editor_help_line help_common[] = {
 	{ "Tab, S-Tab", "Indent / dedent (the selected lines, or at the cursor)" },
 	{ "Backspace", "Delete back (in leading blanks: to the previous indent stop)" },
 	{ "Delete", "Delete the character at the cursor" },
+	{ "S-arrows, S-Home, S-End", "Select (then type, Backspace, or cut/copy)" },
+	{ "(paste in the terminal)", "Inserted as it is: no auto-indent; one undo step" },
 };
 
 static const struct sg_editor_help_line help_emacs[] = {

@@ -15,8 +15,11 @@
  *    <Esc> in insert mode returns to normal mode and is consumed; <Esc>
  *    in normal mode is not consumed (the pane leaves the editor).
  * In both: arrows, Home/End, PgUp/PgDn, Tab / S-Tab (indent, dedent),
- * Backspace, Delete, Enter (auto-indent).  Keys the editor does not use
- * (F-keys, C-s, C-o...) are not consumed, so the pane can bind them.
+ * Backspace, Delete, Enter (auto-indent); Shift+arrows/Home/End select.
+ * Text between SG_KEY_PASTE_BEGIN and SG_KEY_PASTE_END (a bracketed paste
+ * from the terminal) is inserted as it is, with no auto-indent, as one
+ * undo step.  Keys the editor does not use (F-keys, C-s, C-o...) are not
+ * consumed, so the pane can bind them.
  *
  * sg_editor_help lists every key for the `?` help. */
 #ifndef SG_TUI_EDITOR_H
@@ -55,6 +58,9 @@ struct sg_editor {
 	int count;                  /* vi count being typed */
 	int op_count;               /* count typed before an operator */
 	int group_open;             /* vi: an undo group spans the insert */
+	int shift_sel;              /* the selection was made with Shift+motion */
+	int pasting;                /* between the terminal's paste marks */
+	int paste_mode;             /* the mode a paste started in */
 };
 
 /* An editor on a copy of text[0..len), cursor at the start; vi style
