@@ -345,6 +345,73 @@ static void test_vi_keys(void **state)
 	sg_editor_free(ed);
 }
 
+static void test_vi_find_objects_repeat(void **state)
+{
+	const char *src = "x = f(a, g(b), \"s t\") + word_1";
+	struct sg_editor *ed = sg_editor_new(src, strlen(src), SG_LANG_PYTHON, SG_EDITOR_VI);
+	struct sg_tb_pos p;
+
+	/* f F t T ; , */
+	keys(ed, "f(");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 5);
+	keys(ed, ";");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 10);
+	keys(ed, ",");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 5);
+	keys(ed, "t)");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 11);
+	keys(ed, "F=");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 2);
+	keys(ed, "2f,");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 13);
+	keys(ed, "fz");  /* not found: stays */
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 13);
+	/* text objects: di" keeps the quotes, da( takes the brackets */
+	keys(ed, "fsdi\"");
+	assert_string_equal(text_of(ed), "x = f(a, g(b), \"\") + word_1");
+	keys(ed, "0fbda(");
+	assert_string_equal(text_of(ed), "x = f(a, g, \"\") + word_1");
+	keys(ed, "$ciwname");
+	sg_editor_key(ed, SG_KEY_ESC);
+	assert_string_equal(text_of(ed), "x = f(a, g, \"\") + name");
+	keys(ed, "0fayi(");
+	assert_string_equal(sg_register_get(NULL, NULL), "a, g, \"\"");
+	/* operators with f t: dt, then df) */
+	keys(ed, "0fadt,");
+	assert_string_equal(text_of(ed), "x = f(, g, \"\") + name");
+	keys(ed, "0df)");
+	assert_string_equal(text_of(ed), " + name");
+	keys(ed, "u");
+	assert_string_equal(text_of(ed), "x = f(, g, \"\") + name");
+	/* . repeats the last change, as one undo step each */
+	sg_editor_free(ed);
+	ed = sg_editor_new("a b c d e\nl1\nl2", 16, SG_LANG_PLAIN, SG_EDITOR_VI);
+	keys(ed, "dw..");
+	assert_string_equal(text_of(ed), "d e\nl1\nl2");
+	keys(ed, "u");
+	assert_string_equal(text_of(ed), "c d e\nl1\nl2");
+	keys(ed, "cwX");
+	sg_editor_key(ed, SG_KEY_ESC);
+	keys(ed, "w.");
+	assert_string_equal(text_of(ed), "X X e\nl1\nl2");
+	keys(ed, "j>>j.");
+	assert_string_equal(text_of(ed), "X X e\n    l1\n    l2");
+	keys(ed, "gg02x");
+	assert_string_equal(text_of(ed), "X e\n    l1\n    l2");
+	keys(ed, "j0.");  /* motions do not replace the change */
+	assert_string_equal(text_of(ed), "X e\n  l1\n    l2");
+	keys(ed, "u");
+	p = sg_textbuf_cursor(ed->tb);
+	assert_int_equal(p.line, 1);
+	assert_string_equal(text_of(ed), "X e\n    l1\n    l2");
+	/* a multi-line text object across lines */
+	sg_editor_free(ed);
+	ed = sg_editor_new("f(\n  a,\n  b)\n", 13, SG_LANG_PLAIN, SG_EDITOR_VI);
+	keys(ed, "jdi(");
+	assert_string_equal(text_of(ed), "f()\n");
+	sg_editor_free(ed);
+}
+
 static void test_readonly_drawing(void **state)
 {
 	const char *code = "x = 1\ny = 'two'\nz = 3";
@@ -501,7 +568,7 @@ static void test_random_keys(void **state)
 		SG_KEY_ALT | 'f', SG_KEY_ALT | 'b', SG_KEY_ALT | 'd', SG_KEY_ALT | 'w',
 		SG_KEY_ALT | SG_KEY_BACKSPACE, SG_KEY_ALT | '_', SG_KEY_ALT | '<', SG_KEY_ALT | '>',
 		SG_KEY_S_LEFT, SG_KEY_S_RIGHT, SG_KEY_S_UP, SG_KEY_S_END, SG_KEY_PASTE_BEGIN,
-		SG_KEY_PASTE_END,
+		SG_KEY_PASTE_END, 'f', 't', 'F', ';', ',', '.', 'a', '"',
 	};
 	const char *orig = "def f(x):\n\tif x:\n        return '\xe6\x97\xa5'  # c\n\xff\n";
 	unsigned long rng = 12345;
@@ -578,6 +645,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unicode_and_ascii, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emacs_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vi_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vi_find_objects_repeat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_drawing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paste_and_shift_select, setup, teardown),

@@ -10,8 +10,10 @@
  *  - emacs: always inserting; C-a C-e C-f C-b C-n C-p C-d C-k C-y C-w,
  *    M-w M-f M-b M-d M-<Backspace>, C-_ (undo), M-_ (redo), C-@ / C-Space
  *    (mark).  <Esc> is not consumed (the pane leaves the editor).
- *  - vi: starts in normal mode: h j k l w b e 0 ^ $ gg G x X dd yy cc D C
- *    p P u C-r i a I A o O J v V (visual: y d c > <), counts (3j, 2dd);
+ *  - vi: starts in normal mode: h j k l w b e 0 ^ $ gg G f F t T ; , x X
+ *    dd yy cc D C s S r p P u C-r . i a I A o O J v V (visual: y d c > <),
+ *    operators d c y with motions and text objects (iw aw i" a" i( a( i[
+ *    i{ i<), counts (3j, 2dd);
  *    <Esc> in insert mode returns to normal mode and is consumed; <Esc>
  *    in normal mode is not consumed (the pane leaves the editor).
  * In both: arrows, Home/End, PgUp/PgDn, Tab / S-Tab (indent, dedent),
@@ -61,6 +63,16 @@ struct sg_editor {
 	int shift_sel;              /* the selection was made with Shift+motion */
 	int pasting;                /* between the terminal's paste marks */
 	int paste_mode;             /* the mode a paste started in */
+	/* vi: f/t and text objects waiting for their character */
+	int find_op;                /* the operator they serve, or 0 */
+	int find_kind;              /* 'f' 'F' 't' 'T', or 'i'/'a' (objects) */
+	int last_find_kind;         /* for ; and , */
+	unsigned last_find_ch;
+	/* vi: the keys of the last change, for . */
+	int rec[128], nrec;
+	int last_change[128], nlast;
+	int recording, replaying;
+	unsigned long rec_version;
 };
 
 /* An editor on a copy of text[0..len), cursor at the start; vi style
