@@ -336,6 +336,18 @@ static void test_vi_keys(void **state)
 	sg_editor_key(ed, CTRL_W);
 	assert_string_equal(text_of(ed), "fivefive ");
 	sg_editor_key(ed, SG_KEY_ESC);
+	/* the status text; Alt keys (fast <Esc> x) */
+	char st[64];
+	sg_editor_status(ed, st, sizeof st);
+	assert_string_equal(st, "-- NORMAL --  Ln 1, Col 9");
+	assert_false(sg_editor_key(ed, SG_KEY_ALT | 'j'));  /* normal: <Esc> leaves */
+	keys(ed, "v");
+	assert_true(sg_editor_key(ed, SG_KEY_ALT | 'x'));  /* visual: left, then x */
+	assert_string_equal(sg_editor_mode_name(ed), "-- NORMAL --");
+	assert_string_equal(text_of(ed), "fivefive");
+	keys(ed, "A!");
+	assert_true(sg_editor_key(ed, SG_KEY_ALT | 'x'));  /* insert: <Esc>, then x */
+	assert_string_equal(text_of(ed), "fivefive");
 	/* switching styles */
 	sg_editor_set_keys(ed, SG_EDITOR_EMACS);
 	assert_string_equal(sg_editor_mode_name(ed), "");

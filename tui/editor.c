@@ -79,6 +79,15 @@ void sg_editor_position(const struct sg_editor *ed, char *buf, size_t n)
 		 sg_textbuf_display_col(ed->tb, p.line, p.col) + 1);
 }
 
+void sg_editor_status(const struct sg_editor *ed, char *buf, size_t n)
+{
+	char pos[48];
+	const char *mode = sg_editor_mode_name(ed);
+
+	sg_editor_position(ed, pos, sizeof pos);
+	snprintf(buf, n, "%s%s%s", mode, *mode ? "  " : "", pos);
+}
+
 char *sg_editor_text(const struct sg_editor *ed, size_t *len)
 {
 	return sg_textbuf_text(ed->tb, len);
@@ -1107,6 +1116,15 @@ static int editor_key(struct sg_editor *ed, int key)
 	}
 	if (shift_key(ed, key))
 		return 1;
+	if ((key & SG_KEY_ALT) && ed->keys == SG_EDITOR_VI && ed->mode != SG_EDITOR_INSERT) {
+		/* Alt+x is <Esc> x typed fast: in visual mode, leave it and do x;
+		 * in normal mode <Esc> leaves the editor, so the pane gets both */
+		if (ed->mode == SG_EDITOR_NORMAL)
+			return 0;
+		editor_key(ed, SG_KEY_ESC);
+		editor_key(ed, key & ~SG_KEY_ALT);
+		return 1;
+	}
 	if (ed->shift_sel && ed->mode == SG_EDITOR_INSERT && common_key(ed, key)) {
 		/* a plain motion ends a Shift selection (the mark goes) */
 		sg_textbuf_clear_mark(ed->tb);

@@ -101,6 +101,8 @@ void sg_editor_scroll(struct sg_editor *ed, int h, int w);
 const char *sg_editor_mode_name(const struct sg_editor *ed);
 /* "Ln 3, Col 7" (display column, 1-based) into buf. */
 void sg_editor_position(const struct sg_editor *ed, char *buf, size_t n);
+/* Both for a status line: "-- INSERT --  Ln 3, Col 7" (vi), "Ln 3, Col 7". */
+void sg_editor_status(const struct sg_editor *ed, char *buf, size_t n);
 /* The text as a malloc'd string (sg_textbuf_text). */
 char *sg_editor_text(const struct sg_editor *ed, size_t *len);
 
