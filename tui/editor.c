@@ -1318,10 +1318,14 @@ static void draw(struct sg_editor *ed, struct surface *s, int scroll)
 		return;
 	if (scroll)
 		sg_editor_scroll(ed, s->h, s->w);
-	/* the syntax state at the first line shown */
+	/* the syntax state at the first line shown (only the state: fast) */
 	for (size_t i = 0; i < ed->top && ed->lang != SG_LANG_PLAIN; i++) {
-		size_t len;
+		size_t len, ns;
 		const char *t = sg_textbuf_line(tb, i, &len);
+		if (ed->lang == SG_LANG_PYTHON) {
+			state = sg_py_highlight(t, len, state, NULL, 0, &ns);
+			continue;
+		}
 		if (len > cap) {
 			cap = len * 2;
 			roles = sg_xrealloc(roles, cap * sizeof *roles);
