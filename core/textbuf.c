@@ -1066,7 +1066,7 @@ static void dedent_clause(struct sg_textbuf *tb)
 	for (size_t i = 0; i < 4; i++) {
 		size_t n = strlen(words[i]);
 		if (l->len - k >= n && memcmp(l->s + k, words[i], n) == 0 &&
-		    cls_byte((unsigned char)l->s[k + n]) != C_WORD)
+		    (l->len - k == n || cls_byte((unsigned char)l->s[k + n]) != C_WORD))
 			match = 1;
 	}
 	if (!match)

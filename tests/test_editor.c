@@ -320,6 +320,7 @@ static void test_vi_keys(void **state)
 	assert_int_equal(srole("Start"), SG_ROLE_SELECTED);
 	assert_int_equal(srole("four"), SG_ROLE_SELECTED);
 	assert_int_equal(srole("five"), SG_ROLE_NORMAL);
+	assert_true(sg_editor_key(ed, 'q'));  /* unused letters stay in the editor */
 	keys(ed, "d");
 	assert_string_equal(text_of(ed), "five");
 	assert_string_equal(sg_editor_mode_name(ed), "-- NORMAL --");

@@ -499,7 +499,9 @@ static int vi_visual_key(struct sg_editor *ed, int key)
 		ed->count = ed->count * 10 + (key - '0');
 		return 1;
 	}
-	return common_key(ed, key);
+	/* letters visual mode does not use are still its own (no typing,
+	 * and not the pane's: q must not quit) */
+	return common_key(ed, key) || printable(key);
 }
 
 /* Applies operator op (P_D, P_C, P_Y) to [a, b). */
