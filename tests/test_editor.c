@@ -16,6 +16,7 @@ struct fx {
 
 #include <curses.h>
 #include "core/keymap.h"
+#include "tui/colors.h"
 #include "tui/editor.h"
 
 enum { CTRL_A = 1, CTRL_D = 4, CTRL_E = 5, CTRL_G = 7, CTRL_K = 11, CTRL_P = 16, CTRL_S = 19,
@@ -616,6 +617,41 @@ static void test_random_keys(void **state)
 	}
 }
 
+/* The syntax roles degrade to sensible basic colors and attributes. */
+static void test_syntax_colors_degrade(void **state)
+{
+	struct sg_theme t;
+	struct sg_error err = { 0 };
+	struct colors_spec sp;
+	char *dir = sg_xasprintf("%s/themes", tu_srcdir());
+	const char *dirs[] = { dir, NULL };
+
+	sg_theme_default(&t);
+	colors_resolve(&t, COLORS_8, SG_ROLE_SYN_KEYWORD, &sp);
+	assert_int_equal(sp.fg, 5);  /* magenta */
+	colors_resolve(&t, COLORS_8, SG_ROLE_SYN_STRING, &sp);
+	assert_int_equal(sp.fg, 2);  /* green */
+	colors_resolve(&t, COLORS_8, SG_ROLE_SYN_NUMBER, &sp);
+	assert_int_equal(sp.fg, 3);  /* yellow */
+	colors_resolve(&t, COLORS_8, SG_ROLE_SYN_COMMENT, &sp);
+	assert_true(sp.attrs & SG_ATTR_ITALIC);
+	colors_resolve(&t, COLORS_256, SG_ROLE_SYN_STRING, &sp);
+	assert_int_equal(sp.fg, 77);
+	colors_resolve(&t, COLORS_MONO, SG_ROLE_SYN_KEYWORD, &sp);
+	assert_int_equal(sp.fg, SG_COLOR_DEFAULT);
+	assert_true(sp.attrs & SG_ATTR_BOLD);
+	colors_resolve(&t, COLORS_MONO, SG_ROLE_SYN_COMMENT, &sp);
+	assert_true(sp.attrs & SG_ATTR_DIM);
+	/* on a light background no code or markdown role turns white */
+	assert_int_equal(sg_theme_load(&t, "light", dirs, &err), 0);
+	for (int r = SG_ROLE_SYN_KEYWORD; r <= SG_ROLE_MD_BULLET; r++) {
+		colors_resolve(&t, COLORS_8, (enum sg_role)r, &sp);
+		if (sp.fg == 7)
+			fail_msg("light theme: %s is white on 8 colors", sg_role_name((enum sg_role)r));
+	}
+	free(dir);
+}
+
 /* The app: the Notebooks pane's help lists the editor keys; an Alt key
  * nobody binds is <Esc> then the key. */
 static void test_app_help_and_alt(void **state)
@@ -661,6 +697,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vi_find_objects_repeat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_drawing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syntax_colors_degrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paste_and_shift_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app_help_and_alt, setup, teardown),
