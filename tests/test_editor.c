@@ -259,7 +259,8 @@ static void test_emacs_keys(void **state)
 	/* keys left to the pane */
 	assert_false(sg_editor_key(ed, SG_KEY_ESC));
 	assert_false(sg_editor_key(ed, SG_KEY_F5));
-	assert_false(sg_editor_key(ed, CTRL_S));
+	assert_false(sg_editor_key(ed, CTRL_S));  /* save and run keys stay the pane's */
+	assert_false(sg_editor_key(ed, 18));  /* C-r */
 	assert_false(sg_editor_key(ed, SG_KEY_RESIZE));
 	assert_false(sg_editor_key(ed, SG_KEY_ALT | 'z'));
 	sg_editor_free(ed);
@@ -426,6 +427,74 @@ static void test_vi_find_objects_repeat(void **state)
 	sg_editor_free(ed);
 }
 
+static void test_search(void **state)
+{
+	const char *src = "import os\nx = os.path\ny = OS\nz = 1";
+	struct sg_editor *ed = sg_editor_new(src, strlen(src), SG_LANG_PYTHON, SG_EDITOR_EMACS);
+	struct sg_tb_pos p;
+	int y, x;
+
+	ed->focused = 1;
+	/* emacs: incremental, C-s again for the next match, Enter keeps it */
+	sg_editor_key(ed, SG_KEY_ALT | 's');
+	keys(ed, "os");
+	p = sg_textbuf_cursor(ed->tb);
+	assert_int_equal(p.line, 0);
+	assert_int_equal(p.col, 7);
+	paint(ed);
+	assert_string_equal(srow(23), "I-search: os");
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(y, 23);
+	assert_int_equal(x, 12);
+	assert_int_equal(surface_mem_cell(be, 0, 7)->role, SG_ROLE_SELECTED);
+	sg_editor_key(ed, SG_KEY_ALT | 's');
+	p = sg_textbuf_cursor(ed->tb);
+	assert_int_equal(p.line, 1);
+	assert_int_equal(p.col, 4);
+	sg_editor_key(ed, 19);  /* C-s too, while searching; smart case: "os" finds "OS" */
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 2);
+	sg_editor_key(ed, SG_KEY_ENTER);
+	assert_false(ed->searching);
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 2);
+	/* Esc goes back to where the search started; a failing search says so */
+	sg_editor_key(ed, SG_KEY_ALT | 'r');  /* backward */
+	keys(ed, "import");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 0);
+	keys(ed, "X");
+	assert_true(ed->search_failed);
+	paint(ed);
+	assert_string_equal(srow(23), "Failing I-search backward: importX");
+	assert_int_equal(srole("Failing"), SG_ROLE_ERROR);
+	sg_editor_key(ed, SG_KEY_BACKSPACE);
+	assert_false(ed->search_failed);
+	sg_editor_key(ed, SG_KEY_ESC);
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 2);
+	/* a motion key ends the search at the match and moves */
+	sg_editor_key(ed, SG_KEY_ALT | 's');
+	keys(ed, "path");
+	sg_editor_key(ed, CTRL_E);
+	assert_false(ed->searching);
+	p = sg_textbuf_cursor(ed->tb);
+	assert_int_equal(p.line, 1);
+	assert_int_equal(p.col, 11);
+	sg_editor_free(ed);
+
+	/* vi: / Enter, n N, ? */
+	ed = sg_editor_new(src, strlen(src), SG_LANG_PYTHON, SG_EDITOR_VI);
+	keys(ed, "/os\n");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 7);
+	keys(ed, "n");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 1);
+	keys(ed, "N");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 0);
+	keys(ed, "?1\n");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 3);
+	paint(ed);  /* closed: no search line */
+	assert_null(strstr(srow(23), "?"));
+	assert_string_equal(text_of(ed), src);  /* searching typed nothing */
+	sg_editor_free(ed);
+}
+
 static void test_readonly_drawing(void **state)
 {
 	const char *code = "x = 1\ny = 'two'\nz = 3";
@@ -582,7 +651,7 @@ static void test_random_keys(void **state)
 		SG_KEY_ALT | 'f', SG_KEY_ALT | 'b', SG_KEY_ALT | 'd', SG_KEY_ALT | 'w',
 		SG_KEY_ALT | SG_KEY_BACKSPACE, SG_KEY_ALT | '_', SG_KEY_ALT | '<', SG_KEY_ALT | '>',
 		SG_KEY_S_LEFT, SG_KEY_S_RIGHT, SG_KEY_S_UP, SG_KEY_S_END, SG_KEY_PASTE_BEGIN,
-		SG_KEY_PASTE_END, 'f', 't', 'F', ';', ',', '.', 'a', '"',
+		SG_KEY_PASTE_END, 'f', 't', 'F', ';', ',', '.', 'a', '"', '/', '?', 'n', 19, SG_KEY_ALT | 's', SG_KEY_ALT | 'r',
 	};
 	const char *orig = "def f(x):\n\tif x:\n        return '\xe6\x97\xa5'  # c\n\xff\n";
 	unsigned long rng = 12345;
@@ -695,6 +764,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_emacs_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vi_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vi_find_objects_repeat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_drawing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_colors_degrade, setup, teardown),

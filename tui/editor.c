@@ -15,6 +15,9 @@
 /* Pending states: the vi keys that need a second key. */
 enum { P_NONE, P_G, P_D, P_C, P_Y, P_R, P_GT, P_LT, P_Z, P_FIND };
 
+static void search_open(struct sg_editor *ed, int back);
+static void search_again(struct sg_editor *ed, int back);
+
 struct sg_editor *sg_editor_new(const char *text, size_t len, enum sg_editor_lang lang,
 				enum sg_editor_keys keys)
 {
@@ -172,6 +175,8 @@ static int emacs_meta(struct sg_editor *ed, int key)
 	case 'v': sg_textbuf_move_lines(tb, -page(ed)); return 1;
 	case '_': sg_textbuf_redo(tb); return 1;
 	case 'm': sg_textbuf_move(tb, SG_TB_LINE_FIRST, 1); return 1;
+	/* M-s / M-r: C-s and C-r stay the pane's (save, run) */
+	case 's': case 'r': search_open(ed, key == 'r'); return 1;
 	}
 	return 0;
 }
@@ -924,6 +929,11 @@ static int vi_normal_key(struct sg_editor *ed, int key)
 		ed->op_count = count > 1 ? count : 0;
 		return 1;
 	case ';': case ',': vi_find_again(ed, key == ',', count, 0); break;
+	case '/': case '?': search_open(ed, key == '?'); return 1;
+	case 'n': case 'N':
+		for (int i = 0; i < count; i++)
+			search_again(ed, ed->last_search_back ^ (key == 'N'));
+		break;
 	case 'g': case 'd': case 'c': case 'y': case 'r': case '>': case '<': {
 		static const int ops[][2] = { { 'g', P_G }, { 'd', P_D }, { 'c', P_C },
 					      { 'y', P_Y }, { 'r', P_R }, { '>', P_GT },
@@ -1045,6 +1055,136 @@ static int shift_key(struct sg_editor *ed, int key)
 	return 0;
 }
 
+/* ---- search ---------------------------------------------------------------------------- */
+
+/* Smart case: a capital letter in the pattern makes it exact. */
+static int smart_icase(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			return 0;
+	return 1;
+}
+
+/* Finds pattern from pos; moves the cursor there.  Returns 1 when found. */
+static int search_go(struct sg_editor *ed, const char *pat, size_t n, struct sg_tb_pos pos,
+		     int back)
+{
+	struct sg_tb_pos at;
+
+	if (!sg_textbuf_find(ed->tb, pat, n, pos, back, smart_icase(pat, n), &at))
+		return 0;
+	sg_textbuf_clear_mark(ed->tb);
+	sg_textbuf_set_cursor(ed->tb, at);
+	return 1;
+}
+
+/* Opens the search line (backward or not). */
+static void search_open(struct sg_editor *ed, int back)
+{
+	ed->searching = 1;
+	ed->search_back = back;
+	ed->search_failed = 0;
+	ed->search_len = 0;
+	ed->search[0] = '\0';
+	ed->search_from = sg_textbuf_cursor(ed->tb);
+}
+
+/* The next match of the last search after (before) the cursor: n N, C-s C-s. */
+static void search_again(struct sg_editor *ed, int back)
+{
+	struct sg_tb_pos p = sg_textbuf_cursor(ed->tb);
+
+	if (!ed->last_search_len)
+		return;
+	if (!back)
+		p.col++;  /* past the match the cursor is on */
+	ed->search_failed = !search_go(ed, ed->last_search, ed->last_search_len, p, back);
+}
+
+/* Incremental: looks again for what is typed, from where it started. */
+static void search_update(struct sg_editor *ed)
+{
+	if (!ed->search_len) {
+		sg_textbuf_set_cursor(ed->tb, ed->search_from);
+		ed->search_failed = 0;
+		return;
+	}
+	ed->search_failed = !search_go(ed, ed->search, ed->search_len, ed->search_from,
+				       ed->search_back);
+}
+
+/* Ends the search line; kept keeps the cursor at the match. */
+static void search_close(struct sg_editor *ed, int kept)
+{
+	ed->searching = 0;
+	if (!kept) {
+		sg_textbuf_set_cursor(ed->tb, ed->search_from);
+		return;
+	}
+	if (ed->search_len) {
+		memcpy(ed->last_search, ed->search, ed->search_len);
+		ed->last_search_len = ed->search_len;
+		ed->last_search_back = ed->search_back;
+	}
+}
+
+/* A key while the search line is open; 0 when it closed the search and
+ * the key should be handled as usual. */
+static int search_key(struct sg_editor *ed, int key)
+{
+	int again = ed->keys == SG_EDITOR_EMACS &&
+		    (key == CTRL('s') || key == CTRL('r') || key == (SG_KEY_ALT | 's') ||
+		     key == (SG_KEY_ALT | 'r'));
+	int back = key == CTRL('r') || key == (SG_KEY_ALT | 'r');
+
+	if (again) {
+		/* C-s C-s: the next match (an empty line takes the last search) */
+		if (!ed->search_len && ed->last_search_len) {
+			memcpy(ed->search, ed->last_search, ed->last_search_len);
+			ed->search_len = ed->last_search_len;
+		}
+		ed->search_back = back;
+		search_close(ed, 1);
+		ed->searching = 1;
+		search_again(ed, ed->search_back);
+		return 1;
+	}
+	switch (key) {
+	case SG_KEY_ESC: case CTRL('g'): case CTRL('c'):
+		search_close(ed, 0);
+		return 1;
+	case SG_KEY_ENTER:
+		search_close(ed, 1);
+		return 1;
+	case SG_KEY_BACKSPACE: case CTRL('h'):
+		if (!ed->search_len) {
+			search_close(ed, 0);
+			return 1;
+		}
+		while (ed->search_len > 0 &&
+		       ((unsigned char)ed->search[--ed->search_len] & 0xc0) == 0x80)
+			;
+		ed->search[ed->search_len] = '\0';
+		search_update(ed);
+		return 1;
+	}
+	if (printable(key)) {
+		char enc[4];
+		size_t k = utf8_encode((uint32_t)key, enc);
+		if (ed->search_len + k < sizeof ed->search) {
+			memcpy(ed->search + ed->search_len, enc, k);
+			ed->search_len += k;
+			ed->search[ed->search_len] = '\0';
+			search_update(ed);
+		}
+		return 1;
+	}
+	/* any other key ends the search where it is, then does its job */
+	search_close(ed, 1);
+	return 0;
+}
+
 static int editor_key(struct sg_editor *ed, int key);
 
 /* vi . : the keys of the last change again (one undo step). */
@@ -1116,6 +1256,8 @@ static int editor_key(struct sg_editor *ed, int key)
 		paste_key(ed, key);
 		return 1;
 	}
+	if (ed->searching && search_key(ed, key))
+		return 1;
 	if (shift_key(ed, key))
 		return 1;
 	if ((key & SG_KEY_ALT) && ed->keys == SG_EDITOR_VI && ed->mode != SG_EDITOR_INSERT) {
@@ -1303,6 +1445,23 @@ static void line_selection(const struct sg_editor *ed, size_t i, size_t len, siz
 			  : len + 1;
 }
 
+/* The search line at row y of s: the prompt, what is typed, the cursor
+ * after it. */
+static void draw_search(struct sg_editor *ed, struct surface *s, int y)
+{
+	char line[sizeof ed->search + 48];
+	const char *what = ed->keys == SG_EDITOR_VI ? (ed->search_back ? "?" : "/")
+			   : ed->search_back ? "I-search backward: " : "I-search: ";
+	int w;
+
+	snprintf(line, sizeof line, "%s%s", ed->search_failed ? "Failing " : "", what);
+	surface_fill(s, y, 0, 1, s->w, ' ', SG_ROLE_NORMAL);
+	w = surface_text(s, y, 0, ed->search_failed ? SG_ROLE_ERROR : SG_ROLE_PROMPT, line);
+	w += surface_text(s, y, w, SG_ROLE_NORMAL, ed->search);
+	if (ed->focused)
+		surface_cursor(s, y, w < s->w ? w : s->w - 1);
+}
+
 /* Draws with top/left as they are (scroll: first keep the cursor visible). */
 static void draw(struct sg_editor *ed, struct surface *s, int scroll)
 {
@@ -1348,6 +1507,11 @@ static void draw(struct sg_editor *ed, struct surface *s, int scroll)
 			surface_text(s, r, 0, i == p.line ? SG_ROLE_NUMBER : SG_ROLE_DIM, num);
 		}
 		line_selection(ed, i, len, &sa, &sb);
+		if (ed->searching && !ed->search_failed && ed->search_len && i == p.line &&
+		    sa == sb) {
+			sa = p.col;  /* the match being looked at */
+			sb = p.col + ed->search_len;
+		}
 		draw_line(s, r, gw, tw, t, len, roles, ed->left, sa, sb, sg_textbuf_tabwidth(tb));
 	}
 	free(roles);
@@ -1361,7 +1525,18 @@ static void draw(struct sg_editor *ed, struct surface *s, int scroll)
 
 void sg_editor_draw(struct sg_editor *ed, struct surface *s)
 {
-	draw(ed, s, 1);
+	struct surface text;
+
+	if (!ed->searching || s->h < 2) {
+		draw(ed, s, 1);
+		if (ed->searching && s->h == 1)
+			draw_search(ed, s, 0);
+		return;
+	}
+	/* the search line takes the bottom row */
+	text = surface_sub(s, 0, 0, s->h - 1, s->w);
+	draw(ed, &text, 1);
+	draw_search(ed, s, s->h - 1);
 }
 
 /* ---- read-only drawing -------------------------------------------------------------------- */
@@ -1463,6 +1638,7 @@ static const struct sg_editor_help_line help_emacs[] = {
 	{ "C-w, M-w", "Cut / copy the selection (C-w without one: kill word back)" },
 	{ "C-y", "Paste (yank) the clipboard shared by all cells" },
 	{ "C-g", "Drop the selection" },
+	{ "M-s, M-r", "Search forward, back as you type (again, or C-s C-r: next match)" },
 	{ "C-_, C-/", "Undo (typing is undone a run at a time)" },
 	{ "M-_", "Redo" },
 	{ "Esc", "Leave the editor" },
@@ -1486,6 +1662,7 @@ static const struct sg_editor_help_line help_vi[] = {
 	{ "p P", "Paste after / before (lines go below / above)" },
 	{ ">> <<", "Indent, dedent the line" },
 	{ "J", "Join the next line to this one" },
+	{ "/ ? n N", "Search forward, back (Enter, Esc); next, previous match" },
 	{ "u C-r", "Undo, redo" },
 	{ ".", "Repeat the last change (dw, cwfoo<Esc>, 3x, >>...)" },
 	{ "f F t T ; ,", "To a character on the line (onto, before); again, back" },

@@ -16,6 +16,10 @@
  *    i{ i<), counts (3j, 2dd);
  *    <Esc> in insert mode returns to normal mode and is consumed; <Esc>
  *    in normal mode is not consumed (the pane leaves the editor).
+ * Search: emacs M-s / M-r (incremental; again, or C-s / C-r while the
+ * search line is open: next match; C-s and C-r are otherwise left to the
+ * pane), vi / ? then n N; the pattern is plain text, case-insensitive unless it has a capital
+ * letter; the search line takes the bottom row of the editor while open.
  * In both: arrows, Home/End, PgUp/PgDn, Tab / S-Tab (indent, dedent),
  * Backspace, Delete, Enter (auto-indent); Shift+arrows/Home/End select.
  * Text between SG_KEY_PASTE_BEGIN and SG_KEY_PASTE_END (a bracketed paste
@@ -73,6 +77,16 @@ struct sg_editor {
 	int last_change[128], nlast;
 	int recording, replaying;
 	unsigned long rec_version;
+	/* search (emacs C-s C-r, vi / ? n N): typed in a line at the bottom */
+	int searching;              /* the search line is open */
+	int search_back;            /* searching backward */
+	int search_failed;          /* the text typed so far has no match */
+	char search[128];           /* what is typed (UTF-8) */
+	size_t search_len;
+	struct sg_tb_pos search_from;  /* where the search started */
+	char last_search[128];      /* for n N and C-s C-s */
+	size_t last_search_len;
+	int last_search_back;
 };
 
 /* An editor on a copy of text[0..len), cursor at the start; vi style
