@@ -32,6 +32,10 @@ enum sg_key {
 	SG_KEY_F1, SG_KEY_F2, SG_KEY_F3, SG_KEY_F4, SG_KEY_F5, SG_KEY_F6,
 	SG_KEY_F7, SG_KEY_F8, SG_KEY_F9, SG_KEY_F10, SG_KEY_F11, SG_KEY_F12,
 	SG_KEY_RESIZE,
+	/* Shift with a motion key (for selecting), and the marks a terminal in
+	 * bracketed-paste mode puts around pasted text. */
+	SG_KEY_S_UP, SG_KEY_S_DOWN, SG_KEY_S_LEFT, SG_KEY_S_RIGHT, SG_KEY_S_HOME, SG_KEY_S_END,
+	SG_KEY_PASTE_BEGIN, SG_KEY_PASTE_END,
 };
 
 /* Alt (Meta) held with a key: SG_KEY_ALT | 'f' is M-f.  The terminal sends

@@ -41,7 +41,9 @@ struct sg_py_span {
 
 /* Highlights line[0..len) (no '\n') starting in state; writes at most max
  * spans (when more are needed the last one written is extended to the end
- * of the line) and their count to *n.  Returns the state after the line. */
+ * of the line) and their count to *n.  Returns the state after the line.
+ * max 0 (spans may then be NULL) is the fast way to carry the state over
+ * lines that are not drawn. */
 int sg_py_highlight(const char *line, size_t len, int state, struct sg_py_span *spans,
 		    size_t max, size_t *n);
 /* The theme role a class is drawn in (SG_ROLE_NORMAL for TEXT). */

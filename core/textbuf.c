@@ -369,8 +369,10 @@ static void redo_forget(struct sg_textbuf *tb)
 /* The group a new edit of kind k belongs to. */
 static unsigned long group_for(struct sg_textbuf *tb, enum tb_kind k)
 {
-	if (tb->nest > 0)
+	if (tb->nest > 0) {
+		tb->last = k;
 		return tb->group;
+	}
 	if (k != tb->last || k == K_OTHER)
 		tb->group++;
 	tb->last = k;
@@ -491,8 +493,10 @@ void sg_textbuf_group_begin(struct sg_textbuf *tb)
 
 void sg_textbuf_group_end(struct sg_textbuf *tb)
 {
-	if (tb->nest > 0 && --tb->nest == 0)
-		tb->last = K_NONE;
+	/* last stays the kind of the group's last edit: typing on after a
+	 * group that ended in typing (text typed over a selection) joins it */
+	if (tb->nest > 0)
+		tb->nest--;
 }
 
 void sg_textbuf_undo_clear(struct sg_textbuf *tb)
@@ -1062,7 +1066,7 @@ static void dedent_clause(struct sg_textbuf *tb)
 	for (size_t i = 0; i < 4; i++) {
 		size_t n = strlen(words[i]);
 		if (l->len - k >= n && memcmp(l->s + k, words[i], n) == 0 &&
-		    cls_byte((unsigned char)l->s[k + n]) != C_WORD)
+		    (l->len - k == n || cls_byte((unsigned char)l->s[k + n]) != C_WORD))
 			match = 1;
 	}
 	if (!match)
@@ -1480,4 +1484,57 @@ int sg_textbuf_dedent(struct sg_textbuf *tb)
 	if (changed)
 		fix_after(tb);
 	return changed;
+}
+
+/* ---- search --------------------------------------------------------------------- */
+
+static int lower_ascii(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* True when needle matches s at i. */
+static int match_at(const char *s, size_t len, size_t i, const char *needle, size_t n, int icase)
+{
+	if (i + n > len)
+		return 0;
+	if (!icase)
+		return memcmp(s + i, needle, n) == 0;
+	for (size_t k = 0; k < n; k++)
+		if (lower_ascii((unsigned char)s[i + k]) != lower_ascii((unsigned char)needle[k]))
+			return 0;
+	return 1;
+}
+
+int sg_textbuf_find(const struct sg_textbuf *tb, const char *needle, size_t n,
+		    struct sg_tb_pos pos, int backward, int icase, struct sg_tb_pos *at)
+{
+	pos = clamp(tb, pos);
+	if (!n || memchr(needle, '\n', n))
+		return 0;
+	/* every line once, starting with pos's, then pos's line again for the
+	 * part before (forward) or after (backward) pos: the wrap-around */
+	for (size_t k = 0; k <= tb->n; k++) {
+		size_t line = backward ? (pos.line + tb->n - k % tb->n) % tb->n
+				       : (pos.line + k) % tb->n;
+		const struct tb_line *l = &tb->l[line];
+		if (!backward) {
+			size_t from = k == 0 ? pos.col : 0;
+			size_t to = k == tb->n ? pos.col : l->len + 1;  /* starts below to */
+			for (size_t i = from; i < to; i++)
+				if (match_at(l->s, l->len, i, needle, n, icase)) {
+					*at = (struct sg_tb_pos){ line, i };
+					return 1;
+				}
+		} else {
+			size_t hi = k == 0 ? pos.col : l->len + 1;  /* starts below hi */
+			size_t lo = k == tb->n ? pos.col : 0;
+			for (size_t i = hi; i-- > lo;)
+				if (match_at(l->s, l->len, i, needle, n, icase)) {
+					*at = (struct sg_tb_pos){ line, i };
+					return 1;
+				}
+		}
+	}
+	return 0;
 }

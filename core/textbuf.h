@@ -192,6 +192,13 @@ int sg_textbuf_dedent(struct sg_textbuf *tb);
  * spaces; written NUL-terminated into unit. */
 void sg_textbuf_indent_unit(const struct sg_textbuf *tb, char unit[9]);
 
+/* Finds needle[0..n) (no newline; matched within lines) from pos: the
+ * first match at or after it, or with backward the last one starting
+ * before it, wrapping around the text.  icase folds ASCII letters.
+ * Returns 1 and *at (the match's start), or 0. */
+int sg_textbuf_find(const struct sg_textbuf *tb, const char *needle, size_t n,
+		    struct sg_tb_pos pos, int backward, int icase, struct sg_tb_pos *at);
+
 /* ---- undo --------------------------------------------------------------- */
 
 /* Reverts the last group; returns 1 when there was one.  The cursor goes
@@ -201,7 +208,8 @@ int sg_textbuf_undo(struct sg_textbuf *tb);
 int sg_textbuf_redo(struct sg_textbuf *tb);
 /* Ends the current undo group: the next edit starts a new one. */
 void sg_textbuf_undo_break(struct sg_textbuf *tb);
-/* Everything between begin and end is one group (nests). */
+/* Everything between begin and end is one group (nests); edits of the
+ * same kind as the group's last one, right after it, join it. */
 void sg_textbuf_group_begin(struct sg_textbuf *tb);
 void sg_textbuf_group_end(struct sg_textbuf *tb);
 /* Forgets the history (after loading a cell, say). */

@@ -14,7 +14,9 @@ struct fx {
 
 #include "tests/tuitest.h"
 
+#include <curses.h>
 #include "core/keymap.h"
+#include "tui/colors.h"
 #include "tui/editor.h"
 
 enum { CTRL_A = 1, CTRL_D = 4, CTRL_E = 5, CTRL_G = 7, CTRL_K = 11, CTRL_P = 16, CTRL_S = 19,
@@ -257,7 +259,8 @@ static void test_emacs_keys(void **state)
 	/* keys left to the pane */
 	assert_false(sg_editor_key(ed, SG_KEY_ESC));
 	assert_false(sg_editor_key(ed, SG_KEY_F5));
-	assert_false(sg_editor_key(ed, CTRL_S));
+	assert_false(sg_editor_key(ed, CTRL_S));  /* save and run keys stay the pane's */
+	assert_false(sg_editor_key(ed, 18));  /* C-r */
 	assert_false(sg_editor_key(ed, SG_KEY_RESIZE));
 	assert_false(sg_editor_key(ed, SG_KEY_ALT | 'z'));
 	sg_editor_free(ed);
@@ -319,6 +322,7 @@ static void test_vi_keys(void **state)
 	assert_int_equal(srole("Start"), SG_ROLE_SELECTED);
 	assert_int_equal(srole("four"), SG_ROLE_SELECTED);
 	assert_int_equal(srole("five"), SG_ROLE_NORMAL);
+	assert_true(sg_editor_key(ed, 'q'));  /* unused letters stay in the editor */
 	keys(ed, "d");
 	assert_string_equal(text_of(ed), "five");
 	assert_string_equal(sg_editor_mode_name(ed), "-- NORMAL --");
@@ -335,12 +339,159 @@ static void test_vi_keys(void **state)
 	sg_editor_key(ed, CTRL_W);
 	assert_string_equal(text_of(ed), "fivefive ");
 	sg_editor_key(ed, SG_KEY_ESC);
+	/* the status text; Alt keys (fast <Esc> x) */
+	char st[64];
+	sg_editor_status(ed, st, sizeof st);
+	assert_string_equal(st, "-- NORMAL --  Ln 1, Col 9");
+	assert_false(sg_editor_key(ed, SG_KEY_ALT | 'j'));  /* normal: <Esc> leaves */
+	keys(ed, "v");
+	assert_true(sg_editor_key(ed, SG_KEY_ALT | 'x'));  /* visual: left, then x */
+	assert_string_equal(sg_editor_mode_name(ed), "-- NORMAL --");
+	assert_string_equal(text_of(ed), "fivefive");
+	keys(ed, "A!");
+	assert_true(sg_editor_key(ed, SG_KEY_ALT | 'x'));  /* insert: <Esc>, then x */
+	assert_string_equal(text_of(ed), "fivefive");
 	/* switching styles */
 	sg_editor_set_keys(ed, SG_EDITOR_EMACS);
 	assert_string_equal(sg_editor_mode_name(ed), "");
 	assert_int_equal(sg_editor_keys_parse("vi"), SG_EDITOR_VI);
 	assert_int_equal(sg_editor_keys_parse("emacs"), SG_EDITOR_EMACS);
 	assert_int_equal(sg_editor_keys_parse("nano"), -1);
+	sg_editor_free(ed);
+}
+
+static void test_vi_find_objects_repeat(void **state)
+{
+	const char *src = "x = f(a, g(b), \"s t\") + word_1";
+	struct sg_editor *ed = sg_editor_new(src, strlen(src), SG_LANG_PYTHON, SG_EDITOR_VI);
+	struct sg_tb_pos p;
+
+	/* f F t T ; , */
+	keys(ed, "f(");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 5);
+	keys(ed, ";");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 10);
+	keys(ed, ",");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 5);
+	keys(ed, "t)");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 11);
+	keys(ed, "F=");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 2);
+	keys(ed, "2f,");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 13);
+	keys(ed, "fz");  /* not found: stays */
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 13);
+	/* text objects: di" keeps the quotes, da( takes the brackets */
+	keys(ed, "fsdi\"");
+	assert_string_equal(text_of(ed), "x = f(a, g(b), \"\") + word_1");
+	keys(ed, "0fbda(");
+	assert_string_equal(text_of(ed), "x = f(a, g, \"\") + word_1");
+	keys(ed, "$ciwname");
+	sg_editor_key(ed, SG_KEY_ESC);
+	assert_string_equal(text_of(ed), "x = f(a, g, \"\") + name");
+	keys(ed, "0fayi(");
+	assert_string_equal(sg_register_get(NULL, NULL), "a, g, \"\"");
+	/* operators with f t: dt, then df) */
+	keys(ed, "0fadt,");
+	assert_string_equal(text_of(ed), "x = f(, g, \"\") + name");
+	keys(ed, "0df)");
+	assert_string_equal(text_of(ed), " + name");
+	keys(ed, "u");
+	assert_string_equal(text_of(ed), "x = f(, g, \"\") + name");
+	/* . repeats the last change, as one undo step each */
+	sg_editor_free(ed);
+	ed = sg_editor_new("a b c d e\nl1\nl2", 16, SG_LANG_PLAIN, SG_EDITOR_VI);
+	keys(ed, "dw..");
+	assert_string_equal(text_of(ed), "d e\nl1\nl2");
+	keys(ed, "u");
+	assert_string_equal(text_of(ed), "c d e\nl1\nl2");
+	keys(ed, "cwX");
+	sg_editor_key(ed, SG_KEY_ESC);
+	keys(ed, "w.");
+	assert_string_equal(text_of(ed), "X X e\nl1\nl2");
+	keys(ed, "j>>j.");
+	assert_string_equal(text_of(ed), "X X e\n    l1\n    l2");
+	keys(ed, "gg02x");
+	assert_string_equal(text_of(ed), "X e\n    l1\n    l2");
+	keys(ed, "j0.");  /* motions do not replace the change */
+	assert_string_equal(text_of(ed), "X e\n  l1\n    l2");
+	keys(ed, "u");
+	p = sg_textbuf_cursor(ed->tb);
+	assert_int_equal(p.line, 1);
+	assert_string_equal(text_of(ed), "X e\n    l1\n    l2");
+	/* a multi-line text object across lines */
+	sg_editor_free(ed);
+	ed = sg_editor_new("f(\n  a,\n  b)\n", 13, SG_LANG_PLAIN, SG_EDITOR_VI);
+	keys(ed, "jdi(");
+	assert_string_equal(text_of(ed), "f()\n");
+	sg_editor_free(ed);
+}
+
+static void test_search(void **state)
+{
+	const char *src = "import os\nx = os.path\ny = OS\nz = 1";
+	struct sg_editor *ed = sg_editor_new(src, strlen(src), SG_LANG_PYTHON, SG_EDITOR_EMACS);
+	struct sg_tb_pos p;
+	int y, x;
+
+	ed->focused = 1;
+	/* emacs: incremental, C-s again for the next match, Enter keeps it */
+	sg_editor_key(ed, SG_KEY_ALT | 's');
+	keys(ed, "os");
+	p = sg_textbuf_cursor(ed->tb);
+	assert_int_equal(p.line, 0);
+	assert_int_equal(p.col, 7);
+	paint(ed);
+	assert_string_equal(srow(23), "I-search: os");
+	surface_mem_cursor(be, &y, &x);
+	assert_int_equal(y, 23);
+	assert_int_equal(x, 12);
+	assert_int_equal(surface_mem_cell(be, 0, 7)->role, SG_ROLE_SELECTED);
+	sg_editor_key(ed, SG_KEY_ALT | 's');
+	p = sg_textbuf_cursor(ed->tb);
+	assert_int_equal(p.line, 1);
+	assert_int_equal(p.col, 4);
+	sg_editor_key(ed, 19);  /* C-s too, while searching; smart case: "os" finds "OS" */
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 2);
+	sg_editor_key(ed, SG_KEY_ENTER);
+	assert_false(ed->searching);
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 2);
+	/* Esc goes back to where the search started; a failing search says so */
+	sg_editor_key(ed, SG_KEY_ALT | 'r');  /* backward */
+	keys(ed, "import");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 0);
+	keys(ed, "X");
+	assert_true(ed->search_failed);
+	paint(ed);
+	assert_string_equal(srow(23), "Failing I-search backward: importX");
+	assert_int_equal(srole("Failing"), SG_ROLE_ERROR);
+	sg_editor_key(ed, SG_KEY_BACKSPACE);
+	assert_false(ed->search_failed);
+	sg_editor_key(ed, SG_KEY_ESC);
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 2);
+	/* a motion key ends the search at the match and moves */
+	sg_editor_key(ed, SG_KEY_ALT | 's');
+	keys(ed, "path");
+	sg_editor_key(ed, CTRL_E);
+	assert_false(ed->searching);
+	p = sg_textbuf_cursor(ed->tb);
+	assert_int_equal(p.line, 1);
+	assert_int_equal(p.col, 11);
+	sg_editor_free(ed);
+
+	/* vi: / Enter, n N, ? */
+	ed = sg_editor_new(src, strlen(src), SG_LANG_PYTHON, SG_EDITOR_VI);
+	keys(ed, "/os\n");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).col, 7);
+	keys(ed, "n");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 1);
+	keys(ed, "N");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 0);
+	keys(ed, "?1\n");
+	assert_int_equal(sg_textbuf_cursor(ed->tb).line, 3);
+	paint(ed);  /* closed: no search line */
+	assert_null(strstr(srow(23), "?"));
+	assert_string_equal(text_of(ed), src);  /* searching typed nothing */
 	sg_editor_free(ed);
 }
 
@@ -400,6 +551,69 @@ static void test_help_lines(void **state)
 	assert_string_equal(name, "<M-Backspace>");
 }
 
+/* Feeds s between the terminal's paste marks. */
+static void pasted(struct sg_editor *ed, const char *s)
+{
+	assert_true(sg_editor_key(ed, SG_KEY_PASTE_BEGIN));
+	for (const char *p = s; *p; p++)
+		assert_true(sg_editor_key(ed, *p == '\n' ? SG_KEY_ENTER : *p == '\t' ? SG_KEY_TAB
+										  : (unsigned char)*p));
+	assert_true(sg_editor_key(ed, SG_KEY_PASTE_END));
+}
+
+static void test_paste_and_shift_select(void **state)
+{
+	const char *code = "if x:\n    y = 1\n\tz = ':'\nelse:\n    pass\n";
+	struct sg_editor *ed = sg_editor_new("", 0, SG_LANG_PYTHON, SG_EDITOR_EMACS);
+
+	/* pasted code keeps its own indentation (typed, it would be indented
+	 * again on every line) and undoes as one step */
+	keys(ed, "def f():\n");
+	pasted(ed, code);
+	assert_string_equal(text_of(ed), "def f():\n    if x:\n    y = 1\n\tz = ':'\nelse:\n    pass\n");
+	sg_editor_key(ed, CTRL_UNDERSCORE);
+	assert_string_equal(text_of(ed), "def f():\n    ");
+	sg_editor_free(ed);
+
+	/* vi: a paste in normal mode goes after the cursor, then normal again */
+	ed = sg_editor_new("ab", 2, SG_LANG_PLAIN, SG_EDITOR_VI);
+	pasted(ed, "XY");
+	assert_string_equal(text_of(ed), "aXYb");
+	assert_string_equal(sg_editor_mode_name(ed), "-- NORMAL --");
+	keys(ed, "u");
+	assert_string_equal(text_of(ed), "ab");
+	/* Shift+motion in normal mode starts visual mode */
+	keys(ed, "0");
+	sg_editor_key(ed, SG_KEY_S_RIGHT);
+	assert_string_equal(sg_editor_mode_name(ed), "-- VISUAL --");
+	keys(ed, "d");
+	assert_string_equal(text_of(ed), "");
+	sg_editor_free(ed);
+
+	/* Shift selection: typing replaces it; a plain motion drops it */
+	ed = sg_editor_new("hello world", 11, SG_LANG_PLAIN, SG_EDITOR_EMACS);
+	for (int i = 0; i < 5; i++)
+		sg_editor_key(ed, SG_KEY_S_RIGHT);
+	paint(ed);
+	assert_int_equal(srole("hello"), SG_ROLE_SELECTED);
+	keys(ed, "bye");
+	assert_string_equal(text_of(ed), "bye world");
+	sg_editor_key(ed, CTRL_UNDERSCORE);
+	assert_string_equal(text_of(ed), "hello world");
+	sg_editor_key(ed, SG_KEY_S_END);
+	sg_editor_key(ed, SG_KEY_LEFT);
+	assert_false(sg_textbuf_selection(ed->tb, NULL, NULL));
+	sg_editor_key(ed, SG_KEY_S_HOME);
+	sg_editor_key(ed, SG_KEY_BACKSPACE);
+	assert_string_equal(text_of(ed), "d");
+	sg_editor_free(ed);
+
+	/* the curses layer's Shift keys */
+	assert_int_equal(surface_curses_key(1, KEY_SLEFT), SG_KEY_S_LEFT);
+	assert_int_equal(surface_curses_key(1, KEY_SR), SG_KEY_S_UP);
+	assert_int_equal(surface_curses_key(1, KEY_SEND), SG_KEY_S_END);
+}
+
 /* Checks that the cursor is on a character boundary inside the text. */
 static void check_cursor(const struct sg_editor *ed)
 {
@@ -436,6 +650,8 @@ static void test_random_keys(void **state)
 		CTRL_E, CTRL_G, CTRL_K, CTRL_P, CTRL_W, CTRL_Y, CTRL_UNDERSCORE, 18, 21, 2, 6, 14,
 		SG_KEY_ALT | 'f', SG_KEY_ALT | 'b', SG_KEY_ALT | 'd', SG_KEY_ALT | 'w',
 		SG_KEY_ALT | SG_KEY_BACKSPACE, SG_KEY_ALT | '_', SG_KEY_ALT | '<', SG_KEY_ALT | '>',
+		SG_KEY_S_LEFT, SG_KEY_S_RIGHT, SG_KEY_S_UP, SG_KEY_S_END, SG_KEY_PASTE_BEGIN,
+		SG_KEY_PASTE_END, 'f', 't', 'F', ';', ',', '.', 'a', '"', '/', '?', 'n', 19, SG_KEY_ALT | 's', SG_KEY_ALT | 'r',
 	};
 	const char *orig = "def f(x):\n\tif x:\n        return '\xe6\x97\xa5'  # c\n\xff\n";
 	unsigned long rng = 12345;
@@ -460,6 +676,7 @@ static void test_random_keys(void **state)
 				}
 			}
 		}
+		sg_editor_key(ed, SG_KEY_PASTE_END);
 		if (ed->mode == SG_EDITOR_INSERT && style)
 			sg_editor_key(ed, SG_KEY_ESC);
 		while (sg_textbuf_undo(ed->tb))
@@ -467,6 +684,41 @@ static void test_random_keys(void **state)
 		assert_string_equal(text_of(ed), orig);
 		sg_editor_free(ed);
 	}
+}
+
+/* The syntax roles degrade to sensible basic colors and attributes. */
+static void test_syntax_colors_degrade(void **state)
+{
+	struct sg_theme t;
+	struct sg_error err = { 0 };
+	struct colors_spec sp;
+	char *dir = sg_xasprintf("%s/themes", tu_srcdir());
+	const char *dirs[] = { dir, NULL };
+
+	sg_theme_default(&t);
+	colors_resolve(&t, COLORS_8, SG_ROLE_SYN_KEYWORD, &sp);
+	assert_int_equal(sp.fg, 5);  /* magenta */
+	colors_resolve(&t, COLORS_8, SG_ROLE_SYN_STRING, &sp);
+	assert_int_equal(sp.fg, 2);  /* green */
+	colors_resolve(&t, COLORS_8, SG_ROLE_SYN_NUMBER, &sp);
+	assert_int_equal(sp.fg, 3);  /* yellow */
+	colors_resolve(&t, COLORS_8, SG_ROLE_SYN_COMMENT, &sp);
+	assert_true(sp.attrs & SG_ATTR_ITALIC);
+	colors_resolve(&t, COLORS_256, SG_ROLE_SYN_STRING, &sp);
+	assert_int_equal(sp.fg, 77);
+	colors_resolve(&t, COLORS_MONO, SG_ROLE_SYN_KEYWORD, &sp);
+	assert_int_equal(sp.fg, SG_COLOR_DEFAULT);
+	assert_true(sp.attrs & SG_ATTR_BOLD);
+	colors_resolve(&t, COLORS_MONO, SG_ROLE_SYN_COMMENT, &sp);
+	assert_true(sp.attrs & SG_ATTR_DIM);
+	/* on a light background no code or markdown role turns white */
+	assert_int_equal(sg_theme_load(&t, "light", dirs, &err), 0);
+	for (int r = SG_ROLE_SYN_KEYWORD; r <= SG_ROLE_MD_BULLET; r++) {
+		colors_resolve(&t, COLORS_8, (enum sg_role)r, &sp);
+		if (sp.fg == 7)
+			fail_msg("light theme: %s is white on 8 colors", sg_role_name((enum sg_role)r));
+	}
+	free(dir);
 }
 
 /* The app: the Notebooks pane's help lists the editor keys; an Alt key
@@ -479,7 +731,7 @@ static void test_app_help_and_alt(void **state)
 
 	tt_env(dir);
 	ws = tt_workspace(dir);
-	f = tt_fx_new(ws, 100, 30, 1, NULL);
+	f = tt_fx_new(ws, 100, 44, 1, NULL);
 	key(f, SG_KEY_ALT | '2');  /* <Esc> 2: the Notebooks pane */
 	type(f, "?");
 	assert_true(has(f, "Notebooks pane"));
@@ -494,7 +746,7 @@ static void test_app_help_and_alt(void **state)
 	tt_fx_free(f);
 	/* vi keys by config */
 	ws->config.editor_vi = 1;
-	f = tt_fx_new(ws, 100, 30, 1, NULL);
+	f = tt_fx_new(ws, 100, 44, 1, NULL);
 	type(f, "2?G");
 	assert_true(has(f, "Visual selection by characters"));
 	tt_fx_free(f);
@@ -511,8 +763,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unicode_and_ascii, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emacs_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vi_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vi_find_objects_repeat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_drawing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syntax_colors_degrade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paste_and_shift_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app_help_and_alt, setup, teardown),
 	};

@@ -625,6 +625,43 @@ static void test_big_cell(void **state)
 	sg_textbuf_free(tb);
 }
 
+static void test_find(void **state)
+{
+	struct sg_textbuf *tb = buf("alpha beta\nBeta gamma\nbeta");
+	struct sg_tb_pos at;
+
+	/* forward from a position: at or after it, then wrapping */
+	assert_true(sg_textbuf_find(tb, "beta", 4, (struct sg_tb_pos){ 0, 0 }, 0, 0, &at));
+	assert_int_equal(at.line, 0);
+	assert_int_equal(at.col, 6);
+	assert_true(sg_textbuf_find(tb, "beta", 4, (struct sg_tb_pos){ 0, 7 }, 0, 0, &at));
+	assert_int_equal(at.line, 2);  /* "Beta" differs in case */
+	assert_true(sg_textbuf_find(tb, "beta", 4, (struct sg_tb_pos){ 0, 7 }, 0, 1, &at));
+	assert_int_equal(at.line, 1);
+	assert_int_equal(at.col, 0);
+	assert_true(sg_textbuf_find(tb, "alpha", 5, (struct sg_tb_pos){ 1, 0 }, 0, 0, &at));
+	assert_int_equal(at.line, 0);  /* wrapped */
+	/* backward: the last match starting before the position */
+	assert_true(sg_textbuf_find(tb, "beta", 4, (struct sg_tb_pos){ 2, 0 }, 1, 0, &at));
+	assert_int_equal(at.line, 0);
+	assert_int_equal(at.col, 6);
+	assert_true(sg_textbuf_find(tb, "beta", 4, (struct sg_tb_pos){ 0, 6 }, 1, 0, &at));
+	assert_int_equal(at.line, 2);  /* wrapped to the end */
+	assert_true(sg_textbuf_find(tb, "a", 1, (struct sg_tb_pos){ 0, 6 }, 1, 0, &at));
+	assert_int_equal(at.col, 4);
+	/* no match, empty needle, a newline in it */
+	assert_false(sg_textbuf_find(tb, "delta", 5, (struct sg_tb_pos){ 0, 0 }, 0, 1, &at));
+	assert_false(sg_textbuf_find(tb, "", 0, (struct sg_tb_pos){ 0, 0 }, 0, 0, &at));
+	assert_false(sg_textbuf_find(tb, "a\nB", 3, (struct sg_tb_pos){ 0, 0 }, 0, 0, &at));
+	/* the only match is at the position itself */
+	sg_textbuf_set_text(tb, "xyz", 3);
+	assert_true(sg_textbuf_find(tb, "y", 1, (struct sg_tb_pos){ 0, 1 }, 0, 0, &at));
+	assert_int_equal(at.col, 1);
+	assert_true(sg_textbuf_find(tb, "y", 1, (struct sg_tb_pos){ 0, 1 }, 1, 0, &at));
+	assert_int_equal(at.col, 1);  /* backward wraps round to it */
+	sg_textbuf_free(tb);
+}
+
 static void test_register(void **state)
 {
 	size_t n;
@@ -667,6 +704,7 @@ int main(void)
 		cmocka_unit_test_setup(test_undo_grouping, setup),
 		cmocka_unit_test_setup(test_delete_motion, setup),
 		cmocka_unit_test_setup(test_big_cell, setup),
+		cmocka_unit_test_setup(test_find, setup),
 		cmocka_unit_test_setup(test_register, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

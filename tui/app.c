@@ -430,6 +430,8 @@ static void key_normal(struct app *app, int key)
 		app_action(app, a);
 		return;
 	}
+	if (key == SG_KEY_PASTE_BEGIN || key == SG_KEY_PASTE_END)
+		return;  /* the marks of a paste nobody takes */
 	if (key > 0 && (key & SG_KEY_ALT)) {
 		/* an unbound Alt+key was typed as <Esc> then the key */
 		key_normal(app, SG_KEY_ESC);

@@ -13,7 +13,10 @@
 #define MAX_SPANS 256
 
 /* Pending states: the vi keys that need a second key. */
-enum { P_NONE, P_G, P_D, P_C, P_Y, P_R, P_GT, P_LT, P_Z };
+enum { P_NONE, P_G, P_D, P_C, P_Y, P_R, P_GT, P_LT, P_Z, P_FIND };
+
+static void search_open(struct sg_editor *ed, int back);
+static void search_again(struct sg_editor *ed, int back);
 
 struct sg_editor *sg_editor_new(const char *text, size_t len, enum sg_editor_lang lang,
 				enum sg_editor_keys keys)
@@ -79,6 +82,15 @@ void sg_editor_position(const struct sg_editor *ed, char *buf, size_t n)
 		 sg_textbuf_display_col(ed->tb, p.line, p.col) + 1);
 }
 
+void sg_editor_status(const struct sg_editor *ed, char *buf, size_t n)
+{
+	char pos[48];
+	const char *mode = sg_editor_mode_name(ed);
+
+	sg_editor_position(ed, pos, sizeof pos);
+	snprintf(buf, n, "%s%s%s", mode, *mode ? "  " : "", pos);
+}
+
 char *sg_editor_text(const struct sg_editor *ed, size_t *len)
 {
 	return sg_textbuf_text(ed->tb, len);
@@ -90,6 +102,14 @@ char *sg_editor_text(const struct sg_editor *ed, size_t *len)
 static long page(const struct sg_editor *ed)
 {
 	return ed->h > 2 ? ed->h - 1 : 1;
+}
+
+/* Bytes of the character at s[0..n). */
+static size_t char_bytes(const char *s, size_t n)
+{
+	size_t b;
+	sg_tb_char_width(s, n, 0, 4, &b);
+	return b;
 }
 
 /* Typing a character (not a control code, not a special key). */
@@ -155,6 +175,8 @@ static int emacs_meta(struct sg_editor *ed, int key)
 	case 'v': sg_textbuf_move_lines(tb, -page(ed)); return 1;
 	case '_': sg_textbuf_redo(tb); return 1;
 	case 'm': sg_textbuf_move(tb, SG_TB_LINE_FIRST, 1); return 1;
+	/* M-s / M-r: C-s and C-r stay the pane's (save, run) */
+	case 's': case 'r': search_open(ed, key == 'r'); return 1;
 	}
 	return 0;
 }
@@ -251,14 +273,38 @@ static void vi_goto_line(struct sg_textbuf *tb, size_t n)
 }
 
 /* An operator (d c y > <) applied to motion m, count times. */
+static int obj_class(unsigned char c);
+
 static void vi_operate(struct sg_editor *ed, int op, int m, int count)
 {
 	struct sg_textbuf *tb = ed->tb;
 	struct sg_tb_pos a = sg_textbuf_cursor(tb), b;
 	int linewise = m == SG_TB_UP || m == SG_TB_DOWN;
 
-	if (m == SG_TB_VI_WORD_NEXT && op == P_C)
-		m = SG_TB_VI_WORD_END;  /* cw changes to the end of the word */
+	size_t wlen;
+	const char *ws = sg_textbuf_line(tb, a.line, &wlen);
+	int on_word = a.col < wlen && ws[a.col] != ' ' && ws[a.col] != '\t';
+
+	if (m == SG_TB_VI_WORD_NEXT && op == P_C && on_word) {
+		/* cw changes to the end of this word, however short (not to the
+		 * end of the next one, as e from a word's last character would) */
+		int c = obj_class((unsigned char)ws[a.col]);
+		b = a;
+		while (b.col < wlen && obj_class((unsigned char)ws[b.col]) == c)
+			b.col++;
+		for (int i = 1; i < count; i++) {
+			sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ b.line, b.col - 1 });
+			sg_textbuf_move(tb, SG_TB_VI_WORD_END, 1);
+			b = sg_textbuf_cursor(tb);
+			ws = sg_textbuf_line(tb, b.line, &wlen);
+			if (b.col < wlen)
+				b.col += char_bytes(ws + b.col, wlen - b.col);
+		}
+		sg_textbuf_set_cursor(tb, a);
+		sg_textbuf_delete_range(tb, a, b, 1, 0);
+		vi_insert(ed);
+		return;
+	}
 	for (int i = 0; i < count; i++)
 		sg_textbuf_move(tb, (enum sg_tb_motion)m, 1);
 	b = sg_textbuf_cursor(tb);
@@ -350,6 +396,9 @@ static void vi_line_op(struct sg_editor *ed, int op, int count)
 	}
 }
 
+static int vi_find_key(struct sg_editor *ed, int key);
+static void vi_find_again(struct sg_editor *ed, int reverse, int count, int op);
+
 /* Visual mode: the selection's ends as a range (whole lines in V). */
 static void visual_range(struct sg_editor *ed, struct sg_tb_pos *a, struct sg_tb_pos *b)
 {
@@ -378,6 +427,18 @@ static int vi_visual_key(struct sg_editor *ed, int key)
 	struct sg_tb_pos a, b;
 	int lines = ed->mode == SG_EDITOR_VISUAL_LINE, m = vi_motion(key);
 
+	if (ed->pending == P_FIND)
+		return vi_find_key(ed, key);
+	if (key == 'f' || key == 'F' || key == 't' || key == 'T') {
+		ed->pending = P_FIND;
+		ed->find_kind = key;
+		ed->find_op = 0;
+		return 1;
+	}
+	if (key == ';' || key == ',') {
+		vi_find_again(ed, key == ',', 1, 0);
+		return 1;
+	}
 	if (m >= 0) {
 		struct sg_tb_pos keep;
 		sg_textbuf_selection(tb, &a, &b);
@@ -443,7 +504,273 @@ static int vi_visual_key(struct sg_editor *ed, int key)
 		ed->count = ed->count * 10 + (key - '0');
 		return 1;
 	}
-	return common_key(ed, key);
+	/* letters visual mode does not use are still its own (no typing,
+	 * and not the pane's: q must not quit) */
+	return common_key(ed, key) || printable(key);
+}
+
+/* Applies operator op (P_D, P_C, P_Y) to [a, b). */
+static void vi_apply(struct sg_editor *ed, int op, struct sg_tb_pos a, struct sg_tb_pos b)
+{
+	if (op == P_Y) {
+		sg_textbuf_copy_range(ed->tb, a, b, 0);
+		sg_textbuf_set_cursor(ed->tb, a);
+		return;
+	}
+	sg_textbuf_delete_range(ed->tb, a, b, 1, 0);
+	if (op == P_C)
+		vi_insert(ed);
+}
+
+/* The byte column of the count-th ch after (kind f/t) or before (F/T)
+ * the cursor on its line, or -1. */
+static long find_in_line(const struct sg_editor *ed, int kind, unsigned ch, int count,
+			 int again)
+{
+	struct sg_tb_pos p = sg_textbuf_cursor(ed->tb);
+	size_t len, n;
+	const char *s = sg_textbuf_line(ed->tb, p.line, &len);
+	char enc[4];
+	long at = (long)p.col;
+
+	n = utf8_encode(ch, enc);
+	for (int k = 0; k < count; k++) {
+		long i = at;
+		if (kind == 'f' || kind == 't') {
+			/* t again right before the character skips it, as in vim */
+			i += (kind == 't' && k == 0 && at + 1 < (long)len &&
+			      memcmp(s + at + 1, enc, n) == 0 && again) ? 2 : 1;
+			while (i + (long)n <= (long)len && memcmp(s + i, enc, n) != 0)
+				i++;
+			if (i + (long)n > (long)len)
+				return -1;
+		} else {
+			i--;
+			while (i >= 0 && memcmp(s + i, enc, n) != 0)
+				i--;
+			if (i < 0)
+				return -1;
+		}
+		at = i;
+	}
+	return at;
+}
+
+/* f F t T (and ; ,): moves, or applies op to the span they cover. */
+static void vi_find(struct sg_editor *ed, int kind, unsigned ch, int count, int op, int again)
+{
+	struct sg_textbuf *tb = ed->tb;
+	struct sg_tb_pos cur = sg_textbuf_cursor(tb), a = cur, b = cur;
+	long col = find_in_line(ed, kind, ch, count, again);
+	size_t n;
+	char enc[4];
+
+	if (col < 0)
+		return;
+	n = utf8_encode(ch, enc);
+	switch (kind) {
+	case 'f': b.col = (size_t)col + n; break;
+	case 't': b.col = (size_t)col; break;
+	case 'F': a.col = (size_t)col; break;
+	case 'T': a.col = (size_t)col + n; break;
+	}
+	if (op) {
+		vi_apply(ed, op, a, b);
+		return;
+	}
+	/* a plain motion: onto the character (f F), or next to it (t T) */
+	if (kind == 'f' || kind == 'F')
+		sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ cur.line, (size_t)col });
+	else if (kind == 't')
+		sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ cur.line, (size_t)col }),
+		sg_textbuf_move(tb, SG_TB_LEFT_IN_LINE, 1);
+	else
+		sg_textbuf_set_cursor(tb, a);
+}
+
+/* Class of byte c for iw/aw: blank, word (multibyte included), other. */
+static int obj_class(unsigned char c)
+{
+	if (c == ' ' || c == '\t')
+		return 0;
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    c == '_' || c >= 0x80)
+		return 1;
+	return 2;
+}
+
+/* iw / aw on the cursor's line. */
+static int word_object(const struct sg_editor *ed, int inner, struct sg_tb_pos *a,
+		       struct sg_tb_pos *b)
+{
+	struct sg_tb_pos p = sg_textbuf_cursor(ed->tb);
+	size_t len, x, y;
+	const unsigned char *s = (const unsigned char *)sg_textbuf_line(ed->tb, p.line, &len);
+
+	if (!len)
+		return 0;
+	x = y = p.col < len ? p.col : len - 1;
+	int c = obj_class(s[x]);
+	while (x > 0 && obj_class(s[x - 1]) == c)
+		x--;
+	while (y < len && obj_class(s[y]) == c)
+		y++;
+	if (!inner) {
+		if (y < len && obj_class(s[y]) == 0)
+			while (y < len && obj_class(s[y]) == 0)
+				y++;
+		else
+			while (x > 0 && obj_class(s[x - 1]) == 0)
+				x--;
+	}
+	*a = (struct sg_tb_pos){ p.line, x };
+	*b = (struct sg_tb_pos){ p.line, y };
+	return 1;
+}
+
+/* i" a" (and ' `) on the cursor's line: the pair around the cursor, or the
+ * next one after it. */
+static int quote_object(const struct sg_editor *ed, char q, int inner, struct sg_tb_pos *a,
+			struct sg_tb_pos *b)
+{
+	struct sg_tb_pos p = sg_textbuf_cursor(ed->tb);
+	size_t len, open = 0;
+	const char *s = sg_textbuf_line(ed->tb, p.line, &len);
+	int have = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (s[i] != q)
+			continue;
+		if (!have) {
+			open = i;
+			have = 1;
+		} else {
+			have = 0;
+			if (i >= p.col) {
+				*a = (struct sg_tb_pos){ p.line, inner ? open + 1 : open };
+				*b = (struct sg_tb_pos){ p.line, inner ? i : i + 1 };
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* i( a( i[ a[ i{ a{ i< a<: the brackets around the cursor, across lines. */
+static int bracket_object(const struct sg_editor *ed, char open, char close, int inner,
+			  struct sg_tb_pos *a, struct sg_tb_pos *b)
+{
+	struct sg_tb_pos p = sg_textbuf_cursor(ed->tb);
+	size_t n, off = 0, o, c;
+	char *t = sg_textbuf_text(ed->tb, &n);
+	int depth = 0, found = 0;
+
+	for (size_t i = 0; i < p.line; i++) {
+		size_t len;
+		sg_textbuf_line(ed->tb, i, &len);
+		off += len + 1;
+	}
+	off += p.col;
+	/* back to the unmatched opener (the cursor may be on either bracket) */
+	o = off < n && t[off] == close ? off : off + 1;
+	if (off < n && t[off] == open) {
+		o = off;
+		found = 1;
+	}
+	while (!found && o-- > 0) {
+		if (t[o] == close)
+			depth++;
+		else if (t[o] == open && depth-- == 0)
+			found = 1;
+	}
+	if (found) {
+		found = 0;
+		depth = 0;
+		for (c = o + 1; c < n; c++) {
+			if (t[c] == open)
+				depth++;
+			else if (t[c] == close && depth-- == 0) {
+				found = 1;
+				break;
+			}
+		}
+	}
+	if (found) {
+		size_t from = inner ? o + 1 : o, to = inner ? c : c + 1, line = 0, start = 0;
+		for (size_t i = 0; i < n && i < to; i++) {
+			if (i == from)
+				*a = (struct sg_tb_pos){ line, from - start };
+			if (t[i] == '\n') {
+				line++;
+				start = i + 1;
+			}
+		}
+		if (from == to)
+			*a = (struct sg_tb_pos){ line, to - start };
+		*b = (struct sg_tb_pos){ line, to - start };
+	}
+	free(t);
+	return found;
+}
+
+/* A text object for operator op: iw aw i" a" i' a' i( a( ib i[ i{ iB i<. */
+static void vi_object(struct sg_editor *ed, int op, int inner, int key)
+{
+	struct sg_tb_pos a, b;
+	int ok = 0;
+
+	switch (key) {
+	case 'w': case 'W': ok = word_object(ed, inner, &a, &b); break;
+	case '"': case '\'': case '`': ok = quote_object(ed, (char)key, inner, &a, &b); break;
+	case '(': case ')': case 'b': ok = bracket_object(ed, '(', ')', inner, &a, &b); break;
+	case '[': case ']': ok = bracket_object(ed, '[', ']', inner, &a, &b); break;
+	case '{': case '}': case 'B': ok = bracket_object(ed, '{', '}', inner, &a, &b); break;
+	case '<': case '>': ok = bracket_object(ed, '<', '>', inner, &a, &b); break;
+	}
+	if (ok)
+		vi_apply(ed, op, a, b);
+}
+
+/* The character after f F t T, or the object after i a. */
+static int vi_find_key(struct sg_editor *ed, int key)
+{
+	int kind = ed->find_kind, op = ed->find_op;
+	int count = (ed->op_count ? ed->op_count : 1) * (ed->count ? ed->count : 1);
+
+	ed->pending = P_NONE;
+	ed->op_count = ed->count = 0;
+	ed->find_op = 0;
+	if (key == SG_KEY_ESC || !printable(key))
+		return 1;
+	if (kind == 'i' || kind == 'a') {
+		vi_object(ed, op, kind == 'i', key);
+		return 1;
+	}
+	ed->last_find_kind = kind;
+	ed->last_find_ch = (unsigned)key;
+	vi_find(ed, kind, (unsigned)key, count, op, 0);
+	return 1;
+}
+
+/* ; and , : the last f F t T again, the same way or the other. */
+static void vi_find_again(struct sg_editor *ed, int reverse, int count, int op)
+{
+	static const char flip[] = { 'f', 'F', 'F', 'f', 't', 'T', 'T', 't' };
+	int kind = ed->last_find_kind;
+
+	if (!kind)
+		return;
+	if (reverse)
+		for (size_t i = 0; i < sizeof flip; i += 2)
+			if (flip[i] == kind) {
+				kind = flip[i + 1];
+				break;
+			}
+	vi_find(ed, kind, ed->last_find_ch, count, op, 1);
 }
 
 /* The second key of a two-key command (g, d, c, y, r, >, <). */
@@ -487,6 +814,18 @@ static int vi_pending(struct sg_editor *ed, int key)
 		vi_line_op(ed, op, count);
 		return 1;
 	}
+	if ((op == P_D || op == P_C || op == P_Y) &&
+	    (key == 'f' || key == 'F' || key == 't' || key == 'T' || key == 'i' || key == 'a')) {
+		ed->pending = P_FIND;
+		ed->find_kind = key;
+		ed->find_op = op;
+		ed->op_count = count > 1 ? count : 0;
+		return 1;
+	}
+	if ((op == P_D || op == P_C || op == P_Y) && (key == ';' || key == ',')) {
+		vi_find_again(ed, key == ',', count, op);
+		return 1;
+	}
 	if (op == P_GT || op == P_LT) {
 		m = vi_motion(key);
 		if (m == SG_TB_DOWN || m == SG_TB_UP) {
@@ -517,6 +856,8 @@ static int vi_normal_key(struct sg_editor *ed, int key)
 	struct sg_textbuf *tb = ed->tb;
 	int count = ed->count ? ed->count : 1, m;
 
+	if (ed->pending == P_FIND)
+		return vi_find_key(ed, key);
 	if (ed->pending != P_NONE)
 		return vi_pending(ed, key);
 	if ((key >= '1' && key <= '9') || (key == '0' && ed->count)) {
@@ -581,6 +922,18 @@ static int vi_normal_key(struct sg_editor *ed, int key)
 		break;
 	case SG_KEY_TAB: vi_line_op(ed, P_GT, count); break;
 	case SG_KEY_BTAB: vi_line_op(ed, P_LT, count); break;
+	case 'f': case 'F': case 't': case 'T':
+		ed->pending = P_FIND;
+		ed->find_kind = key;
+		ed->find_op = 0;
+		ed->op_count = count > 1 ? count : 0;
+		return 1;
+	case ';': case ',': vi_find_again(ed, key == ',', count, 0); break;
+	case '/': case '?': search_open(ed, key == '?'); return 1;
+	case 'n': case 'N':
+		for (int i = 0; i < count; i++)
+			search_again(ed, ed->last_search_back ^ (key == 'N'));
+		break;
 	case 'g': case 'd': case 'c': case 'y': case 'r': case '>': case '<': {
 		static const int ops[][2] = { { 'g', P_G }, { 'd', P_D }, { 'c', P_C },
 					      { 'y', P_Y }, { 'r', P_R }, { '>', P_GT },
@@ -635,12 +988,304 @@ static void vi_group_close(struct sg_editor *ed)
 	}
 }
 
+/* A pasted key: inserted as it is (no auto-indent, no dedent). */
+static void paste_key(struct sg_editor *ed, int key)
+{
+	char enc[4];
+
+	if (key == SG_KEY_ENTER)
+		sg_textbuf_insert(ed->tb, "\n", 1);
+	else if (key == SG_KEY_TAB)
+		sg_textbuf_insert(ed->tb, "\t", 1);
+	else if (printable(key))
+		sg_textbuf_insert(ed->tb, enc, utf8_encode((uint32_t)key, enc));
+}
+
+/* The paste marks: the text between them is one undo step, inserted at
+ * the cursor whatever the mode (vi returns to its mode after). */
+static int paste_mark(struct sg_editor *ed, int key)
+{
+	if (key == SG_KEY_PASTE_BEGIN && !ed->pasting) {
+		ed->pasting = 1;
+		ed->paste_mode = ed->mode;
+		if (ed->mode != SG_EDITOR_INSERT) {
+			sg_textbuf_delete_selection(ed->tb, 0);
+			if (ed->mode == SG_EDITOR_NORMAL)
+				sg_textbuf_move(ed->tb, SG_TB_RIGHT_IN_LINE, 1);  /* as p does */
+			ed->mode = SG_EDITOR_INSERT;
+		}
+		sg_textbuf_group_begin(ed->tb);
+	} else if (key == SG_KEY_PASTE_END && ed->pasting) {
+		ed->pasting = 0;
+		sg_textbuf_group_end(ed->tb);
+		if (ed->paste_mode != SG_EDITOR_INSERT) {
+			ed->mode = SG_EDITOR_NORMAL;
+			vi_clamp(ed);
+		}
+	}
+	return 1;
+}
+
+/* Shift+motion: extends a selection (vi: visual mode) from where it
+ * started; 1 when key was one. */
+static int shift_key(struct sg_editor *ed, int key)
+{
+	static const struct {
+		int key;
+		enum sg_tb_motion m;
+	} map[] = {
+		{ SG_KEY_S_UP, SG_TB_UP }, { SG_KEY_S_DOWN, SG_TB_DOWN },
+		{ SG_KEY_S_LEFT, SG_TB_LEFT }, { SG_KEY_S_RIGHT, SG_TB_RIGHT },
+		{ SG_KEY_S_HOME, SG_TB_SMART_HOME }, { SG_KEY_S_END, SG_TB_LINE_END },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		if (map[i].key != key)
+			continue;
+		if (ed->mode == SG_EDITOR_NORMAL) {
+			sg_textbuf_set_mark(ed->tb);
+			ed->mode = SG_EDITOR_VISUAL;
+		} else if (!sg_textbuf_selection(ed->tb, NULL, NULL)) {
+			sg_textbuf_set_mark(ed->tb);
+			ed->shift_sel = 1;
+		}
+		sg_textbuf_move(ed->tb, map[i].m, 1);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- search ---------------------------------------------------------------------------- */
+
+/* Smart case: a capital letter in the pattern makes it exact. */
+static int smart_icase(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			return 0;
+	return 1;
+}
+
+/* Finds pattern from pos; moves the cursor there.  Returns 1 when found. */
+static int search_go(struct sg_editor *ed, const char *pat, size_t n, struct sg_tb_pos pos,
+		     int back)
+{
+	struct sg_tb_pos at;
+
+	if (!sg_textbuf_find(ed->tb, pat, n, pos, back, smart_icase(pat, n), &at))
+		return 0;
+	sg_textbuf_clear_mark(ed->tb);
+	sg_textbuf_set_cursor(ed->tb, at);
+	return 1;
+}
+
+/* Opens the search line (backward or not). */
+static void search_open(struct sg_editor *ed, int back)
+{
+	ed->searching = 1;
+	ed->search_back = back;
+	ed->search_failed = 0;
+	ed->search_len = 0;
+	ed->search[0] = '\0';
+	ed->search_from = sg_textbuf_cursor(ed->tb);
+}
+
+/* The next match of the last search after (before) the cursor: n N, C-s C-s. */
+static void search_again(struct sg_editor *ed, int back)
+{
+	struct sg_tb_pos p = sg_textbuf_cursor(ed->tb);
+
+	if (!ed->last_search_len)
+		return;
+	if (!back)
+		p.col++;  /* past the match the cursor is on */
+	ed->search_failed = !search_go(ed, ed->last_search, ed->last_search_len, p, back);
+}
+
+/* Incremental: looks again for what is typed, from where it started. */
+static void search_update(struct sg_editor *ed)
+{
+	if (!ed->search_len) {
+		sg_textbuf_set_cursor(ed->tb, ed->search_from);
+		ed->search_failed = 0;
+		return;
+	}
+	ed->search_failed = !search_go(ed, ed->search, ed->search_len, ed->search_from,
+				       ed->search_back);
+}
+
+/* Ends the search line; kept keeps the cursor at the match. */
+static void search_close(struct sg_editor *ed, int kept)
+{
+	ed->searching = 0;
+	if (!kept) {
+		sg_textbuf_set_cursor(ed->tb, ed->search_from);
+		return;
+	}
+	if (ed->search_len) {
+		memcpy(ed->last_search, ed->search, ed->search_len);
+		ed->last_search_len = ed->search_len;
+		ed->last_search_back = ed->search_back;
+	}
+}
+
+/* A key while the search line is open; 0 when it closed the search and
+ * the key should be handled as usual. */
+static int search_key(struct sg_editor *ed, int key)
+{
+	int again = ed->keys == SG_EDITOR_EMACS &&
+		    (key == CTRL('s') || key == CTRL('r') || key == (SG_KEY_ALT | 's') ||
+		     key == (SG_KEY_ALT | 'r'));
+	int back = key == CTRL('r') || key == (SG_KEY_ALT | 'r');
+
+	if (again) {
+		/* C-s C-s: the next match (an empty line takes the last search) */
+		if (!ed->search_len && ed->last_search_len) {
+			memcpy(ed->search, ed->last_search, ed->last_search_len);
+			ed->search_len = ed->last_search_len;
+		}
+		ed->search_back = back;
+		search_close(ed, 1);
+		ed->searching = 1;
+		search_again(ed, ed->search_back);
+		return 1;
+	}
+	switch (key) {
+	case SG_KEY_ESC: case CTRL('g'): case CTRL('c'):
+		search_close(ed, 0);
+		return 1;
+	case SG_KEY_ENTER:
+		search_close(ed, 1);
+		return 1;
+	case SG_KEY_BACKSPACE: case CTRL('h'):
+		if (!ed->search_len) {
+			search_close(ed, 0);
+			return 1;
+		}
+		while (ed->search_len > 0 &&
+		       ((unsigned char)ed->search[--ed->search_len] & 0xc0) == 0x80)
+			;
+		ed->search[ed->search_len] = '\0';
+		search_update(ed);
+		return 1;
+	}
+	if (printable(key)) {
+		char enc[4];
+		size_t k = utf8_encode((uint32_t)key, enc);
+		if (ed->search_len + k < sizeof ed->search) {
+			memcpy(ed->search + ed->search_len, enc, k);
+			ed->search_len += k;
+			ed->search[ed->search_len] = '\0';
+			search_update(ed);
+		}
+		return 1;
+	}
+	/* any other key ends the search where it is, then does its job */
+	search_close(ed, 1);
+	return 0;
+}
+
+static int editor_key(struct sg_editor *ed, int key);
+
+/* vi . : the keys of the last change again (one undo step). */
+static int vi_repeat(struct sg_editor *ed)
+{
+	int keys[sizeof ed->last_change / sizeof ed->last_change[0]], n = ed->nlast;
+
+	ed->count = 0;
+	if (!n)
+		return 1;
+	memcpy(keys, ed->last_change, (size_t)n * sizeof keys[0]);
+	ed->replaying = 1;
+	sg_textbuf_group_begin(ed->tb);
+	for (int i = 0; i < n; i++)
+		editor_key(ed, keys[i]);
+	if (ed->mode == SG_EDITOR_INSERT)  /* a change cut short: finish it */
+		editor_key(ed, SG_KEY_ESC);
+	sg_textbuf_group_end(ed->tb);
+	ed->replaying = 0;
+	return 1;
+}
+
+/* True when vi is between commands (nothing pending, no count). */
+static int vi_idle(const struct sg_editor *ed)
+{
+	return ed->mode == SG_EDITOR_NORMAL && ed->pending == P_NONE && ed->count == 0 &&
+	       !ed->pasting;
+}
+
+/* Records the keys of each vi command; one that changed the text becomes
+ * the change . repeats.  Undo, redo and . itself are not changes. */
 int sg_editor_key(struct sg_editor *ed, int key)
+{
+	int r, cap = (int)(sizeof ed->rec / sizeof ed->rec[0]);
+
+	if (ed->keys != SG_EDITOR_VI || ed->replaying)
+		return editor_key(ed, key);
+	if (vi_idle(ed) && !ed->recording && key != 'u' && key != CTRL('r') && key != '.') {
+		ed->recording = 1;
+		ed->nrec = 0;
+		ed->rec_version = sg_textbuf_version(ed->tb);
+	}
+	if (ed->recording) {
+		if (ed->nrec < cap)
+			ed->rec[ed->nrec++] = key;
+		else
+			ed->recording = -1;  /* too long to repeat */
+	}
+	r = editor_key(ed, key);
+	if (ed->recording && vi_idle(ed)) {
+		if (ed->recording > 0 && sg_textbuf_version(ed->tb) != ed->rec_version) {
+			memcpy(ed->last_change, ed->rec, (size_t)ed->nrec * sizeof ed->rec[0]);
+			ed->nlast = ed->nrec;
+		}
+		ed->recording = 0;
+	}
+	return r;
+}
+
+static int editor_key(struct sg_editor *ed, int key)
 {
 	int r;
 
 	if (key == SG_KEY_RESIZE || key < 0)
 		return 0;
+	if (key == SG_KEY_PASTE_BEGIN || key == SG_KEY_PASTE_END)
+		return paste_mark(ed, key);
+	if (ed->pasting) {
+		paste_key(ed, key);
+		return 1;
+	}
+	if (ed->searching && search_key(ed, key))
+		return 1;
+	if (shift_key(ed, key))
+		return 1;
+	if ((key & SG_KEY_ALT) && ed->keys == SG_EDITOR_VI && ed->mode != SG_EDITOR_INSERT) {
+		/* Alt+x is <Esc> x typed fast: in visual mode, leave it and do x;
+		 * in normal mode <Esc> leaves the editor, so the pane gets both */
+		if (ed->mode == SG_EDITOR_NORMAL)
+			return 0;
+		editor_key(ed, SG_KEY_ESC);
+		editor_key(ed, key & ~SG_KEY_ALT);
+		return 1;
+	}
+	if (ed->shift_sel && ed->mode == SG_EDITOR_INSERT && common_key(ed, key)) {
+		/* a plain motion ends a Shift selection (the mark goes) */
+		sg_textbuf_clear_mark(ed->tb);
+		ed->shift_sel = 0;
+		return 1;
+	}
+	if (!sg_textbuf_selection(ed->tb, NULL, NULL))
+		ed->shift_sel = 0;
+	else if (ed->shift_sel && (printable(key) || key == SG_KEY_ENTER)) {
+		/* typing replaces a Shift selection, one undo step with it */
+		sg_textbuf_group_begin(ed->tb);
+		sg_textbuf_delete_selection(ed->tb, 0);
+		ed->shift_sel = 0;
+		r = editor_key(ed, key);
+		sg_textbuf_group_end(ed->tb);
+		return r;
+	}
 	if (ed->keys == SG_EDITOR_EMACS)
 		return emacs_key(ed, key);
 	if (ed->mode == SG_EDITOR_INSERT) {
@@ -649,6 +1294,8 @@ int sg_editor_key(struct sg_editor *ed, int key)
 			vi_group_close(ed);
 		return r;
 	}
+	if (key == '.' && ed->mode == SG_EDITOR_NORMAL && ed->pending == P_NONE && !ed->replaying)
+		return vi_repeat(ed);
 	/* as in vim, a command and the insert it starts (cw, o, A...) undo
 	 * as one step: the group stays open until <Esc> */
 	sg_textbuf_group_begin(ed->tb);
@@ -798,6 +1445,23 @@ static void line_selection(const struct sg_editor *ed, size_t i, size_t len, siz
 			  : len + 1;
 }
 
+/* The search line at row y of s: the prompt, what is typed, the cursor
+ * after it. */
+static void draw_search(struct sg_editor *ed, struct surface *s, int y)
+{
+	char line[sizeof ed->search + 48];
+	const char *what = ed->keys == SG_EDITOR_VI ? (ed->search_back ? "?" : "/")
+			   : ed->search_back ? "I-search backward: " : "I-search: ";
+	int w;
+
+	snprintf(line, sizeof line, "%s%s", ed->search_failed ? "Failing " : "", what);
+	surface_fill(s, y, 0, 1, s->w, ' ', SG_ROLE_NORMAL);
+	w = surface_text(s, y, 0, ed->search_failed ? SG_ROLE_ERROR : SG_ROLE_PROMPT, line);
+	w += surface_text(s, y, w, SG_ROLE_NORMAL, ed->search);
+	if (ed->focused)
+		surface_cursor(s, y, w < s->w ? w : s->w - 1);
+}
+
 /* Draws with top/left as they are (scroll: first keep the cursor visible). */
 static void draw(struct sg_editor *ed, struct surface *s, int scroll)
 {
@@ -815,10 +1479,14 @@ static void draw(struct sg_editor *ed, struct surface *s, int scroll)
 		return;
 	if (scroll)
 		sg_editor_scroll(ed, s->h, s->w);
-	/* the syntax state at the first line shown */
+	/* the syntax state at the first line shown (only the state: fast) */
 	for (size_t i = 0; i < ed->top && ed->lang != SG_LANG_PLAIN; i++) {
-		size_t len;
+		size_t len, ns;
 		const char *t = sg_textbuf_line(tb, i, &len);
+		if (ed->lang == SG_LANG_PYTHON) {
+			state = sg_py_highlight(t, len, state, NULL, 0, &ns);
+			continue;
+		}
 		if (len > cap) {
 			cap = len * 2;
 			roles = sg_xrealloc(roles, cap * sizeof *roles);
@@ -839,6 +1507,11 @@ static void draw(struct sg_editor *ed, struct surface *s, int scroll)
 			surface_text(s, r, 0, i == p.line ? SG_ROLE_NUMBER : SG_ROLE_DIM, num);
 		}
 		line_selection(ed, i, len, &sa, &sb);
+		if (ed->searching && !ed->search_failed && ed->search_len && i == p.line &&
+		    sa == sb) {
+			sa = p.col;  /* the match being looked at */
+			sb = p.col + ed->search_len;
+		}
 		draw_line(s, r, gw, tw, t, len, roles, ed->left, sa, sb, sg_textbuf_tabwidth(tb));
 	}
 	free(roles);
@@ -852,7 +1525,18 @@ static void draw(struct sg_editor *ed, struct surface *s, int scroll)
 
 void sg_editor_draw(struct sg_editor *ed, struct surface *s)
 {
-	draw(ed, s, 1);
+	struct surface text;
+
+	if (!ed->searching || s->h < 2) {
+		draw(ed, s, 1);
+		if (ed->searching && s->h == 1)
+			draw_search(ed, s, 0);
+		return;
+	}
+	/* the search line takes the bottom row */
+	text = surface_sub(s, 0, 0, s->h - 1, s->w);
+	draw(ed, &text, 1);
+	draw_search(ed, s, s->h - 1);
 }
 
 /* ---- read-only drawing -------------------------------------------------------------------- */
@@ -935,6 +1619,8 @@ static const struct sg_editor_help_line help_common[] = {
 	{ "Tab, S-Tab", "Indent / dedent (the selected lines, or at the cursor)" },
 	{ "Backspace", "Delete back (in leading blanks: to the previous indent stop)" },
 	{ "Delete", "Delete the character at the cursor" },
+	{ "S-arrows, S-Home, S-End", "Select (then type, Backspace, or cut/copy)" },
+	{ "(paste in the terminal)", "Inserted as it is: no auto-indent; one undo step" },
 };
 
 static const struct sg_editor_help_line help_emacs[] = {
@@ -952,6 +1638,7 @@ static const struct sg_editor_help_line help_emacs[] = {
 	{ "C-w, M-w", "Cut / copy the selection (C-w without one: kill word back)" },
 	{ "C-y", "Paste (yank) the clipboard shared by all cells" },
 	{ "C-g", "Drop the selection" },
+	{ "M-s, M-r", "Search forward, back as you type (again, or C-s C-r: next match)" },
 	{ "C-_, C-/", "Undo (typing is undone a run at a time)" },
 	{ "M-_", "Redo" },
 	{ "Esc", "Leave the editor" },
@@ -975,7 +1662,11 @@ static const struct sg_editor_help_line help_vi[] = {
 	{ "p P", "Paste after / before (lines go below / above)" },
 	{ ">> <<", "Indent, dedent the line" },
 	{ "J", "Join the next line to this one" },
+	{ "/ ? n N", "Search forward, back (Enter, Esc); next, previous match" },
 	{ "u C-r", "Undo, redo" },
+	{ ".", "Repeat the last change (dw, cwfoo<Esc>, 3x, >>...)" },
+	{ "f F t T ; ,", "To a character on the line (onto, before); again, back" },
+	{ "ciw ci\" da( yi{", "Text objects: iw aw, i\" a\" i' a', i( a( i[ a[ i{ a{ i< a<" },
 	{ "v V", "Visual selection by characters / lines; then y d c > <" },
 	{ "C-w C-u", "Insert mode: delete the word / line before the cursor" },
 };

@@ -10,13 +10,22 @@
  *  - emacs: always inserting; C-a C-e C-f C-b C-n C-p C-d C-k C-y C-w,
  *    M-w M-f M-b M-d M-<Backspace>, C-_ (undo), M-_ (redo), C-@ / C-Space
  *    (mark).  <Esc> is not consumed (the pane leaves the editor).
- *  - vi: starts in normal mode: h j k l w b e 0 ^ $ gg G x X dd yy cc D C
- *    p P u C-r i a I A o O J v V (visual: y d c > <), counts (3j, 2dd);
+ *  - vi: starts in normal mode: h j k l w b e 0 ^ $ gg G f F t T ; , x X
+ *    dd yy cc D C s S r p P u C-r . i a I A o O J v V (visual: y d c > <),
+ *    operators d c y with motions and text objects (iw aw i" a" i( a( i[
+ *    i{ i<), counts (3j, 2dd);
  *    <Esc> in insert mode returns to normal mode and is consumed; <Esc>
  *    in normal mode is not consumed (the pane leaves the editor).
+ * Search: emacs M-s / M-r (incremental; again, or C-s / C-r while the
+ * search line is open: next match; C-s and C-r are otherwise left to the
+ * pane), vi / ? then n N; the pattern is plain text, case-insensitive unless it has a capital
+ * letter; the search line takes the bottom row of the editor while open.
  * In both: arrows, Home/End, PgUp/PgDn, Tab / S-Tab (indent, dedent),
- * Backspace, Delete, Enter (auto-indent).  Keys the editor does not use
- * (F-keys, C-s, C-o...) are not consumed, so the pane can bind them.
+ * Backspace, Delete, Enter (auto-indent); Shift+arrows/Home/End select.
+ * Text between SG_KEY_PASTE_BEGIN and SG_KEY_PASTE_END (a bracketed paste
+ * from the terminal) is inserted as it is, with no auto-indent, as one
+ * undo step.  Keys the editor does not use (F-keys, C-s, C-o...) are not
+ * consumed, so the pane can bind them.
  *
  * sg_editor_help lists every key for the `?` help. */
 #ifndef SG_TUI_EDITOR_H
@@ -55,6 +64,29 @@ struct sg_editor {
 	int count;                  /* vi count being typed */
 	int op_count;               /* count typed before an operator */
 	int group_open;             /* vi: an undo group spans the insert */
+	int shift_sel;              /* the selection was made with Shift+motion */
+	int pasting;                /* between the terminal's paste marks */
+	int paste_mode;             /* the mode a paste started in */
+	/* vi: f/t and text objects waiting for their character */
+	int find_op;                /* the operator they serve, or 0 */
+	int find_kind;              /* 'f' 'F' 't' 'T', or 'i'/'a' (objects) */
+	int last_find_kind;         /* for ; and , */
+	unsigned last_find_ch;
+	/* vi: the keys of the last change, for . */
+	int rec[128], nrec;
+	int last_change[128], nlast;
+	int recording, replaying;
+	unsigned long rec_version;
+	/* search (emacs C-s C-r, vi / ? n N): typed in a line at the bottom */
+	int searching;              /* the search line is open */
+	int search_back;            /* searching backward */
+	int search_failed;          /* the text typed so far has no match */
+	char search[128];           /* what is typed (UTF-8) */
+	size_t search_len;
+	struct sg_tb_pos search_from;  /* where the search started */
+	char last_search[128];      /* for n N and C-s C-s */
+	size_t last_search_len;
+	int last_search_back;
 };
 
 /* An editor on a copy of text[0..len), cursor at the start; vi style
@@ -83,6 +115,8 @@ void sg_editor_scroll(struct sg_editor *ed, int h, int w);
 const char *sg_editor_mode_name(const struct sg_editor *ed);
 /* "Ln 3, Col 7" (display column, 1-based) into buf. */
 void sg_editor_position(const struct sg_editor *ed, char *buf, size_t n);
+/* Both for a status line: "-- INSERT --  Ln 3, Col 7" (vi), "Ln 3, Col 7". */
+void sg_editor_status(const struct sg_editor *ed, char *buf, size_t n);
 /* The text as a malloc'd string (sg_textbuf_text). */
 char *sg_editor_text(const struct sg_editor *ed, size_t *len);
 

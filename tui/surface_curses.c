@@ -11,6 +11,7 @@
 #endif
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <termios.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -23,17 +24,29 @@
 static int curses_active;   /* a backend is open: endwin at exit */
 
 /* Whatever ends the process while curses runs, leave the terminal usable. */
+/* Bracketed paste: the terminal marks pasted text (ESC [200~ ... ESC
+ * [201~), so the editor can insert it as it is instead of auto-indenting
+ * every line again.  Terminals without it ignore the request. */
+static void paste_mode(int on)
+{
+	fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
+	fflush(stdout);
+}
+
 static void end_at_exit(void)
 {
-	if (curses_active)
+	if (curses_active) {
+		paste_mode(0);
 		endwin();
+	}
 }
 
 struct curses_backend {
 	struct surface_backend be;   /* first: the public part */
 	SCREEN *scr;
 	int cursor_on;
-	int pending;                 /* a key read after <Esc> that was no Alt key */
+	int queue[8];                /* keys read ahead after <Esc> that were not */
+	int nqueue;                  /* part of a sequence, returned next */
 };
 
 /* Builds the cchar_t for one character in a role. */
@@ -100,6 +113,7 @@ static void cur_free(struct surface_backend *be)
 	if (!c)
 		return;
 	curs_set(1);
+	paste_mode(0);
 	endwin();
 	curses_active = 0;
 	delscreen(c->scr);
@@ -165,6 +179,7 @@ struct surface_backend *surface_curses_open(int no_color, struct sg_error *err)
 	leaveok(stdscr, TRUE);
 	colors_init(no_color);
 	surface_curses_size(&c->be);
+	paste_mode(1);
 	return &c->be;
 }
 
@@ -194,36 +209,115 @@ int surface_curses_key(int kind, unsigned long v)
 	case KEY_BACKSPACE: return SG_KEY_BACKSPACE;
 	case KEY_ENTER: return SG_KEY_ENTER;
 	case KEY_RESIZE: return SG_KEY_RESIZE;
+	case KEY_SR: return SG_KEY_S_UP;
+	case KEY_SF: return SG_KEY_S_DOWN;
+	case KEY_SLEFT: return SG_KEY_S_LEFT;
+	case KEY_SRIGHT: return SG_KEY_S_RIGHT;
+	case KEY_SHOME: return SG_KEY_S_HOME;
+	case KEY_SEND: return SG_KEY_S_END;
 	default: return 0;
 	}
+}
+
+/* Reads a key that is already waiting (reads never block): returns 1 with
+ * *key its sg_key code and *special set for a curses function key, or 0. */
+static int key_now(int *key, int *special)
+{
+	wint_t ch;
+	int r = wget_wch(stdscr, &ch);
+
+	if (r == ERR)
+		return 0;
+	*special = r == KEY_CODE_YES;
+	*key = surface_curses_key(*special, (unsigned long)ch);
+	return 1;
+}
+
+/* The key a CSI sequence ESC [ params final stands for, or 0.  curses
+ * knows the terminal's own keys; these are the ones terminfo often lacks
+ * (xterm's shifted motions) and the bracketed-paste marks. */
+static int csi_key(const char *params, int final)
+{
+	static const struct {
+		const char *params;
+		int final, key;
+	} known[] = {
+		{ "200", '~', SG_KEY_PASTE_BEGIN }, { "201", '~', SG_KEY_PASTE_END },
+		{ "1;2", 'A', SG_KEY_S_UP }, { "1;2", 'B', SG_KEY_S_DOWN },
+		{ "1;2", 'C', SG_KEY_S_RIGHT }, { "1;2", 'D', SG_KEY_S_LEFT },
+		{ "1;2", 'H', SG_KEY_S_HOME }, { "1;2", 'F', SG_KEY_S_END },
+	};
+
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (known[i].final == final && strcmp(known[i].params, params) == 0)
+			return known[i].key;
+	return 0;
+}
+
+static void queue_key(struct curses_backend *c, int key)
+{
+	if (key > 0 && c->nqueue < (int)(sizeof c->queue / sizeof c->queue[0]))
+		c->queue[c->nqueue++] = key;
+}
+
+/* After ESC [: reads the rest of a CSI sequence that is already waiting.
+ * Returns its key (0 for one sagetty does not know: dropped rather than
+ * typed as text), or -1 when no sequence follows (what was read is
+ * queued, to come back as keys). */
+static int read_csi(struct curses_backend *c)
+{
+	char params[16];
+	size_t n = 0;
+	int k = 0, special = 0;
+
+	for (;;) {
+		int got = key_now(&k, &special);
+		if (!got || special || k < 0x20 || k > 0x7e) {
+			queue_key(c, '[');
+			for (size_t i = 0; i < n; i++)
+				queue_key(c, params[i]);
+			if (got)
+				queue_key(c, k);
+			return -1;
+		}
+		if (k >= 0x40)  /* the final byte */
+			break;
+		if (n < sizeof params - 1)
+			params[n++] = (char)k;
+	}
+	params[n] = '\0';
+	return csi_key(params, k);
 }
 
 int surface_curses_getkey(struct surface_backend *be)
 {
 	struct curses_backend *c = (struct curses_backend *)be;
-	wint_t ch;
-	int r, key;
+	int key, next, special;
 
-	if (c->pending) {
-		key = c->pending;
-		c->pending = 0;
+	if (c->nqueue) {
+		key = c->queue[0];
+		c->nqueue--;
+		memmove(c->queue, c->queue + 1, (size_t)c->nqueue * sizeof c->queue[0]);
 		return key;
 	}
-	r = wget_wch(stdscr, &ch);
-	if (r == ERR)
+	if (!key_now(&key, &special))
 		return -1;
-	key = surface_curses_key(r == KEY_CODE_YES, (unsigned long)ch);
 	if (key != SG_KEY_ESC)
 		return key;
 	/* Alt+x: the terminal sends <Esc> x in one write, so x is already
-	 * waiting; a lone <Esc> has nothing behind it (reads do not block). */
-	r = wget_wch(stdscr, &ch);
-	if (r == ERR)
+	 * waiting; a lone <Esc> has nothing behind it. */
+	if (!key_now(&next, &special))
 		return SG_KEY_ESC;
-	key = surface_curses_key(r == KEY_CODE_YES, (unsigned long)ch);
-	if (r != KEY_CODE_YES && key > 0 && key != SG_KEY_ESC)
-		return SG_KEY_ALT | key;
-	c->pending = key > 0 ? key : 0;
+	if (!special && next == '[') {
+		int k = read_csi(c);
+		if (k >= 0)
+			return k;
+		/* no sequence: <Esc> then the keys read, as they came */
+		return SG_KEY_ESC;
+	}
+	if (!special && next > 0 && next != SG_KEY_ESC && next < SG_KEY_BASE)
+		return SG_KEY_ALT | next;
+	queue_key(c, next);
 	return SG_KEY_ESC;
 }
 

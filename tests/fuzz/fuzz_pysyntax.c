@@ -50,6 +50,9 @@ int sg_fuzz_pysyntax(const uint8_t *d, size_t n)
 		for (size_t i = 0; i < k; i++)
 			check(big[i].start == again[i].start && big[i].end == again[i].end &&
 			      big[i].cls == again[i].cls, "same spans again");
+		size_t k0 = 1;
+		check(sg_py_highlight(s + a, len, st, NULL, 0, &k0) == next && k0 == 0,
+		      "the state alone (no spans) is the same state");
 		int ns = sg_py_highlight(s + a, len, st_small, small, 3, &ks);
 		check_spans(small, ks, 3, len);
 		if (st_small == st)
