@@ -51,6 +51,8 @@ static const struct {
 	{ "S-End", "s-end", SG_KEY_S_END },
 	{ "PasteBegin", "pastebegin", SG_KEY_PASTE_BEGIN },
 	{ "PasteEnd", "pasteend", SG_KEY_PASTE_END },
+	{ "S-Enter", "s-enter", SG_KEY_S_ENTER },
+	{ "C-Enter", "c-enter", SG_KEY_C_ENTER },
 	/* aliases, accepted but never printed */
 	{ "Return", "return", SG_KEY_ENTER },
 	{ "Escape", "escape", SG_KEY_ESC },

@@ -6,7 +6,7 @@
  * experiments); a pane's bindings win over global ones.  KEY is a single
  * character (`q`, `?`, `|`) or a name in angle brackets: <Tab> <S-Tab>
  * <Enter> <Esc> <Space> <Backspace> <Up> <Down> <Left> <Right> <PgUp> <PgDn>
- * <Home> <End> <Insert> <Delete> <F1>…<F12> <C-a>…<C-z>.  ACTION is a name
+ * <Home> <End> <Insert> <Delete> <F1>…<F12> <C-a>…<C-z> <S-Enter> <C-Enter>.  ACTION is a name
  * from action.h, or `none` to remove a default binding.  The shipped
  * defaults (themes/default.keymap) are compiled in and parsed by this same
  * code; a user file is parsed on top of them. */
@@ -36,6 +36,9 @@ enum sg_key {
 	 * bracketed-paste mode puts around pasted text. */
 	SG_KEY_S_UP, SG_KEY_S_DOWN, SG_KEY_S_LEFT, SG_KEY_S_RIGHT, SG_KEY_S_HOME, SG_KEY_S_END,
 	SG_KEY_PASTE_BEGIN, SG_KEY_PASTE_END,
+	/* Shift-Enter and Ctrl-Enter, from terminals that tell them apart
+	 * (CSI 13;2u / 13;5u, or xterm's modifyOtherKeys CSI 27;2;13~). */
+	SG_KEY_S_ENTER, SG_KEY_C_ENTER,
 };
 
 /* Alt (Meta) held with a key: SG_KEY_ALT | 'f' is M-f.  The terminal sends

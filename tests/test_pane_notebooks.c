@@ -7,6 +7,7 @@
  * and in ASCII.  No kernel is started: nothing here runs a cell. */
 #include "tests/testutil.h"
 #include <stdio.h>
+#include "core/keymap.h"
 #include "core/nbformat.h"
 #include "core/nbgit.h"
 #include "core/nbrecovery.h"
@@ -418,6 +419,30 @@ static void test_save_merges_and_shows_conflicts(void **state)
 	fx_free(f);
 }
 
+static void test_shift_enter(void **state)
+{
+	struct fx *f = fx_new(80, 24, 1);
+	struct sg_keymap km;
+
+	(void)state;
+	sg_keymap_init(&km);
+	sg_keymap_default(&km);
+	assert_int_equal(sg_key_parse("<S-Enter>"), SG_KEY_S_ENTER);
+	assert_int_equal(sg_keymap_lookup(&km, "notebooks", SG_KEY_S_ENTER), SG_ACTION_NB_RUN_ADVANCE);
+	assert_int_equal(sg_keymap_lookup(&km, "notebooks", SG_KEY_C_ENTER), SG_ACTION_NB_RUN);
+	sg_keymap_done(&km);
+	/* Shift-Enter while editing the markdown cell: rendered, next cell */
+	key(f, SG_KEY_ENTER);
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "EDIT"));
+	assert_true(has(f, "# Iris study"));        /* the source while editing */
+	key(f, SG_KEY_S_ENTER);
+	assert_false(has(f, "EDIT"));
+	assert_false(has(f, "# Iris study"));
+	assert_true(has(f, "cell 2/4"));
+	fx_free(f);
+}
+
 static void test_cells_dd_undo_paste(void **state)
 {
 	struct fx *f = fx_new(80, 24, 1);
@@ -549,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_conflict_cells),
 		cmocka_unit_test(test_edit_save_commit),
 		cmocka_unit_test(test_vi_editing),
+		cmocka_unit_test(test_shift_enter),
 		cmocka_unit_test(test_history_diff_restore),
 		cmocka_unit_test(test_save_merges_and_shows_conflicts),
 		cmocka_unit_test(test_cells_dd_undo_paste),

@@ -235,7 +235,8 @@ static int key_now(int *key, int *special)
 
 /* The key a CSI sequence ESC [ params final stands for, or 0.  curses
  * knows the terminal's own keys; these are the ones terminfo often lacks
- * (xterm's shifted motions) and the bracketed-paste marks. */
+ * (xterm's shifted motions), the bracketed-paste marks, and Shift- and
+ * Ctrl-Enter from terminals that send them apart from Enter. */
 static int csi_key(const char *params, int final)
 {
 	static const struct {
@@ -246,6 +247,8 @@ static int csi_key(const char *params, int final)
 		{ "1;2", 'A', SG_KEY_S_UP }, { "1;2", 'B', SG_KEY_S_DOWN },
 		{ "1;2", 'C', SG_KEY_S_RIGHT }, { "1;2", 'D', SG_KEY_S_LEFT },
 		{ "1;2", 'H', SG_KEY_S_HOME }, { "1;2", 'F', SG_KEY_S_END },
+		{ "13;2", 'u', SG_KEY_S_ENTER }, { "13;5", 'u', SG_KEY_C_ENTER },
+		{ "27;2;13", '~', SG_KEY_S_ENTER }, { "27;5;13", '~', SG_KEY_C_ENTER },
 	};
 
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
