@@ -6,8 +6,8 @@
  * experiments); a pane's bindings win over global ones.  KEY is a single
  * character (`q`, `?`, `|`) or a name in angle brackets: <Tab> <S-Tab>
  * <Enter> <Esc> <Space> <Backspace> <Up> <Down> <Left> <Right> <PgUp> <PgDn>
- * <Home> <End> <Insert> <Delete> <F1>…<F12> <C-a>…<C-z> <S-Enter> <C-Enter>.  ACTION is a name
- * from action.h, or `none` to remove a default binding.  The shipped
+ * <Home> <End> <Insert> <Delete> <F1>…<F12> <C-a>…<C-z> <S-Enter> <C-Enter>.
+ * ACTION is a name from action.h, or `none` to remove a default binding.  The shipped
  * defaults (themes/default.keymap) are compiled in and parsed by this same
  * code; a user file is parsed on top of them. */
 #ifndef SG_KEYMAP_H
