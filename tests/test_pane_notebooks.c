@@ -536,6 +536,13 @@ static void test_small_resize_ascii(void **state)
 	for (int y = 0; y < f->be->h; y++)
 		for (const char *c = row(f, y); *c; c++)
 			assert_true((unsigned char)*c < 0x80);
+	/* a UTF-8 terminal with ASCII line drawing: the heading's rule too */
+	f->be->unicode = 1;
+	f->be->ascii_lines = 1;
+	type(f, "g");
+	for (int y = 0; y < f->be->h; y++)
+		for (const char *c = row(f, y); *c; c++)
+			assert_true((unsigned char)*c < 0x80);
 	surface_mem_resize(f->be, 50, 14);
 	app_resize(f->app, 50, 14);
 	draw(f);

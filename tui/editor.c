@@ -1583,7 +1583,8 @@ int sg_md_draw(struct surface *s, const char *text, size_t len, size_t skip)
 	surface_fill(s, 0, 0, s->h, s->w, ' ', SG_ROLE_NORMAL);
 	if (s->w < 1 || s->h < 1)
 		return 0;
-	sg_md_render(text, len, s->w, s->be->unicode, &doc);
+	/* rules and bullets in ASCII when the workbench draws lines in ASCII */
+	sg_md_render(text, len, s->w, s->be->unicode && !s->be->ascii_lines, &doc);
 	for (size_t i = skip; i < doc.n && drawn < s->h; i++, drawn++) {
 		const struct sg_md_line *l = &doc.lines[i];
 		enum sg_role *roles = sg_xmalloc((l->len + 1) * sizeof *roles);

@@ -90,7 +90,8 @@ struct nb_doc {
 	int skip;                /* rows of it scrolled off the top */
 	int body_h;              /* rows for cells at the last layout */
 	int width;               /* content width at the last layout */
-	int unicode;
+	int unicode;             /* the backend shows non-ASCII text */
+	int md_unicode;          /* and draws lines with it (not --ascii) */
 	struct sg_editor *ed;    /* the selected cell's editor in edit mode, or NULL */
 	unsigned long ed_version;
 	unsigned long gen, saved_gen; /* edits made / when last saved or loaded */

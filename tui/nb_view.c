@@ -368,7 +368,7 @@ static int source_rows(struct nb_doc *d, size_t i, int w)
 		return (int)n;
 	}
 	if (c->type == SG_NB_MARKDOWN && len > 0)
-		n = sg_md_rows(c->source, len, text_w(w), d->unicode);
+		n = sg_md_rows(c->source, len, text_w(w), d->md_unicode);
 	else
 		n = sg_code_lines(c->source, len);
 	return n < 1 ? 1 : (int)n;
@@ -812,6 +812,7 @@ void nb_view_draw(struct nb_doc *d, struct surface *s, int focused)
 	struct pen p = { &body, 0, 0 };
 
 	d->unicode = s->be->unicode;
+	d->md_unicode = s->be->unicode && !s->be->ascii_lines;
 	if (d->width != s->w) {
 		for (size_t i = 0; i < d->nb->ncells; i++)
 			d->cv[i].hw = 0;
