@@ -8,6 +8,8 @@
 # worst of 9:
 #   open — sg_nb_load: read + parse into the model (ids checked, sources joined)
 #   diff — sg_nbdiff of A and B plus a line diff of every changed source
+#   merge3 — sg_nb_merge3(A, A with every 7th cell edited, B): a save that
+#            finds B on disk
 #   diff-by-source — sg_nbdiff when A and B share no ids (percent scripts)
 # and, as the peer, Debian's python3-nbformat `nbformat.read(f, as_version=4)`
 # on the same file (in-process timing, interpreter start-up excluded),

@@ -6,8 +6,9 @@
  *   nb_driver open FILE               parse into the model: median and worst of 9 (ms)
  *   nb_driver diff A B                cell-level diff with line diffs of every
  *                                     changed source: median and worst of 9 (ms);
- *                                     then the cell diff alone with no shared ids
- *                                     (cells matched by source, as for scripts) */
+ *                                     then the 3-way merge of a save that finds B
+ *                                     on disk, and the cell diff alone with no
+ *                                     shared ids (cells matched by source) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,22 @@ static int bench_diff(const char *pa, const char *pb)
 	       d.changed, d.added, d.removed, d.moved, d.unchanged, lines);
 	sg_nbdiff_done(&d);
 	report("diff", t);
+	/* A save that finds B on disk after editing every 7th cell of A:
+	 * the 3-way merge. */
+	struct sg_nb *ours = sg_nb_clone(a);
+	for (size_t i = 0; i < ours->ncells; i += 7)
+		sg_nb_cell_set_source(&ours->cells[i], "ours = 'edited'");
+	size_t conflicts = 0, merged = 0;
+	for (int r = 0; r < REPEAT; r++) {
+		double t0 = now_ms();
+		struct sg_nb *m = sg_nb_merge3(a, ours, b, &conflicts);
+		t[r] = now_ms() - t0;
+		merged = m->ncells;
+		sg_nb_free(m);
+	}
+	sg_nb_free(ours);
+	printf("merge: %zu cells, %zu conflicts\n", merged, conflicts);
+	report("merge3", t);
 	/* The same two versions as percent scripts would be: no shared ids,
 	 * cells matched by their sources. */
 	for (size_t i = 0; i < b->ncells; i++)
