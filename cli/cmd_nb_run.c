@@ -146,6 +146,31 @@ static void progress(size_t index, size_t n, const struct sg_nb_cell *c, const c
 	fprintf(stderr, "sagetty: cell %zu/%zu %s (%.2fs)\n", index + 1, n, status, secs);
 }
 
+/* Puts the folder of the sagetty_log helper (installed, or the source
+ * tree's when uninstalled) in front of PYTHONPATH, for the kernel. */
+static void helper_on_pythonpath(void)
+{
+	const char *env = getenv("SAGETTY_DATADIR");
+	const char *bases[] = { env && *env ? env : NULL, SG_PKGDATADIR, SG_SRCDIR };
+	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+		if (!bases[i])
+			continue;
+		char *dir = sg_path_join(bases[i], "python");
+		char *file = sg_path_join(dir, "sagetty_log.py");
+		int ok = sg_is_file(file);
+		free(file);
+		if (ok) {
+			const char *old = getenv("PYTHONPATH");
+			char *v = old && *old ? sg_xasprintf("%s:%s", dir, old) : sg_xstrdup(dir);
+			setenv("PYTHONPATH", v, 1);
+			free(v);
+			free(dir);
+			return;
+		}
+		free(dir);
+	}
+}
+
 /* Starts the run (inside a workspace); the kernel learns its id so the
  * notebook can log metrics with sagetty_log. */
 static int start_run(struct sg_workspace *ws, const struct nb_args *a, const char *abs,
@@ -169,6 +194,7 @@ static int start_run(struct sg_workspace *ws, const struct nb_args *a, const cha
 	if (rc == 0 && gi.state)
 		rc = sg_run_set_tag(ws->store, id, "source.git_status", gi.state, err);
 	if (rc == 0) {
+		helper_on_pythonpath();
 		setenv("SAGETTY_RUN_ID", id, 1);
 		setenv("SAGETTY_WORKSPACE", ws->root, 1);
 		char exe[4096];
