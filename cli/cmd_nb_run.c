@@ -138,12 +138,57 @@ done:
 	git_libgit2_shutdown();
 }
 
+#define SAVE_EVERY 10.0 /* seconds between saves of a run in progress */
+
+struct progress_ctx {
+	int print;
+	const struct sg_nb *nb;
+	const char *out;          /* NULL: stdout, never saved early */
+	double last_save;
+};
+
+/* After each cell: a progress line, and the output notebook saved now and
+ * then, so a long run can be followed (and survives a crash) as with
+ * papermill. */
 static void progress(size_t index, size_t n, const struct sg_nb_cell *c, const char *status,
 		     double secs, void *ud)
 {
 	(void)c;
-	(void)ud;
-	fprintf(stderr, "sagetty: cell %zu/%zu %s (%.2fs)\n", index + 1, n, status, secs);
+	struct progress_ctx *p = ud;
+	if (p->print)
+		fprintf(stderr, "sagetty: cell %zu/%zu %s (%.2fs)\n", index + 1, n, status, secs);
+	double now = sg_now();
+	if (p->out && now - p->last_save >= SAVE_EVERY) {
+		struct sg_error err = { 0 };
+		if (sg_nb_save_file(p->out, p->nb, &err) < 0)
+			fprintf(stderr, "sagetty: warning: %s\n", err.msg);
+		p->last_save = now;
+	}
+}
+
+/* Puts the folder of the sagetty_log helper (installed, or the source
+ * tree's when uninstalled) in front of PYTHONPATH, for the kernel. */
+static void helper_on_pythonpath(void)
+{
+	const char *env = getenv("SAGETTY_DATADIR");
+	const char *bases[] = { env && *env ? env : NULL, SG_PKGDATADIR, SG_SRCDIR };
+	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+		if (!bases[i])
+			continue;
+		char *dir = sg_path_join(bases[i], "python");
+		char *file = sg_path_join(dir, "sagetty_log.py");
+		int ok = sg_is_file(file);
+		free(file);
+		if (ok) {
+			const char *old = getenv("PYTHONPATH");
+			char *v = old && *old ? sg_xasprintf("%s:%s", dir, old) : sg_xstrdup(dir);
+			setenv("PYTHONPATH", v, 1);
+			free(v);
+			free(dir);
+			return;
+		}
+		free(dir);
+	}
 }
 
 /* Starts the run (inside a workspace); the kernel learns its id so the
@@ -169,6 +214,7 @@ static int start_run(struct sg_workspace *ws, const struct nb_args *a, const cha
 	if (rc == 0 && gi.state)
 		rc = sg_run_set_tag(ws->store, id, "source.git_status", gi.state, err);
 	if (rc == 0) {
+		helper_on_pythonpath();
 		setenv("SAGETTY_RUN_ID", id, 1);
 		setenv("SAGETTY_WORKSPACE", ws->root, 1);
 		char exe[4096];
@@ -250,8 +296,11 @@ static int run_notebook(struct cli *cli, struct nb_args *a)
 		.kernel = a->kernel, .input_path = a->input, .output_path = out, .cwd = a->cwd,
 		.cell_timeout = a->timeout, .start_timeout = a->start_timeout,
 		.allow_errors = a->allow_errors, .log_output = a->log_output ? stderr : NULL,
-		.progress = a->progress ? progress : NULL, .parameters = params,
+		.progress = progress, .parameters = params,
 	};
+	struct progress_ctx pc = { .print = a->progress, .nb = nb,
+				   .out = strcmp(out, "-") != 0 ? out : NULL, .last_save = sg_now() };
+	o.ud = &pc;
 	struct sg_nbrun_result r;
 	int rc = sg_nbrun_execute(nb, &o, &r, &err);
 	if (rc < 0) {

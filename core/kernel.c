@@ -42,6 +42,7 @@ struct sg_kernel {
 	struct sg_kmsg cur;        /* message behind the current event */
 	char *cur_text;
 	int dead, died_reported;
+	int crashed;               /* died or failed to start: keep its log */
 	double hb_sent, hb_ok;      /* pending ping's time (0: none), last pong */
 	double hb_every, hb_timeout;
 	char died_msg[256];
@@ -410,6 +411,7 @@ static void mark_dead(struct sg_kernel *k, const char *why)
 	if (k->dead)
 		return;
 	k->dead = 1;
+	k->crashed = 1;
 	if (why)
 		snprintf(k->died_msg, sizeof k->died_msg, "%s", why);
 }
@@ -530,6 +532,7 @@ int sg_kernel_start(const struct sg_kernelspec *spec, const struct sg_kernel_opt
 	return 0;
 fail:
 	k->keep_files = 0;
+	k->crashed = 1; /* the message names its log */
 	sg_kernel_free(k);
 	return -1;
 }
@@ -600,7 +603,9 @@ int sg_kernel_shutdown(struct sg_kernel *k, double grace, struct sg_error *err)
 	} else if (k->pid > 0) {
 		wait_gone(k, grace > 0 ? grace : 5);
 	}
+	int crashed = k->crashed;
 	mark_dead(k, "the kernel was shut down");
+	k->crashed = crashed; /* asked to go: not a crash */
 	k->died_reported = 1;
 	return 0;
 }
@@ -611,8 +616,9 @@ static void remove_files(struct sg_kernel *k)
 	for (int ch = 0; ch < CH_N; ch++)
 		if (strncmp(k->endpoint[ch], "ipc://", 6) == 0)
 			unlink(k->endpoint[ch] + 6);
+	/* A kernel that died keeps its log: it may say why. */
 	struct stat st;
-	if (stat(k->log_path, &st) == 0 && st.st_size == 0)
+	if (!k->crashed || (stat(k->log_path, &st) == 0 && st.st_size == 0))
 		unlink(k->log_path);
 }
 

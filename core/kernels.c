@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,6 +112,22 @@ static void reap(const char *rtdir, const struct sg_kernel_entry *e)
 	}
 }
 
+#define LOG_KEEP_DAYS 7
+
+/* The log of a kernel that died is kept for a week after its last line,
+ * unless its kernel is still listed. */
+static void forget_old_log(const char *rtdir, const char *name)
+{
+	char *path = sg_path_join(rtdir, name);
+	char *info = sg_xasprintf("%s/%.*s.info", rtdir, (int)(strlen(name) - 4), name);
+	struct stat st;
+	if (access(info, F_OK) != 0 && stat(path, &st) == 0 &&
+	    (double)st.st_mtime < sg_now() - LOG_KEEP_DAYS * 86400.0)
+		unlink(path);
+	free(info);
+	free(path);
+}
+
 static int cmp_started(const void *a, const void *b)
 {
 	const struct sg_kernel_entry *x = a, *y = b;
@@ -130,6 +147,11 @@ int sg_kernels_list(struct sg_kernel_entry **out, size_t *n, struct sg_error *er
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
+		if (strncmp(de->d_name, "kernel-", 7) == 0 && len > 4 &&
+		    strcmp(de->d_name + len - 4, ".log") == 0) {
+			forget_old_log(rtdir, de->d_name);
+			continue;
+		}
 		if (strncmp(de->d_name, "kernel-", 7) != 0 || len < 5 ||
 		    strcmp(de->d_name + len - 5, ".info") != 0)
 			continue;

@@ -480,6 +480,27 @@ static int run_one(struct sg_kernel *k, struct sg_nb *nb, size_t i, const struct
 	return failed;
 }
 
+/* Two markdown cells tagged papermill-error-cell-tag, as papermill users
+ * know them: a note at the top linking to an anchor placed just above the
+ * failing cell (id "papermill-error-cell"). */
+static void error_banners(struct sg_nb *nb, size_t failed)
+{
+	static const char style[] = "style=\"color:red; font-size:1.5em;\"";
+	char count[32] = "?";
+	if (nb->cells[failed].execution_count > 0)
+		snprintf(count, sizeof count, "%ld", nb->cells[failed].execution_count);
+	char *anchor = sg_xasprintf("<span id=\"papermill-error-cell\" %s>The run stopped at an "
+				    "exception in the cell below.</span>", style);
+	char *top = sg_xasprintf("<span %s>The run stopped at an exception in "
+				 "<a href=\"#papermill-error-cell\">In [%s]</a>.</span>", style, count);
+	struct sg_nb_cell *c = sg_nb_insert(nb, failed, SG_NB_MARKDOWN, anchor);
+	json_object_set_new(c->metadata, "tags", json_pack("[s]", "papermill-error-cell-tag"));
+	c = sg_nb_insert(nb, 0, SG_NB_MARKDOWN, top);
+	json_object_set_new(c->metadata, "tags", json_pack("[s]", "papermill-error-cell-tag"));
+	free(anchor);
+	free(top);
+}
+
 int sg_nbrun_execute(struct sg_nb *nb, const struct sg_nbrun_opts *o, struct sg_nbrun_result *r,
 		     struct sg_error *err)
 {
@@ -527,6 +548,8 @@ int sg_nbrun_execute(struct sg_nb *nb, const struct sg_nbrun_opts *o, struct sg_
 		if (cr < 0 || (cr > 0 && !o->allow_errors))
 			break;
 	}
+	if (r->first_error >= 0 && !o->allow_errors)
+		error_banners(nb, (size_t)r->first_error);
 	for (size_t i = 0; i < nrefs; i++)
 		free(refs[i].id);
 	free(refs);

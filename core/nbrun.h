@@ -14,7 +14,9 @@
  * exception) and metadata.execution (iopub.status.busy,
  * iopub.execute_input, shell.execute_reply, iopub.status.idle) — the keys
  * papermill and nbclient write, so their readers work on the result.
- * Outputs are stored whole, whatever their size. */
+ * Outputs are stored whole, whatever their size.  When a failing cell
+ * stops the run, two markdown cells tagged papermill-error-cell-tag point
+ * to it: one at the top, one (id papermill-error-cell) just above it. */
 #ifndef SG_NBRUN_H
 #define SG_NBRUN_H
 
@@ -57,7 +59,8 @@ struct sg_nbrun_opts {
 
 struct sg_nbrun_result {
 	size_t cells_run, cells_failed;
-	long first_error;        /* cell index of the first failure, -1 none */
+	long first_error;        /* cell index of the first failure (before the
+				  * banner cells were inserted), -1 none */
 	char ename[128], evalue[512];
 	int kernel_died, timed_out;
 	double start, end;
