@@ -383,21 +383,20 @@ static void vi_line_op(struct sg_editor *ed, int op, int count)
 		break;
 	}
 	case P_GT: case P_LT: {
+		/* the lines as one selection: one indent unit, one undo step */
 		struct sg_tb_pos p = sg_textbuf_cursor(tb);
-		sg_textbuf_group_begin(tb);
-		for (int i = 0; i < count && p.line + (size_t)i < sg_textbuf_lines(tb); i++) {
-			sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ p.line + (size_t)i, 0 });
-			if (op == P_GT) {
-				size_t len;
-				sg_textbuf_line(tb, p.line + (size_t)i, &len);
-				if (len)
-					sg_textbuf_set_mark(tb), sg_textbuf_indent(tb);
-				sg_textbuf_clear_mark(tb);
-			} else {
-				sg_textbuf_dedent(tb);
-			}
-		}
-		sg_textbuf_group_end(tb);
+		size_t last = p.line + (size_t)count - 1, len;
+		if (last >= sg_textbuf_lines(tb))
+			last = sg_textbuf_lines(tb) - 1;
+		sg_textbuf_line(tb, last, &len);
+		sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ p.line, 0 });
+		sg_textbuf_set_mark(tb);
+		sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ last, len });
+		if (op == P_GT)
+			sg_textbuf_indent(tb);
+		else
+			sg_textbuf_dedent(tb);
+		sg_textbuf_clear_mark(tb);
 		sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ p.line, 0 });
 		sg_textbuf_move(tb, SG_TB_LINE_FIRST, 1);
 		break;

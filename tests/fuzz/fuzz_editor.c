@@ -89,7 +89,7 @@ int sg_fuzz_editor(const uint8_t *d, size_t n)
 	start = sg_editor_text(ed, &nstart);
 	for (size_t i = 2 + tlen; i < n && nkeys < 3000; i++, nkeys++) {
 		/* a text grown huge (9999p) only makes keys slow: stop there */
-		if (sg_textbuf_size(ed->tb) > ((size_t)64 << 10))
+		if (sg_textbuf_size(ed->tb) > ((size_t)16 << 10))
 			break;
 		sg_editor_key(ed, key_of(d[i]));
 		check_cursor(ed);
