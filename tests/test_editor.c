@@ -539,6 +539,13 @@ static void test_help_lines(void **state)
 		arrows |= h[i].keys && strcmp(h[i].keys, "Arrows") == 0;
 	}
 	assert_true(kill && arrows);
+	/* every key column fits the help's key column (22) */
+	for (int k = 0; k < 2; k++) {
+		const struct sg_editor_help_line *e = sg_editor_help(k ? SG_EDITOR_VI : SG_EDITOR_EMACS, &n);
+		for (size_t i = 0; i < n; i++)
+			if (e[i].keys && strlen(e[i].keys) > 22)
+				fail_msg("help keys too wide: %s", e[i].keys);
+	}
 	h = sg_editor_help(SG_EDITOR_VI, &n);
 	kill = 0;
 	for (size_t i = 0; i < n; i++)

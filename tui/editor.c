@@ -1641,8 +1641,8 @@ static const struct sg_editor_help_line help_common[] = {
 	{ "Tab, S-Tab", "Indent / dedent (the selected lines, or at the cursor)" },
 	{ "Backspace", "Delete back (in leading blanks: to the previous indent stop)" },
 	{ "Delete", "Delete the character at the cursor" },
-	{ "S-arrows, S-Home, S-End", "Select (then type, Backspace, or cut/copy)" },
-	{ "(paste in the terminal)", "Inserted as it is: no auto-indent; one undo step" },
+	{ "S-arrows S-Home S-End", "Select (then type, Backspace, or cut/copy)" },
+	{ "(terminal paste)", "Inserted as it is: no auto-indent; one undo step" },
 };
 
 static const struct sg_editor_help_line help_emacs[] = {
@@ -1678,7 +1678,7 @@ static const struct sg_editor_help_line help_vi[] = {
 	{ "C-f C-b C-d C-u", "Page down, up; half page down, up" },
 	{ "x X", "Delete the character under / before the cursor" },
 	{ "dd yy cc", "Delete, copy, change lines (2dd: two)" },
-	{ "d{motion} c{motion} y{motion}", "Delete, change, copy to a motion (dw, c$, y0)" },
+	{ "d c y + motion", "Delete, change, copy to a motion (dw, c$, y0)" },
 	{ "D C", "Delete / change to the end of the line" },
 	{ "s S r", "Substitute a character / the line; replace one character" },
 	{ "p P", "Paste after / before (lines go below / above)" },
