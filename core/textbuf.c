@@ -35,6 +35,8 @@ struct sg_textbuf {
 	unsigned long group;
 	enum tb_kind last;
 	int nest;
+	int dropped;               /* the oldest records were dropped */
+	size_t bytes;              /* sg_textbuf_size */
 };
 
 #define UNDO_MAX 4000  /* records kept; the oldest are dropped beyond it */
@@ -245,6 +247,7 @@ static struct sg_tb_pos raw_insert(struct sg_textbuf *tb, struct sg_tb_pos p, co
 {
 	size_t nl = 0;
 
+	tb->bytes += len;
 	for (size_t i = 0; i < len; i++)
 		nl += text[i] == '\n';
 	if (!nl) {
@@ -285,11 +288,25 @@ static struct sg_tb_pos raw_insert(struct sg_textbuf *tb, struct sg_tb_pos p, co
 	return (struct sg_tb_pos){ p.line + nl, lastlen };
 }
 
+/* Bytes in [a, b) (a <= b), newlines included. */
+static size_t range_bytes(const struct sg_textbuf *tb, struct sg_tb_pos a, struct sg_tb_pos b)
+{
+	size_t n;
+
+	if (a.line == b.line)
+		return b.col - a.col;
+	n = tb->l[a.line].len - a.col + b.col + (b.line - a.line);
+	for (size_t i = a.line + 1; i < b.line; i++)
+		n += tb->l[i].len;
+	return n;
+}
+
 /* Deletes [a, b) (a <= b) without recording. */
 static void raw_delete(struct sg_textbuf *tb, struct sg_tb_pos a, struct sg_tb_pos b)
 {
 	struct tb_line *la = &tb->l[a.line];
 
+	tb->bytes -= range_bytes(tb, a, b);
 	if (a.line == b.line) {
 		memmove(la->s + a.col, la->s + b.col, la->len - b.col);
 		la->len -= b.col - a.col;
@@ -391,6 +408,9 @@ static struct sg_tb_pos edit(struct sg_textbuf *tb, struct sg_tb_pos a, struct s
 		a = b;
 		b = t;
 	}
+	if (nins > 0 && tb->bytes - range_bytes(tb, a, b) + nins > SG_TEXTBUF_MAX &&
+	    nins > range_bytes(tb, a, b))
+		return tb->cur;  /* refused: the text would grow past the limit */
 	r.pos = a;
 	r.before = tb->cur;
 	r.del = sg_textbuf_range_text(tb, a, b, &r.ndel);
@@ -413,6 +433,7 @@ static struct sg_tb_pos edit(struct sg_textbuf *tb, struct sg_tb_pos a, struct s
 			rec_free(&tb->rec[i]);
 		memmove(tb->rec, tb->rec + k2, (tb->nrec - k2) * sizeof *tb->rec);
 		tb->nrec -= k2;
+		tb->dropped = 1;
 	}
 	if (tb->nrec == tb->caprec) {
 		tb->caprec = tb->caprec ? tb->caprec * 2 : 32;
@@ -499,8 +520,14 @@ void sg_textbuf_group_end(struct sg_textbuf *tb)
 		tb->nest--;
 }
 
+int sg_textbuf_undo_complete(const struct sg_textbuf *tb)
+{
+	return !tb->dropped;
+}
+
 void sg_textbuf_undo_clear(struct sg_textbuf *tb)
 {
+	tb->dropped = 0;
 	for (size_t i = 0; i < tb->nrec; i++)
 		rec_free(&tb->rec[i]);
 	tb->nrec = tb->nundo = 0;
@@ -541,6 +568,7 @@ void sg_textbuf_set_text(struct sg_textbuf *tb, const char *text, size_t len)
 {
 	lines_close(tb, 1, tb->n - 1);
 	tb->l[0].len = 0;
+	tb->bytes = 0;
 	raw_insert(tb, (struct sg_tb_pos){ 0, 0 }, text ? text : "", text ? len : 0);
 	tb->cur = (struct sg_tb_pos){ 0, 0 };
 	tb->has_mark = 0;
@@ -554,6 +582,11 @@ char *sg_textbuf_text(const struct sg_textbuf *tb, size_t *len)
 	struct tb_line *last = &tb->l[tb->n - 1];
 	return sg_textbuf_range_text(tb, (struct sg_tb_pos){ 0, 0 },
 				     (struct sg_tb_pos){ tb->n - 1, last->len }, len);
+}
+
+size_t sg_textbuf_size(const struct sg_textbuf *tb)
+{
+	return tb->bytes;
 }
 
 size_t sg_textbuf_lines(const struct sg_textbuf *tb)
@@ -845,8 +878,11 @@ struct sg_tb_pos sg_textbuf_motion_target(const struct sg_textbuf *tb, enum sg_t
 {
 	struct sg_tb_pos p = tb->cur;
 	const struct tb_line *l = &tb->l[p.line];
-	int want = tb->want >= 0 ? tb->want : sg_textbuf_display_col(tb, p.line, p.col);
+	int want = 0;
 	size_t fnb;
+
+	if (m == SG_TB_UP || m == SG_TB_DOWN)  /* only these need the column */
+		want = tb->want >= 0 ? tb->want : sg_textbuf_display_col(tb, p.line, p.col);
 
 	switch (m) {
 	case SG_TB_LEFT: step_back(tb, &p); break;
@@ -892,8 +928,12 @@ int sg_textbuf_move(struct sg_textbuf *tb, enum sg_tb_motion m, int count)
 		tb->want = want;
 		tb->cur = vertical(tb, tb->cur, m == SG_TB_UP ? -(long)count : count, want);
 	} else {
-		for (int i = 0; i < count; i++)
-			tb->cur = sg_textbuf_motion_target(tb, m);
+		for (int i = 0; i < count; i++) {
+			struct sg_tb_pos next = sg_textbuf_motion_target(tb, m);
+			if (pos_cmp(next, tb->cur) == 0)
+				break;  /* no further: a big count costs nothing more */
+			tb->cur = next;
+		}
 		tb->want = -1;
 	}
 	return pos_cmp(start, tb->cur) != 0;
@@ -1216,8 +1256,12 @@ int sg_textbuf_delete_motion(struct sg_textbuf *tb, enum sg_tb_motion m, int cou
 
 	if (count < 1)
 		count = 1;
-	for (int i = 0; i < count; i++)
-		tb->cur = sg_textbuf_motion_target(tb, m);
+	for (int i = 0; i < count; i++) {
+		struct sg_tb_pos next = sg_textbuf_motion_target(tb, m);
+		if (pos_cmp(next, tb->cur) == 0)
+			break;
+		tb->cur = next;
+	}
 	to = tb->cur;
 	tb->cur = save;
 	tb->want = want;
@@ -1332,6 +1376,8 @@ int sg_textbuf_paste(struct sg_textbuf *tb, int after)
 			     n + 1, K_OTHER);
 		}
 		free(buf);
+		if (line >= tb->n)  /* refused (too big): stay */
+			line = tb->n - 1;
 		tb->cur = (struct sg_tb_pos){ line, first_nonblank(&tb->l[line]) };
 		fix_after(tb);
 	} else {
@@ -1362,7 +1408,7 @@ void sg_textbuf_open_line(struct sg_textbuf *tb, int below)
 		buf[n] = '\n';
 		edit(tb, (struct sg_tb_pos){ line, 0 }, (struct sg_tb_pos){ line, 0 }, buf, n + 1,
 		     K_OTHER);
-		tb->cur = (struct sg_tb_pos){ line, n };
+		tb->cur = clamp(tb, (struct sg_tb_pos){ line, n });
 		fix_after(tb);
 	}
 	sg_textbuf_group_end(tb);
@@ -1445,7 +1491,7 @@ void sg_textbuf_indent(struct sg_textbuf *tb)
 		shift_col(&mark, i, 0, (long)u);
 	}
 	sg_textbuf_group_end(tb);
-	tb->cur = cur;
+	tb->cur = clamp(tb, cur);
 	tb->mark = mark;
 	tb->has_mark = 1;
 	fix_after(tb);

@@ -53,6 +53,12 @@ size_t sg_textbuf_lines(const struct sg_textbuf *tb);
 /* Line i's bytes (not NUL-terminated; borrowed until the next edit) and
  * their length; i past the end gives "" and 0. */
 const char *sg_textbuf_line(const struct sg_textbuf *tb, size_t i, size_t *len);
+/* The text's length in bytes (newlines included), kept as it changes. */
+size_t sg_textbuf_size(const struct sg_textbuf *tb);
+/* The most text a buffer holds: an edit that would grow it past this is
+ * refused (nothing changes; a runaway 9999p cannot eat the memory). */
+#define SG_TEXTBUF_MAX ((size_t)16 << 20)
+
 /* Bumped by every change of the text (edits, undo, set_text), never by
  * motions: compare it to know whether a cell needs saving or re-rendering. */
 unsigned long sg_textbuf_version(const struct sg_textbuf *tb);
@@ -212,6 +218,9 @@ void sg_textbuf_undo_break(struct sg_textbuf *tb);
  * same kind as the group's last one, right after it, join it. */
 void sg_textbuf_group_begin(struct sg_textbuf *tb);
 void sg_textbuf_group_end(struct sg_textbuf *tb);
+/* 1 while undoing can go all the way back to the text as set (the oldest
+ * steps are dropped past a few thousand). */
+int sg_textbuf_undo_complete(const struct sg_textbuf *tb);
 /* Forgets the history (after loading a cell, say). */
 void sg_textbuf_undo_clear(struct sg_textbuf *tb);
 

@@ -18,6 +18,7 @@ struct fx {
 #include "core/keymap.h"
 #include "tui/colors.h"
 #include "tui/editor.h"
+#include "tests/fuzz/fuzz_editor.h"
 
 enum { CTRL_A = 1, CTRL_D = 4, CTRL_E = 5, CTRL_G = 7, CTRL_K = 11, CTRL_P = 16, CTRL_S = 19,
        CTRL_W = 23, CTRL_Y = 25, CTRL_UNDERSCORE = 31 };
@@ -538,6 +539,13 @@ static void test_help_lines(void **state)
 		arrows |= h[i].keys && strcmp(h[i].keys, "Arrows") == 0;
 	}
 	assert_true(kill && arrows);
+	/* every key column fits the help's key column (22) */
+	for (int k = 0; k < 2; k++) {
+		const struct sg_editor_help_line *e = sg_editor_help(k ? SG_EDITOR_VI : SG_EDITOR_EMACS, &n);
+		for (size_t i = 0; i < n; i++)
+			if (e[i].keys && strlen(e[i].keys) > 22)
+				fail_msg("help keys too wide: %s", e[i].keys);
+	}
 	h = sg_editor_help(SG_EDITOR_VI, &n);
 	kill = 0;
 	for (size_t i = 0; i < n; i++)
@@ -721,6 +729,12 @@ static void test_syntax_colors_degrade(void **state)
 	free(dir);
 }
 
+/* Replays tests/corpus/editor (key sessions) through the fuzz target. */
+static void test_corpus(void **state)
+{
+	assert_true(tu_replay_corpus("editor", sg_fuzz_editor) >= 10);
+}
+
 /* The app: the Notebooks pane's help lists the editor keys; an Alt key
  * nobody binds is <Esc> then the key. */
 static void test_app_help_and_alt(void **state)
@@ -770,6 +784,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syntax_colors_degrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paste_and_shift_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app_help_and_alt, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

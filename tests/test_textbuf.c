@@ -662,6 +662,44 @@ static void test_find(void **state)
 	sg_textbuf_free(tb);
 }
 
+static void test_size_and_limit(void **state)
+{
+	struct sg_textbuf *tb = buf("ab\ncd");
+	size_t big = SG_TEXTBUF_MAX / 2 + 1;
+	char *blob = malloc(big);
+
+	assert_int_equal(sg_textbuf_size(tb), 5);
+	typed(tb, "xy\n");
+	assert_int_equal(sg_textbuf_size(tb), 8);
+	sg_textbuf_kill_lines(tb, 1);
+	sg_textbuf_undo(tb);
+	assert_int_equal(sg_textbuf_size(tb), 8);
+	put(tb, 0, 0);
+	sg_textbuf_delete_range(tb, (struct sg_tb_pos){ 0, 1 }, (struct sg_tb_pos){ 2, 1 }, 0, 0);
+	text_is(tb, "xd");
+	assert_int_equal(sg_textbuf_size(tb), 2);
+	/* past the limit an edit is refused whole, and nothing changes */
+	memset(blob, 'z', big);
+	sg_textbuf_insert(tb, blob, big);
+	assert_int_equal(sg_textbuf_size(tb), big + 2);
+	unsigned long v = sg_textbuf_version(tb);
+	sg_textbuf_insert(tb, blob, big);
+	assert_int_equal(sg_textbuf_size(tb), big + 2);
+	assert_int_equal(sg_textbuf_version(tb), v);
+	sg_register_set("line", 4, 1);
+	assert_true(sg_textbuf_paste(tb, 1));  /* small: still fits */
+	assert_int_equal(sg_textbuf_lines(tb), 2);
+	sg_register_set(blob, big, 1);
+	sg_textbuf_paste(tb, 1);
+	sg_textbuf_paste(tb, 0);
+	assert_int_equal(sg_textbuf_lines(tb), 2);
+	struct sg_tb_pos p = sg_textbuf_cursor(tb);
+	assert_true(p.line < 2);
+	sg_register_clear();
+	free(blob);
+	sg_textbuf_free(tb);
+}
+
 static void test_register(void **state)
 {
 	size_t n;
@@ -705,6 +743,7 @@ int main(void)
 		cmocka_unit_test_setup(test_delete_motion, setup),
 		cmocka_unit_test_setup(test_big_cell, setup),
 		cmocka_unit_test_setup(test_find, setup),
+		cmocka_unit_test_setup(test_size_and_limit, setup),
 		cmocka_unit_test_setup(test_register, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,6 +112,16 @@ static size_t char_bytes(const char *s, size_t n)
 	return b;
 }
 
+/* A digit of a vi count; counts stop growing at 9999 (no overflow, and
+ * no 99999999p filling the memory). */
+static void count_digit(struct sg_editor *ed, int key)
+{
+	if (ed->count < 1000)
+		ed->count = ed->count * 10 + (key - '0');
+	else
+		ed->count = 9999;
+}
+
 /* Typing a character (not a control code, not a special key). */
 static int printable(int key)
 {
@@ -305,8 +315,7 @@ static void vi_operate(struct sg_editor *ed, int op, int m, int count)
 		vi_insert(ed);
 		return;
 	}
-	for (int i = 0; i < count; i++)
-		sg_textbuf_move(tb, (enum sg_tb_motion)m, 1);
+	sg_textbuf_move(tb, (enum sg_tb_motion)m, count);
 	b = sg_textbuf_cursor(tb);
 	sg_textbuf_set_cursor(tb, a);
 	if (m == SG_TB_VI_WORD_END) {  /* e includes the character it lands on */
@@ -374,21 +383,20 @@ static void vi_line_op(struct sg_editor *ed, int op, int count)
 		break;
 	}
 	case P_GT: case P_LT: {
+		/* the lines as one selection: one indent unit, one undo step */
 		struct sg_tb_pos p = sg_textbuf_cursor(tb);
-		sg_textbuf_group_begin(tb);
-		for (int i = 0; i < count && p.line + (size_t)i < sg_textbuf_lines(tb); i++) {
-			sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ p.line + (size_t)i, 0 });
-			if (op == P_GT) {
-				size_t len;
-				sg_textbuf_line(tb, p.line + (size_t)i, &len);
-				if (len)
-					sg_textbuf_set_mark(tb), sg_textbuf_indent(tb);
-				sg_textbuf_clear_mark(tb);
-			} else {
-				sg_textbuf_dedent(tb);
-			}
-		}
-		sg_textbuf_group_end(tb);
+		size_t last = p.line + (size_t)count - 1, len;
+		if (last >= sg_textbuf_lines(tb))
+			last = sg_textbuf_lines(tb) - 1;
+		sg_textbuf_line(tb, last, &len);
+		sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ p.line, 0 });
+		sg_textbuf_set_mark(tb);
+		sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ last, len });
+		if (op == P_GT)
+			sg_textbuf_indent(tb);
+		else
+			sg_textbuf_dedent(tb);
+		sg_textbuf_clear_mark(tb);
 		sg_textbuf_set_cursor(tb, (struct sg_tb_pos){ p.line, 0 });
 		sg_textbuf_move(tb, SG_TB_LINE_FIRST, 1);
 		break;
@@ -501,7 +509,7 @@ static int vi_visual_key(struct sg_editor *ed, int key)
 		return 1;
 	}
 	if (key >= '1' && key <= '9') {
-		ed->count = ed->count * 10 + (key - '0');
+		count_digit(ed, key);
 		return 1;
 	}
 	/* letters visual mode does not use are still its own (no typing,
@@ -781,7 +789,7 @@ static int vi_pending(struct sg_editor *ed, int key)
 	int m;
 
 	if (key >= '1' && key <= '9' && op != P_R && op != P_G) {
-		ed->count = ed->count * 10 + (key - '0');
+		count_digit(ed, key);
 		return 1;
 	}
 	ed->pending = P_NONE;
@@ -861,7 +869,7 @@ static int vi_normal_key(struct sg_editor *ed, int key)
 	if (ed->pending != P_NONE)
 		return vi_pending(ed, key);
 	if ((key >= '1' && key <= '9') || (key == '0' && ed->count)) {
-		ed->count = ed->count * 10 + (key - '0');
+		count_digit(ed, key);
 		return 1;
 	}
 	m = vi_motion(key);
@@ -896,13 +904,21 @@ static int vi_normal_key(struct sg_editor *ed, int key)
 		vi_insert(ed);
 		return 1;
 	case 'S': vi_line_op(ed, P_C, count); return 1;
-	case 'p': case 'P':
-		for (int i = 0; i < count; i++)
-			sg_textbuf_paste(tb, key == 'p');
+	case 'p': case 'P': {
+		/* a count pastes that many copies, until the cell is full */
+		for (int i = 0; i < count; i++) {
+			unsigned long v = sg_textbuf_version(tb);
+			if (!sg_textbuf_paste(tb, key == 'p') || sg_textbuf_version(tb) == v)
+				break;
+		}
 		break;
+	}
 	case 'u': for (int i = 0; i < count; i++) sg_textbuf_undo(tb); break;
 	case CTRL('r'): for (int i = 0; i < count; i++) sg_textbuf_redo(tb); break;
-	case 'J': for (int i = 0; i < count; i++) sg_textbuf_join_lines(tb); break;
+	case 'J':
+		for (int i = 0; i < count && sg_textbuf_join_lines(tb); i++)
+			;
+		break;
 	case 'G': vi_goto_line(tb, ed->count ? (size_t)count : 0); break;
 	case 'v': case 'V':
 		sg_textbuf_set_mark(tb);
@@ -930,10 +946,16 @@ static int vi_normal_key(struct sg_editor *ed, int key)
 		return 1;
 	case ';': case ',': vi_find_again(ed, key == ',', count, 0); break;
 	case '/': case '?': search_open(ed, key == '?'); return 1;
-	case 'n': case 'N':
-		for (int i = 0; i < count; i++)
+	case 'n': case 'N': {
+		struct sg_tb_pos first = sg_textbuf_cursor(tb), at;
+		for (int i = 0; i < count; i++) {
 			search_again(ed, ed->last_search_back ^ (key == 'N'));
+			at = sg_textbuf_cursor(tb);
+			if (ed->search_failed || (at.line == first.line && at.col == first.col))
+				break;  /* round every match: the rest of the count adds nothing */
+		}
 		break;
+	}
 	case 'g': case 'd': case 'c': case 'y': case 'r': case '>': case '<': {
 		static const int ops[][2] = { { 'g', P_G }, { 'd', P_D }, { 'c', P_C },
 					      { 'y', P_Y }, { 'r', P_R }, { '>', P_GT },
@@ -1620,8 +1642,8 @@ static const struct sg_editor_help_line help_common[] = {
 	{ "Tab, S-Tab", "Indent / dedent (the selected lines, or at the cursor)" },
 	{ "Backspace", "Delete back (in leading blanks: to the previous indent stop)" },
 	{ "Delete", "Delete the character at the cursor" },
-	{ "S-arrows, S-Home, S-End", "Select (then type, Backspace, or cut/copy)" },
-	{ "(paste in the terminal)", "Inserted as it is: no auto-indent; one undo step" },
+	{ "S-arrows S-Home S-End", "Select (then type, Backspace, or cut/copy)" },
+	{ "(terminal paste)", "Inserted as it is: no auto-indent; one undo step" },
 };
 
 static const struct sg_editor_help_line help_emacs[] = {
@@ -1657,7 +1679,7 @@ static const struct sg_editor_help_line help_vi[] = {
 	{ "C-f C-b C-d C-u", "Page down, up; half page down, up" },
 	{ "x X", "Delete the character under / before the cursor" },
 	{ "dd yy cc", "Delete, copy, change lines (2dd: two)" },
-	{ "d{motion} c{motion} y{motion}", "Delete, change, copy to a motion (dw, c$, y0)" },
+	{ "d c y + motion", "Delete, change, copy to a motion (dw, c$, y0)" },
 	{ "D C", "Delete / change to the end of the line" },
 	{ "s S r", "Substitute a character / the line; replace one character" },
 	{ "p P", "Paste after / before (lines go below / above)" },

@@ -118,6 +118,13 @@ build pysyntax "$f/fuzz_pysyntax.c"
 fuzz pysyntax
 build markdown "$f/fuzz_markdown.c"
 fuzz markdown
+# The cell editor on key sessions: the widget and its memory surface.
+for t in editor surface; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/tui/$t.c" -o "$out/obj/tui_$t.o"
+done
+build editor "$f/fuzz_editor.c" "$out/obj/tui_editor.o" "$out/obj/tui_surface.o"
+fuzz editor
 # Model folders and hyperparameters: the algorithm sources and their libraries.
 algo_objects=
 for a in algo algo_data algo_job algo_linear algo_kmeans algo_pca algo_knn algo_xgboost \
