@@ -667,6 +667,39 @@ static void code_block(struct ctx *c, const struct src *sr, size_t a, size_t b, 
 	}
 }
 
+/* An indented code block from line i (4 columns in; blank lines inside
+ * it kept): drawn as code without its indent.  Returns the line after. */
+static size_t indented_code(struct ctx *c, const struct src *sr, size_t i, int w)
+{
+	size_t j = i, end = i, n;
+	struct src code;
+
+	while (j < sr->n && (blank(sr->p[j], sr->len[j]) || indent_of(sr->p[j], sr->len[j], NULL) >= 4)) {
+		if (!blank(sr->p[j], sr->len[j]))
+			end = j + 1;
+		j++;
+	}
+	n = end - i;
+	code.p = sg_xmalloc(n * sizeof *code.p);
+	code.len = sg_xmalloc(n * sizeof *code.len);
+	code.n = n;
+	for (size_t k = 0; k < n; k++) {
+		/* drop 4 columns of blanks (a tab counts as reaching them) */
+		size_t b = 0, col = 0;
+		const char *q = sr->p[i + k];
+		while (b < sr->len[i + k] && col < 4 && (q[b] == ' ' || q[b] == '\t')) {
+			col += q[b] == '\t' ? 4 - col % 4 : 1;
+			b++;
+		}
+		code.p[k] = q + b;
+		code.len[k] = sr->len[i + k] - b;
+	}
+	code_block(c, &code, 0, n, 0, w);
+	free(code.p);
+	free(code.len);
+	return end;
+}
+
 /* A rule of w columns. */
 static void rule(struct ctx *c, int w, const char *glyph_u, const char *glyph_a,
 		 enum sg_role role)
@@ -1071,6 +1104,8 @@ static void render(struct ctx *c, const char *s, size_t n, int w, int depth)
 				j++;
 			table(c, &sr, i, j, w);
 			i = j;
+		} else if (indent_of(p, len, NULL) >= 4 && (i == 0 || blank(sr.p[i - 1], sr.len[i - 1]))) {
+			i = indented_code(c, &sr, i, w);
 		} else if (i + 1 < sr.n && setext(sr.p[i + 1], sr.len[i + 1])) {
 			heading(c, p, len, setext(sr.p[i + 1], sr.len[i + 1]), w);
 			i += 2;

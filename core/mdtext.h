@@ -3,8 +3,9 @@
  * A markdown cell is shown the way a reader wants it, not as source:
  * headings bold (level 1 and 2 underlined with a rule), *emphasis*,
  * **strong**, `code`, links as "text (url)", bullet and numbered lists
- * with a hanging indent, block quotes with a bar, fenced code blocks
- * indented (colored as Python when the fence says python/py/ipython),
+ * with a hanging indent, block quotes with a bar, fenced and indented
+ * code blocks shown indented by two (fenced ones colored as Python when
+ * the fence says python/py/ipython), setext headings,
  * horizontal rules, and pipe tables with aligned columns when they fit
  * the width (kept as source lines when they do not).  Paragraphs are
  * re-wrapped to the width at blanks, measured in display columns.

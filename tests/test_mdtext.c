@@ -185,6 +185,20 @@ static void test_code_blocks(void **state)
 	assert_string_equal(L(2), "  uvwxyz");
 }
 
+static void test_indented_code(void **state)
+{
+	render("Run this:\n\n    make check\n\n    make fuzz\nafter", 40, 1);
+	assert_string_equal(L(0), "Run this:");
+	assert_string_equal(L(2), "  make check");
+	assert_int_equal(role_of(2, "make"), SG_ROLE_MD_CODE);
+	assert_string_equal(L(3), "  ");  /* the blank line inside is kept */
+	assert_string_equal(L(4), "  make fuzz");
+	assert_string_equal(L(6), "after");
+	/* a paragraph's indented continuation is not code */
+	render("one\n    two", 40, 1);
+	assert_string_equal(L(0), "one two");
+}
+
 static void test_tables(void **state)
 {
 	const char *t = "| name | acc |\n|:-----|----:|\n| xgb | 0.97 |\n| linear | 0.9 |\n";
@@ -243,6 +257,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_indented_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules_and_blanks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_odd_bytes, setup, teardown),
