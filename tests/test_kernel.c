@@ -358,9 +358,8 @@ static void test_input(void **state)
 	assert_non_null(strstr(c.out, "hi Ada"));
 }
 
-static void test_interrupt(void **state)
+static void interrupt_sleep(void)
 {
-	(void)state;
 	struct sg_error err = { 0 };
 	char id[64];
 	assert_int_equal(sg_kernel_execute(kernel, "import time\ntime.sleep(30)", 0, id, &err), 0);
@@ -388,6 +387,16 @@ static void test_interrupt(void **state)
 	assert_true(reply && idle);
 	assert_string_equal(ename, "KeyboardInterrupt");
 	assert_true(sg_now() - start < 20);
+}
+
+static void test_interrupt(void **state)
+{
+	(void)state;
+	interrupt_sleep(); /* SIGINT to the process group (the spec's default) */
+	/* interrupt_mode "message": an interrupt_request on control. */
+	sg_kernel_set_interrupt_mode(kernel, SG_INTERRUPT_MESSAGE);
+	interrupt_sleep();
+	sg_kernel_set_interrupt_mode(kernel, SG_INTERRUPT_SIGNAL);
 }
 
 static void test_timeout(void **state)
