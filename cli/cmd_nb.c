@@ -31,7 +31,7 @@ static void nbarg_done(struct nbarg *a)
 
 /* Resolves NB (relative to the cwd) against the workspace of -w or the one
  * around the cwd.  The file itself need not exist (it may be deleted). */
-static int nbarg_resolve(struct cli *cli, const char *nb, struct nbarg *a, struct sg_error *err)
+static int resolve(struct cli *cli, const char *nb, struct nbarg *a, struct sg_error *err)
 {
 	memset(a, 0, sizeof *a);
 	sg_config_default(&a->config);
@@ -75,6 +75,15 @@ static int nbarg_resolve(struct cli *cli, const char *nb, struct nbarg *a, struc
 		fprintf(stderr, "sagetty: warning: %s\n", cerr.msg);
 	free(cfg);
 	return 0;
+}
+
+/* resolve, leaving nothing allocated on failure. */
+static int nbarg_resolve(struct cli *cli, const char *nb, struct nbarg *a, struct sg_error *err)
+{
+	int rc = resolve(cli, nb, a, err);
+	if (rc != 0)
+		nbarg_done(a);
+	return rc;
 }
 
 static int use_color(struct cli *cli)
@@ -230,6 +239,69 @@ static void print_hunks(const struct sg_linediff *d, int color)
 	}
 }
 
+/* All outputs of a cell as readable text, one after the other. */
+static char *outputs_text(const struct sg_nb_cell *c)
+{
+	size_t cap = 256, len = 0;
+	char *s = sg_xmalloc(cap);
+	s[0] = '\0';
+	size_t i;
+	json_t *o;
+	json_array_foreach(c->outputs, i, o) {
+		char *t = sg_nb_output_text(o);
+		size_t n = strlen(t);
+		if (len + n + 2 > cap) {
+			while (len + n + 2 > cap)
+				cap *= 2;
+			s = sg_xrealloc(s, cap);
+		}
+		if (len && s[len - 1] != '\n')
+			s[len++] = '\n';
+		memcpy(s + len, t, n + 1);
+		len += n;
+		free(t);
+	}
+	return s;
+}
+
+/* What changed in the outputs: the execution count, then a line diff of
+ * their text. */
+static void print_outputs_change(const struct sg_nb_cell *ca, const struct sg_nb_cell *cb, int color)
+{
+	char ca_ec[24] = "-", cb_ec[24] = "-";
+	if (ca->execution_count >= 0)
+		snprintf(ca_ec, sizeof ca_ec, "%ld", ca->execution_count);
+	if (cb->execution_count >= 0)
+		snprintf(cb_ec, sizeof cb_ec, "%ld", cb->execution_count);
+	printf("    outputs: %zu -> %zu%s%s%s%s\n", json_array_size(ca->outputs), json_array_size(cb->outputs),
+	       strcmp(ca_ec, cb_ec) ? ", execution count " : "", strcmp(ca_ec, cb_ec) ? ca_ec : "",
+	       strcmp(ca_ec, cb_ec) ? " -> " : "", strcmp(ca_ec, cb_ec) ? cb_ec : "");
+	char *ta = outputs_text(ca), *tb = outputs_text(cb);
+	if (strcmp(ta, tb) != 0) {
+		struct sg_linediff d;
+		sg_linediff(ta, tb, &d);
+		print_hunks(&d, color);
+		sg_linediff_done(&d);
+	}
+	free(ta);
+	free(tb);
+}
+
+/* The top-level metadata keys that differ. */
+static void print_metadata_change(const json_t *ma, const json_t *mb)
+{
+	printf("    metadata:");
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)ma, key, v)
+		if (!json_equal(v, json_object_get(mb, key)))
+			printf(" %s", key);
+	json_object_foreach((json_t *)mb, key, v)
+		if (!json_object_get(ma, key))
+			printf(" %s", key);
+	printf("\n");
+}
+
 static void print_entry(const struct sg_nb *a, const struct sg_nb *b,
 			const struct sg_nbdiff_entry *e, int color)
 {
@@ -254,11 +326,17 @@ static void print_entry(const struct sg_nb *a, const struct sg_nb *b,
 		for (size_t i = 0; i < d.n; i++)
 			print_line(&d.l[i], color);
 		sg_linediff_done(&d);
-	} else if (e->changes & SG_NBD_SOURCE) {
+		return;
+	}
+	if (e->changes & SG_NBD_SOURCE) {
 		sg_linediff(ca->source, cb->source, &d);
 		print_hunks(&d, color);
 		sg_linediff_done(&d);
 	}
+	if ((e->changes & SG_NBD_OUTPUTS) && ca->type == SG_NB_CODE && cb->type == SG_NB_CODE)
+		print_outputs_change(ca, cb, color);
+	if (e->changes & SG_NBD_METADATA)
+		print_metadata_change(ca->metadata, cb->metadata);
 }
 
 static json_t *entry_json(const struct sg_nb *a, const struct sg_nb *b,

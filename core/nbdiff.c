@@ -84,14 +84,44 @@ static unsigned cell_changes(const struct sg_nb_cell *a, const struct sg_nb_cell
 
 /* ---- matching --------------------------------------------------------- */
 
-/* Similarity of two sources in [0, 1]: for short texts the shared prefix and
- * suffix, for longer ones the share of equal lines. */
-static double similarity(const char *a, const char *b)
+/* A cell's lines as sorted hashes, for a cheap similarity. */
+struct linesig {
+	uint64_t *h;
+	size_t n;
+};
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a > b) - (a < b);
+}
+
+static void linesig_init(struct linesig *g, const char *s)
+{
+	size_t cap = 8;
+	g->n = 0;
+	g->h = sg_xmalloc(cap * sizeof *g->h);
+	for (;;) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		if (g->n == cap)
+			g->h = sg_xrealloc(g->h, (cap *= 2) * sizeof *g->h);
+		g->h[g->n++] = hash_bytes(s, n);
+		if (!nl)
+			break;
+		s = nl + 1;
+	}
+	qsort(g->h, g->n, sizeof *g->h, cmp_u64);
+}
+
+/* Similarity of two sources in [0, 1]: for one-line texts the shared prefix
+ * and suffix, else the share of equal lines (Dice over the line multisets). */
+static double similarity(const char *a, const char *b, const struct linesig *ga,
+			 const struct linesig *gb)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la == 0 && lb == 0)
 		return 1.0;
-	struct sg_linediff d;
 	if (!strchr(a, '\n') || !strchr(b, '\n')) {
 		size_t p = 0, s = 0;
 		while (p < la && p < lb && a[p] == b[p])
@@ -100,37 +130,89 @@ static double similarity(const char *a, const char *b)
 			s++;
 		return (double)(p + s) / (double)(la > lb ? la : lb);
 	}
-	sg_linediff(a, b, &d);
-	size_t same = d.n - d.added - d.removed;
-	double sim = 2.0 * (double)same / (double)(2 * same + d.added + d.removed);
-	sg_linediff_done(&d);
-	return sim;
+	size_t i = 0, j = 0, same = 0;
+	while (i < ga->n && j < gb->n) {
+		if (ga->h[i] == gb->h[j]) {
+			same++;
+			i++;
+			j++;
+		} else if (ga->h[i] < gb->h[j]) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return 2.0 * (double)same / (double)(ga->n + gb->n);
 }
 
 #define SIMILAR 0.5
-#define MAX_SIMILARITY_PAIRS 250000
+#define MAX_SIMILARITY_PAIRS 40000   /* 200 x 200 unmatched cells */
+
+struct srchash {
+	uint64_t h;
+	long i;
+};
+
+static int by_hash(const void *x, const void *y)
+{
+	const struct srchash *a = x, *b = y;
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+static uint64_t cell_hash(const struct sg_nb_cell *c)
+{
+	return hash_bytes(c->source, strlen(c->source)) ^ (uint64_t)c->type;
+}
 
 /* Matches cells of notebooks without shared ids: equal sources first (in
- * order), then the most similar unmatched cell of the same type. */
+ * order; a sorted table of source hashes keeps this n log n), then the most
+ * similar unmatched cell of the same type. */
 static void match_by_source(const struct sg_nb *a, const struct sg_nb *b, long *ma, long *mb)
 {
+	struct srchash *t = sg_xmalloc((a->ncells + 1) * sizeof *t);
+	for (size_t i = 0; i < a->ncells; i++) {
+		t[i].h = cell_hash(&a->cells[i]);
+		t[i].i = (long)i;
+	}
+	qsort(t, a->ncells, sizeof *t, by_hash);
 	for (size_t j = 0; j < b->ncells; j++) {
-		for (size_t i = 0; i < a->ncells; i++) {
+		uint64_t h = cell_hash(&b->cells[j]);
+		size_t lo = 0, hi = a->ncells;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (t[mid].h < h)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k < a->ncells && t[k].h == h; k++) {
+			long i = t[k].i;
 			if (ma[i] < 0 && a->cells[i].type == b->cells[j].type &&
 			    strcmp(a->cells[i].source, b->cells[j].source) == 0) {
 				ma[i] = (long)j;
-				mb[j] = (long)i;
+				mb[j] = i;
 				break;
 			}
 		}
 	}
+	free(t);
 	size_t ua = 0, ub = 0;
 	for (size_t i = 0; i < a->ncells; i++)
 		ua += ma[i] < 0;
 	for (size_t j = 0; j < b->ncells; j++)
 		ub += mb[j] < 0;
-	if (ua * ub > MAX_SIMILARITY_PAIRS)
+	if (ua * ub > MAX_SIMILARITY_PAIRS || ua == 0 || ub == 0)
 		return;
+	struct linesig *ga = sg_xcalloc(a->ncells + 1, sizeof *ga);
+	struct linesig *gb = sg_xcalloc(b->ncells + 1, sizeof *gb);
+	for (size_t i = 0; i < a->ncells; i++)
+		if (ma[i] < 0)
+			linesig_init(&ga[i], a->cells[i].source);
+	for (size_t j = 0; j < b->ncells; j++)
+		if (mb[j] < 0)
+			linesig_init(&gb[j], b->cells[j].source);
 	for (size_t i = 0; i < a->ncells; i++) {
 		if (ma[i] >= 0)
 			continue;
@@ -139,7 +221,7 @@ static void match_by_source(const struct sg_nb *a, const struct sg_nb *b, long *
 		for (size_t j = 0; j < b->ncells; j++) {
 			if (mb[j] >= 0 || a->cells[i].type != b->cells[j].type)
 				continue;
-			double s = similarity(a->cells[i].source, b->cells[j].source);
+			double s = similarity(a->cells[i].source, b->cells[j].source, &ga[i], &gb[j]);
 			if (s >= best) {
 				best = s;
 				bj = (long)j;
@@ -152,6 +234,12 @@ static void match_by_source(const struct sg_nb *a, const struct sg_nb *b, long *
 			mb[bj] = (long)i;
 		}
 	}
+	for (size_t i = 0; i < a->ncells; i++)
+		free(ga[i].h);
+	for (size_t j = 0; j < b->ncells; j++)
+		free(gb[j].h);
+	free(ga);
+	free(gb);
 }
 
 /* Marks in keep[] the b cells in the longest increasing run of their a
@@ -271,6 +359,35 @@ const char *sg_nbdiff_kind_name(enum sg_nbdiff_kind k)
 	case SG_NBD_CHANGED: return "changed";
 	}
 	return "unchanged";
+}
+
+void sg_nb_adopt_ids(const struct sg_nb *ref, struct sg_nb *nb)
+{
+	struct sg_nbdiff d;
+	sg_nbdiff(ref, nb, &d);
+	if (d.matched_by_id) {
+		sg_nbdiff_done(&d);
+		return;
+	}
+	for (size_t i = 0; i < d.n; i++)
+		if (d.e[i].a >= 0 && d.e[i].b >= 0)
+			memcpy(nb->cells[d.e[i].b].id, ref->cells[d.e[i].a].id, sizeof nb->cells[0].id);
+	/* An unmatched cell whose random id happens to equal an adopted one
+	 * gets another. */
+	for (size_t i = 0; i < d.n; i++) {
+		if (d.e[i].a >= 0 || d.e[i].b < 0)
+			continue;
+		struct sg_nb_cell *c = &nb->cells[d.e[i].b];
+		if (sg_nb_find(nb, c->id) != d.e[i].b)
+			sg_nb_new_id(nb, c->id);
+		else
+			for (size_t k = (size_t)d.e[i].b + 1; k < nb->ncells; k++)
+				if (strcmp(nb->cells[k].id, c->id) == 0) {
+					sg_nb_new_id(nb, c->id);
+					break;
+				}
+	}
+	sg_nbdiff_done(&d);
 }
 
 /* ---- line diff (Myers) ------------------------------------------------ */

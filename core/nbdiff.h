@@ -53,6 +53,12 @@ void sg_nbdiff_done(struct sg_nbdiff *d);
 /* "unchanged", "added", ... */
 const char *sg_nbdiff_kind_name(enum sg_nbdiff_kind k);
 
+/* Gives the cells of nb the ids of the cells of ref they match (by the
+ * matching sg_nbdiff uses, so by source when no id is shared), keeping the
+ * others unique.  For formats without ids (percent scripts get fresh ids on
+ * every read), so that versions of one script can be diffed and merged. */
+void sg_nb_adopt_ids(const struct sg_nb *ref, struct sg_nb *nb);
+
 /* ---- line diff ---- */
 struct sg_linediff_line {
 	char op;              /* ' ' kept, '-' only in a, '+' only in b */

@@ -743,7 +743,7 @@ static json_t *upgrade_cell(json_t *c)
 	if (type && strcmp(type, "code") == 0) {
 		json_object_set_new(out, "cell_type", json_string("code"));
 		json_t *in = json_object_get(c, "input");
-		json_object_set(out, "source", in ? in : json_string(""));
+		json_object_set_new(out, "source", in ? json_incref(in) : json_string(""));
 		json_t *pn = json_object_get(c, "prompt_number");
 		json_object_set_new(out, "execution_count",
 				    json_is_integer(pn) ? json_incref(pn) : json_null());
@@ -778,7 +778,7 @@ static json_t *upgrade_cell(json_t *c)
 		json_object_set_new(out, "cell_type",
 				    json_string(type && strcmp(type, "markdown") == 0 ? "markdown" : "raw"));
 		json_t *src = json_object_get(c, "source");
-		json_object_set(out, "source", src ? src : json_string(""));
+		json_object_set_new(out, "source", src ? json_incref(src) : json_string(""));
 	}
 	return out;
 }

@@ -87,6 +87,10 @@ static int repo_lock(struct nbrepo *r, struct sg_error *err)
 {
 	char *path = sg_path_join(git_repository_path(r->repo), "sagetty-notebooks.lock");
 	r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	/* Someone else's lock file we may not write: flock needs only a
+	 * read descriptor. */
+	if (r->lock_fd < 0 && errno == EACCES)
+		r->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_EX) != 0) {
 		sg_error_errno(err, "cannot lock %s", path);
 		free(path);
@@ -162,8 +166,14 @@ static void describe_changes(const struct sg_nb *old, const struct sg_nb *nb, ch
 				len += (size_t)snprintf(buf + len, n - len, " and %zu more", d.changed - listed);
 				break;
 			}
-			len += (size_t)snprintf(buf + len, n - len, "%s%.12s", listed ? ", " : "",
-						nb->cells[d.e[i].b].id);
+			/* Without shared ids (percent scripts), ids are not stable
+			 * names: give positions instead. */
+			if (d.matched_by_id)
+				len += (size_t)snprintf(buf + len, n - len, "%s%.12s", listed ? ", " : "",
+							nb->cells[d.e[i].b].id);
+			else
+				len += (size_t)snprintf(buf + len, n - len, "%s#%ld", listed ? ", " : "",
+							d.e[i].b + 1);
 			listed++;
 		}
 	}
@@ -356,6 +366,7 @@ static int save_locked(struct nbrepo *r, struct sg_nb *nb, const struct sg_nb *b
 			sg_error_prefix(err, "not saved: the file changed on disk and cannot be read");
 			return -1;
 		}
+		sg_nb_adopt_ids(base, disk);
 		if (disk_changed(disk, base)) {
 			struct sg_nb *m = sg_nb_merge3(base, nb, disk, &res->conflicts);
 			sg_nb_swap(nb, m);
@@ -481,7 +492,8 @@ static int read_at(struct nbrepo *r, const char *rev, struct sg_nb **out, char *
 	int rc = -1;
 	if (git_revparse_single(&obj, r->repo, rev) != 0 ||
 	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
-		sg_error_set(err, SG_E_NOTFOUND, "no version '%s' in the repository", rev);
+		sg_error_set(err, SG_E_NOTFOUND, "no version '%s' in the repository%s", rev,
+			     git_repository_head_unborn(r->repo) == 1 ? " (it has no commits yet)" : "");
 		goto out;
 	}
 	git_oid blob;

@@ -61,6 +61,17 @@ static int is_marker(const struct line *l, size_t *opt)
 	return 1;
 }
 
+/* "%%" then a space or the end, after zero or more backslashes (min of
+ * them at least): a code line that "# " alone would turn into a marker. */
+static int marker_like(const char *s, size_t n, size_t min)
+{
+	size_t k = 0;
+	while (k < n && s[k] == '\\')
+		k++;
+	return k >= min && n - k >= 2 && s[k] == '%' && s[k + 1] == '%' &&
+	       (n - k == 2 || s[k + 2] == ' ');
+}
+
 /* Whether a code line must be escaped with "# " when written: it would
  * otherwise read as a marker or a commented magic (see nbpercent.h). */
 static int code_needs_escape(const char *s, size_t n)
@@ -71,7 +82,7 @@ static int code_needs_escape(const char *s, size_t n)
 	}
 	if (n >= 1 && (s[0] == '%' || s[0] == '!'))
 		return 1;
-	return n >= 3 && memcmp(s, "#%%", 3) == 0;
+	return (n >= 3 && memcmp(s, "#%%", 3) == 0) || marker_like(s, n, 1);
 }
 
 static int md_needs_escape(const char *s, size_t n)
@@ -133,7 +144,10 @@ static char *cell_source(const struct line *v, size_t a, size_t b, enum sg_nb_ce
 		const char *s = v[i].s;
 		size_t n = v[i].n;
 		if (type == SG_NB_CODE) {
-			if (n >= 2 && s[0] == '#' && s[1] == ' ' && code_needs_escape(s + 2, n - 2)) {
+			if (n >= 3 && memcmp(s, "# \\", 3) == 0 && marker_like(s + 2, n - 2, 1)) {
+				s += 3;      /* "# \%% x" stands for "%% x" */
+				n -= 3;
+			} else if (n >= 2 && s[0] == '#' && s[1] == ' ' && code_needs_escape(s + 2, n - 2)) {
 				s += 2;
 				n -= 2;
 			}
@@ -432,7 +446,9 @@ static void write_source(struct sg_nbbuf *b, const struct sg_nb_cell *c)
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
 		if (c->type == SG_NB_CODE) {
-			if (code_needs_escape(s, n))
+			if (marker_like(s, n, 0))
+				sg_nbbuf_add(b, "# \\", 3);
+			else if (code_needs_escape(s, n))
 				sg_nbbuf_add(b, "# ", 2);
 		} else if (n == 0) {
 			sg_nbbuf_add(b, "#", 1);

@@ -18,7 +18,9 @@
  * gives the same cell types and the same source text.  To make that hold,
  * code lines that would read as a cell marker or a commented magic ("# %%",
  * "%time", "# %time", "!ls") get one more "# " in front, which reading removes
- * again, as jupytext does; markdown lines starting with "%%" get a backslash.
+ * again, as jupytext does; a code line "%% x" (which "# " would turn into a
+ * marker) is written "# \%% x", and markdown lines starting with "%%" get a
+ * backslash.
  * Cells are separated by one blank line, which reading removes. */
 #ifndef SG_NBPERCENT_H
 #define SG_NBPERCENT_H

@@ -87,6 +87,24 @@ static void test_diff_without_ids(void **state)
 	sg_nb_free(b);
 }
 
+static void test_adopt_ids(void **state)
+{
+	static const char *const ref[] = { "r1:c:import os", "r2:m:# Title", "r3:c:x = 1", NULL };
+	static const char *const got[] = { "g1:m:# Title", "g2:c:x = 2", "r1:c:brand new", NULL };
+	struct sg_nb *a = make(ref), *b = make(got);
+	/* r1 in b is a different cell that happens to share an id: ids are
+	 * matched, so nothing is adopted */
+	sg_nb_adopt_ids(a, b);
+	assert_string_equal(b->cells[0].id, "g1");
+	snprintf(b->cells[2].id, sizeof b->cells[2].id, "g3");
+	sg_nb_adopt_ids(a, b);
+	assert_string_equal(b->cells[0].id, "r2");
+	assert_string_equal(b->cells[1].id, "r3");
+	assert_string_equal(b->cells[2].id, "g3");
+	sg_nb_free(a);
+	sg_nb_free(b);
+}
+
 static void check_lines(const struct sg_linediff *d, const char *expect)
 {
 	char buf[1024] = "";
@@ -240,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff_classes),
 		cmocka_unit_test(test_diff_without_ids),
+		cmocka_unit_test(test_adopt_ids),
 		cmocka_unit_test(test_line_diff),
 		cmocka_unit_test(test_merge_clean),
 		cmocka_unit_test(test_merge_conflicts),

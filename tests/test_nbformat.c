@@ -370,6 +370,7 @@ static void test_percent_lossless(void **state)
 		"", "\n", "\n\n", "a\n", "a\n\n", "%matplotlib inline", "# %%", "#%% x", "# # %%",
 		"!ls\n# !ls\n# # !ls", "#!/usr/bin/env python\nprint(1)", "# %time is a comment",
 		"x = 1\n\n\ny = 2\n", "\tindented\r\ncrlf\r\n", "# ---\nnot a header\n# ---",
+		"%% x\n%%\n\\%% y\n# \\%% z\n%%%%time\n%%time",
 	};
 	static const char *const md[] = {
 		"", "\n", "# Title", "%% percent", "\\%% one", "\\\\%% two", "#", "line\n\nafter\n",

@@ -306,6 +306,29 @@ static void test_percent_script_versioned(void **state)
 	assert_int_equal(sg_nbgit_read_at(dir, "s.py", "HEAD", &at, NULL, &err), 0);
 	assert_string_equal(at->cells[1].source, "x = 1\nx");
 	sg_nb_free(at);
+	/* Concurrent saves of a script merge too, though every read gives the
+	 * cells fresh ids: the file's cells are matched to the loaded ones by
+	 * source. */
+	sg_nb_insert(nb, 2, SG_NB_CODE, "def f(a, b):\n    total = a + b\n    return total");
+	assert_int_equal(sg_nbgit_save(dir, "s.py", nb, NULL, NULL, &res, &err), 0);
+	struct sg_nb *base_a = load(dir, "s.py"), *base_b = load(dir, "s.py");
+	struct sg_nb *alice = sg_nb_clone(base_a), *bob = sg_nb_clone(base_b);
+	sg_nb_cell_set_source(&bob->cells[2], "def f(a, b):\n    total = a + b\n    return 2 * total");
+	assert_int_equal(sg_nbgit_save(dir, "s.py", bob, base_b, NULL, &res, &err), 0);
+	assert_non_null(strstr(res.message, "changed cell #3"));
+	sg_nb_cell_set_source(&alice->cells[1], "x = 'alice'");
+	assert_int_equal(sg_nbgit_save(dir, "s.py", alice, base_a, NULL, &res, &err), 0);
+	assert_true(res.merged);
+	assert_int_equal(res.conflicts, 0);
+	struct sg_nb *disk = load(dir, "s.py");
+	assert_int_equal(disk->ncells, 3);
+	assert_string_equal(disk->cells[1].source, "x = 'alice'");
+	assert_string_equal(disk->cells[2].source, "def f(a, b):\n    total = a + b\n    return 2 * total");
+	sg_nb_free(disk);
+	sg_nb_free(base_a);
+	sg_nb_free(base_b);
+	sg_nb_free(alice);
+	sg_nb_free(bob);
 	sg_nb_free(nb);
 	tu_rmtree(dir);
 	free(dir);

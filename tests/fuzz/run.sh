@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh SRCDIR BUILDDIR SECONDS — build the libFuzzer harnesses of every
 # parser (themes, keymaps, config, CSV, filter expressions, recipes, metric
-# lines, run queries, rules, model files) with Debian's clang (ASan + UBSan)
+# lines, run queries, rules, model files, notebooks) with Debian's clang (ASan + UBSan)
 # into BUILDDIR/fuzz/, then run each over a copy of its corpus in
 # SRCDIR/tests/corpus/NAME/: for SECONDS each, or, with FUZZ_RUNS=N in the
 # environment, for N inputs from seed 1 (reproducible, for CI).  Exits
@@ -125,6 +125,19 @@ echo "== fuzz_model: building"
 	$(pkg-config --libs jansson sqlite3 openblas lapacke xgboost) -lcsv -lpthread -lm \
 	-o "$out/fuzz_model"
 fuzz model
+# Notebooks: the .ipynb and percent-format readers (with the writers, the
+# diff and the merge their invariants exercise).
+nb_objects=
+for n in nbformat nbpercent nbdiff; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$n.c" -o "$out/obj/$n.o"
+	nb_objects="$nb_objects $out/obj/$n.o"
+done
+for name in ipynb percent; do
+	# shellcheck disable=SC2086
+	build "$name" -DFUZZ_NB="$name" "$f/fuzz_nb.c" $nb_objects
+	fuzz "$name"
+done
 # Kernels: kernel.json and Jupyter wire messages (HMAC from libcrypto).
 kernel_objects=
 for k in kernelspec kernel_wire; do
