@@ -362,7 +362,11 @@ static void interrupt_sleep(void)
 {
 	struct sg_error err = { 0 };
 	char id[64];
-	assert_int_equal(sg_kernel_execute(kernel, "import time\ntime.sleep(30)", 0, id, &err), 0);
+	/* stop_on_error off: a request following this one's KeyboardInterrupt
+	 * must not be aborted. */
+	struct sg_exec_opts eo = { 0 };
+	assert_int_equal(sg_kernel_execute_opts(kernel, "import time\ntime.sleep(30)", &eo, id, &err),
+			 0);
 	struct sg_kernel_event ev;
 	int busy = 0, reply = 0, idle = 0;
 	char ename[64] = "";
