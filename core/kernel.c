@@ -986,7 +986,7 @@ int sg_kernel_run_cell(struct sg_kernel *k, const char *code, double timeout,
 	struct sg_exec_opts eo = { .allow_stdin = 1 };
 	if (sg_kernel_execute_opts(k, code, &eo, id, err) < 0)
 		return -1;
-	int got_reply = 0, got_idle = 0, interrupted = 0;
+	int got_reply = 0, got_idle = 0, interrupted = 0, resent = 0;
 	double deadline = timeout > 0 ? res->started + timeout : 0;
 	while (!(got_reply && got_idle)) {
 		struct sg_kernel_event ev;
@@ -994,22 +994,23 @@ int sg_kernel_run_cell(struct sg_kernel *k, const char *code, double timeout,
 		if (r < 0)
 			return -1;
 		double now = sg_now();
-		if (r == 0) {
-			if (deadline && now > deadline) {
-				if (!interrupted) {
-					sg_kernel_interrupt(k, NULL);
-					interrupted = 1;
-					res->timed_out = 1;
-					deadline = now + 10;
-				} else {
-					res->finished = now;
-					return sg_error_set(err, SG_E_IO,
-							    "the cell timed out after %.0f s and did not stop "
-							    "when interrupted", timeout);
-				}
+		/* Checked on every turn: a cell printing without end must time
+		 * out too. */
+		if (deadline && now > deadline) {
+			if (!interrupted) {
+				sg_kernel_interrupt(k, NULL);
+				interrupted = 1;
+				res->timed_out = 1;
+				deadline = now + 10;
+			} else {
+				res->finished = now;
+				return sg_error_set(err, SG_E_IO,
+						    "the cell timed out after %.0f s and did not stop "
+						    "when interrupted", timeout);
 			}
-			continue; /* the heartbeat runs in sg_kernel_next_event */
 		}
+		if (r == 0)
+			continue; /* the heartbeat runs in sg_kernel_next_event */
 		if (ev.type == SG_KEV_DIED) {
 			res->died = 1;
 			res->finished = now;
@@ -1025,6 +1026,15 @@ int sg_kernel_run_cell(struct sg_kernel *k, const char *code, double timeout,
 				cb(k, &ev, ud);
 			if (k->input_header)
 				sg_kernel_input_reply(k, "", NULL);
+			continue;
+		}
+		if (ev.type == SG_KEV_REPLY && strcmp(ev.name, "aborted") == 0 && resent < 5) {
+			/* Sent while the kernel was still aborting after an earlier
+			 * error (stop_on_error of another request): our cell never
+			 * ran, so send it again. */
+			sleep_ms(20 * ++resent);
+			if (sg_kernel_execute_opts(k, code, &eo, id, err) < 0)
+				return -1;
 			continue;
 		}
 		if (ev.type == SG_KEV_REPLY) {

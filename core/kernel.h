@@ -182,8 +182,10 @@ int sg_kernel_wait_event(struct sg_kernel *k, struct sg_kernel_event *ev, int ti
  * SG_KEV_INPUT it should call sg_kernel_input_reply (when it does not, the
  * empty string is sent).  timeout (seconds, 0: none): the kernel is
  * interrupted, given 10 s more, then the call fails with SG_E_IO "timed
- * out".  A dying kernel fails with "kernel died".  Returns 0 when the cell
- * ran (even with a Python error: see res), -1 otherwise. */
+ * out".  A dying kernel fails with "kernel died".  A cell the kernel
+ * aborted because it was still stopping after another request's error is
+ * sent again (a few times).  Returns 0 when the cell ran (even with a
+ * Python error: see res), -1 otherwise. */
 typedef void (*sg_kernel_event_fn)(struct sg_kernel *k, const struct sg_kernel_event *ev,
 				   void *ud);
 struct sg_cell_result {

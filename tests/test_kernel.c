@@ -358,12 +358,15 @@ static void test_input(void **state)
 	assert_non_null(strstr(c.out, "hi Ada"));
 }
 
-static void test_interrupt(void **state)
+static void interrupt_sleep(void)
 {
-	(void)state;
 	struct sg_error err = { 0 };
 	char id[64];
-	assert_int_equal(sg_kernel_execute(kernel, "import time\ntime.sleep(30)", 0, id, &err), 0);
+	/* stop_on_error off: a request following this one's KeyboardInterrupt
+	 * must not be aborted. */
+	struct sg_exec_opts eo = { 0 };
+	assert_int_equal(sg_kernel_execute_opts(kernel, "import time\ntime.sleep(30)", &eo, id, &err),
+			 0);
 	struct sg_kernel_event ev;
 	int busy = 0, reply = 0, idle = 0;
 	char ename[64] = "";
@@ -388,6 +391,16 @@ static void test_interrupt(void **state)
 	assert_true(reply && idle);
 	assert_string_equal(ename, "KeyboardInterrupt");
 	assert_true(sg_now() - start < 20);
+}
+
+static void test_interrupt(void **state)
+{
+	(void)state;
+	interrupt_sleep(); /* SIGINT to the process group (the spec's default) */
+	/* interrupt_mode "message": an interrupt_request on control. */
+	sg_kernel_set_interrupt_mode(kernel, SG_INTERRUPT_MESSAGE);
+	interrupt_sleep();
+	sg_kernel_set_interrupt_mode(kernel, SG_INTERRUPT_SIGNAL);
 }
 
 static void test_timeout(void **state)
