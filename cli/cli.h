@@ -45,6 +45,8 @@ int cmd_predict(struct cli *cli, int argc, char **argv);
 int cmd_algo_run(struct cli *cli, int argc, char **argv);
 int cmd_train(struct cli *cli, int argc, char **argv);
 int cmd_jobs(struct cli *cli, int argc, char **argv);
+/* cmd_nb.c: `nb log|diff|restore|commit|convert` (notebook versions). */
+int cmd_nb(struct cli *cli, int argc, char **argv);
 /* cmd_jobs.c: a job as JSON; following a job to its end (logs to the
  * terminal; with json the job's stdout goes to stderr and a JSON object of
  * the end to stdout): EXIT_OK only when it Completed. */
@@ -87,6 +89,12 @@ int data_prep(struct sg_workspace *ws, int argc, char **argv);
 int data_split(struct sg_workspace *ws, int argc, char **argv);
 int data_sort(struct sg_workspace *ws, int argc, char **argv);
 int data_filter(struct sg_workspace *ws, int argc, char **argv);
+/* cmd_kernels.c: `kernels ls|stop|start|specs`, the internal
+ * `kernel-keeper`; cmd_nb_run.c: `nb run` (called by the nb command). */
+int cmd_kernels(struct cli *cli, int argc, char **argv);
+int cmd_kernel_keeper(struct cli *cli, int argc, char **argv);
+/* argv[0] is "nb", argv[1] "run", as for the other nb verbs. */
+int nb_run(struct cli *cli, int argc, char **argv);
 /* Opens the TUI on the workspace (no command given). */
 int cli_tui(struct cli *cli, const char *root);
 

@@ -154,6 +154,46 @@ const struct cli_command cli_commands[] = {
 	  "second stop kills at once); --preempt ends it Interrupted instead of Stopped,\n"
 	  "like a spot interruption.  `jobs resume` starts a new attempt of an Interrupted,\n"
 	  "Stopped or Failed job with its checkpoints/ as they are.", cmd_jobs },
+	{ "nb", "nb log NB [-n N] [--json]\n"
+		"       sagetty nb diff NB [REV [REV]] [--all] [--json]\n"
+		"       sagetty nb restore NB REV [--json]\n"
+		"       sagetty nb commit NB [-m MESSAGE] [--json]\n"
+		"       sagetty nb convert IN OUT\n"
+		"       sagetty nb run NB [OUT] [-p KEY VALUE]... [-r KEY VALUE]... [-o OUT]\n"
+		"                      [--kernel NAME] [--timeout S] [--allow-errors] [--log-output]\n"
+		"                      [--cwd DIR] [--start-timeout S] [--no-record] [--json]",
+	  "Notebook history, cell-level diffs, restores, conversions and headless runs",
+	  "NB is a notebook (.ipynb, or a .py script in jupytext's percent format) inside the\n"
+	  "workspace, which is versioned with git.  `nb log` lists the commits that changed NB,\n"
+	  "newest first.  `nb diff` compares two versions cell by cell: without REV the last\n"
+	  "commit (HEAD) with the file on disk, with one REV that version with the file, with\n"
+	  "two the first with the second (REV: a commit id or prefix, HEAD~2, a branch).  Cells\n"
+	  "are matched by id and shown as added, removed, moved or changed (type, source,\n"
+	  "outputs, metadata), with a line diff of the source; --all lists unchanged cells too.\n"
+	  "Colors only on a terminal (not with NO_COLOR or --no-color).  `nb restore` makes NB\n"
+	  "what it was at REV, as a new commit.  `nb commit` commits NB as it is on disk (only\n"
+	  "that file, whatever else is staged), with a message naming the changed cells; the\n"
+	  "author is your Unix account.  With `set notebooks-strip-outputs yes` in the\n"
+	  "workspace config, commits leave outputs out (the file keeps them).  `nb convert`\n"
+	  "converts between .ipynb and percent .py by the files' extensions (nbformat 3 is\n"
+	  "upgraded).  A malformed notebook is reported as FILE:LINE:COL and left untouched.\n"
+	  "\n"
+	  "`nb run` (also outside a workspace) executes every code cell of NB on a fresh\n"
+	  "kernel (--kernel NAME, else the notebook's kernelspec, else python3) and writes\n"
+	  "the executed notebook to OUT (-o; `-` for stdout).  Without one it writes\n"
+	  "NAME.out.ipynb beside the input; the input is never overwritten unless OUT\n"
+	  "names it.  -p KEY VALUE injects a parameter as papermill does: a cell tagged\n"
+	  "injected-parameters after the cell tagged parameters, values typed as papermill\n"
+	  "types them (True/False, None, integers, floats, else strings; -r keeps a string).\n"
+	  "Cells and the notebook get papermill's metadata (status, start/end times, duration,\n"
+	  "exception) and nbclient's metadata.execution timestamps.  The run stops at the first\n"
+	  "failing cell and exits 1 (--allow-errors: keeps going, exits 0); the output file is\n"
+	  "written either way.  --timeout S limits each cell: it is interrupted, then the run\n"
+	  "stops.  Inside a workspace the execution is recorded as a run of kind notebook\n"
+	  "(parameters as params, the notebook's git commit, the output as an artifact; the\n"
+	  "kernel gets SAGETTY_RUN_ID so sagetty_log writes to it); --no-record skips that.\n"
+	  "--log-output copies outputs to stderr, each cut at 4 KB (the file keeps them whole).",
+	  cmd_nb },
 	{ "predict", "predict MODEL DATA -o OUT.csv [--probabilities] [--json]",
 	  "Apply a trained model to a CSV file",
 	  "MODEL is a model folder (or its model.json) or a run whose model/ folder holds one.\n"
@@ -172,6 +212,27 @@ const struct cli_command cli_commands[] = {
 	  "SageMaker environment (SM_CHANNEL_TRAIN, SM_CHANNEL_VALIDATION, SM_MODEL_DIR,\n"
 	  "SM_INPUT_CONFIG_DIR/hyperparameters.json) and writing metric lines to\n"
 	  "SAGETTY_METRICS_FD.  See the guide, \"Built-in algorithms\".", cmd_algo_run },
+	{ "kernels", "kernels ls [--json]\n"
+		     "       sagetty kernels stop ID... | --all\n"
+		     "       sagetty kernels start [--kernel NAME] [--idle-timeout S] [--json] [NOTEBOOK]\n"
+		     "       sagetty kernels specs [--json]",
+	  "List and stop the Jupyter kernels that outlive the workbench",
+	  "Notebook kernels run under a detached keeper, so they survive the workbench and\n"
+	  "the SSH session: reopening a notebook reattaches to its kernel with its state.\n"
+	  "`kernels ls` shows each kernel's ID, kernelspec, pid, state (starting, idle,\n"
+	  "busy, dead), idle time and notebook; --json adds the connection file and log.\n"
+	  "`kernels stop` shuts a kernel down (ID or a unique prefix of 4+ characters).\n"
+	  "`kernels start` starts one without the workbench (a NOTEBOOK's running kernel is\n"
+	  "reused).  `kernels specs` lists the installed kernelspecs (JUPYTER_PATH, the\n"
+	  "user's and the system's Jupyter folders).  An idle kernel is shut down after\n"
+	  "`set kernels.idle-timeout SECONDS` (.sagetty/config; default 3600, 0: never).\n"
+	  "Sockets and connection files live in a private 0700 folder\n"
+	  "($XDG_RUNTIME_DIR/sagetty or /tmp/sagetty-UID).", cmd_kernels },
+	{ "kernel-keeper", "kernel-keeper ID --kernel NAME [--notebook PATH] [--workspace DIR]\n"
+			   "                        [--workdir DIR] [--idle-timeout S] [--timeout S]",
+	  NULL,
+	  "Internal: owns one kernel for `kernels start` and the workbench (see kernels).",
+	  cmd_kernel_keeper },
 	{ "help", "help [COMMAND]", "Show help for a command",
 	  "Without COMMAND, lists the commands.", cmd_help },
 	{ NULL, NULL, NULL, NULL, NULL },

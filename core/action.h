@@ -60,7 +60,37 @@
 	X(JOB_PREEMPT,      "preempt",          "Preempt the selected job: stop it Interrupted, keeping checkpoints (asks first)") \
 	X(JOB_RESUME,       "resume",           "Resume the selected stopped, interrupted or failed job from its checkpoints") \
 	X(FOLLOW,           "follow",           "Toggle following the end of the job's log") \
-	X(LOG_STREAM,       "log-stream",       "Switch the log tail between stdout and stderr")
+	X(LOG_STREAM,       "log-stream",       "Switch the log tail between stdout and stderr") \
+	X(NB_RUN,           "run-cell",         "Run the selected cell and stay on it (Ctrl-Enter)") \
+	X(NB_RUN_ADVANCE,   "run-advance",      "Run the selected cell and select the next (Shift-Enter)") \
+	X(NB_RUN_ALL,       "run-all",          "Run every cell of the notebook, top to bottom") \
+	X(NB_RUN_ABOVE,     "run-above",        "Run every cell above the selected one") \
+	X(NB_INTERRUPT,     "interrupt",        "Interrupt the kernel (a hung one is offered a restart)") \
+	X(NB_RESTART,       "restart",          "Restart the kernel, losing its variables (asks first)") \
+	X(NB_SHUTDOWN,      "kernel-shutdown",  "Shut the notebook's kernel down (asks first)") \
+	X(NB_CELL_ABOVE,    "cell-above",       "Insert a code cell above the selected one") \
+	X(NB_CELL_BELOW,    "cell-below",       "Insert a code cell below the selected one") \
+	X(NB_CELL_DELETE,   "cell-delete",      "Delete the selected cell (press twice, like dd; undo with cell-undo)") \
+	X(NB_CELL_COPY,     "cell-copy",        "Copy the selected cell") \
+	X(NB_CELL_CUT,      "cell-cut",         "Cut the selected cell") \
+	X(NB_CELL_PASTE,    "cell-paste",       "Paste the copied cell below the selected one") \
+	X(NB_CELL_PASTE_UP, "cell-paste-above", "Paste the copied cell above the selected one") \
+	X(NB_CELL_UNDO,     "cell-undo",        "Undo the last change to the cells (delete, cut, paste, insert, move, type)") \
+	X(NB_CELL_CODE,     "cell-code",        "Make the selected cell a code cell") \
+	X(NB_CELL_MARKDOWN, "cell-markdown",    "Make the selected cell a markdown cell") \
+	X(NB_CELL_RAW,      "cell-raw",         "Make the selected cell a raw cell") \
+	X(NB_CELL_UP,       "cell-move-up",     "Move the selected cell up") \
+	X(NB_CELL_DOWN,     "cell-move-down",   "Move the selected cell down") \
+	X(NB_OUTPUT,        "output-toggle",    "Expand or collapse the selected cell's long output") \
+	X(NB_OUTPUT_HIDE,   "output-hide",      "Hide or show the selected cell's output") \
+	X(NB_CLEAR,         "clear-output",     "Clear the selected cell's output") \
+	X(NB_SAVE,          "w",                "Save the notebook atomically and commit it to git (:w)") \
+	X(NB_HISTORY,       "history",          "The notebook's versions in git: diff any two, restore one") \
+	X(NB_DIFF,          "diff",             "In history: cell diff of the selected version against the base") \
+	X(NB_DIFF_BASE,     "diff-base",        "In history: make the selected version the base of diffs (again: the notebook as open)") \
+	X(NB_RESTORE,       "restore",          "In history: restore the selected version as a new commit (asks first)") \
+	X(NB_NEW,           "new",              "Create a notebook and open it (:new NAME.ipynb)") \
+	X(NB_CONFLICT_NEXT, "conflict-next",    "Select the next cell with a merge conflict")
 
 enum sg_action {
 	SG_ACTION_NONE = 0,

@@ -14,6 +14,7 @@
 #define MAX_JOBS_MAX 64
 #define ROTATE_MB_MAX 65536
 #define CAP_MB_MAX 1048576
+#define KERNEL_IDLE_MAX (365 * 86400)
 
 static const char *const line_names[] = {
 	[SG_LINES_AUTO] = "auto", [SG_LINES_UTF8] = "utf8", [SG_LINES_ASCII] = "ascii",
@@ -28,6 +29,7 @@ void sg_config_default(struct sg_config *c)
 	c->max_jobs = 2;
 	c->log_rotate_mb = 64;
 	c->log_cap_mb = 1024;
+	c->kernel_idle_timeout = 3600;
 }
 
 /* Copies word 2 of l into dst (cap bytes), refusing what does not fit. */
@@ -106,6 +108,39 @@ static int set_cap(struct sg_config *c, const struct sg_conf_line *l, struct sg_
 	return set_int(&c->log_cap_mb, 1, CAP_MB_MAX, l, err);
 }
 
+/* Reads word 2 of l as yes/no (also on/off, true/false, 1/0). */
+static int set_bool(int *out, const struct sg_conf_line *l, struct sg_error *err)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" }, *const no[] = { "no", "off", "false", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(l->argv[2], yes[i]) == 0 || strcmp(l->argv[2], no[i]) == 0) {
+			*out = strcmp(l->argv[2], yes[i]) == 0;
+			return 0;
+		}
+	}
+	return sg_conf_error(err, l, 2, "%s must be yes or no, not '%s'", l->argv[1], l->argv[2]);
+}
+
+static int set_nb_strip(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_bool(&c->nb_strip_outputs, l, err);
+}
+
+/* Seconds an unused notebook kernel lives on (kernels.h); 0: forever. */
+static int set_kernel_idle(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_int(&c->kernel_idle_timeout, 0, KERNEL_IDLE_MAX, l, err);
+}
+
+static int set_editor_keys(struct sg_config *c, const struct sg_conf_line *l,
+			   struct sg_error *err)
+{
+	if (strcmp(l->argv[2], "vi") != 0 && strcmp(l->argv[2], "emacs") != 0)
+		return sg_conf_error(err, l, 2, "editor-keys must be emacs or vi, not '%s'", l->argv[2]);
+	c->editor_vi = l->argv[2][0] == 'v';
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct sg_config *, const struct sg_conf_line *, struct sg_error *);
@@ -117,6 +152,9 @@ static const struct {
 	{ "max-jobs", set_max_jobs },
 	{ "log-rotate-mb", set_rotate },
 	{ "log-cap-mb", set_cap },
+	{ "notebooks-strip-outputs", set_nb_strip },
+	{ "kernels.idle-timeout", set_kernel_idle },
+	{ "editor-keys", set_editor_keys },
 };
 
 /* Interprets `set NAME VALUE` into the config passed as ud. */
@@ -139,7 +177,7 @@ static int config_line(const struct sg_conf_line *l, void *ud, struct sg_error *
 	}
 	return sg_conf_error(err, l, 1,
 			     "unknown setting '%s' (theme, line-drawing, shared-group, refresh-seconds, "
-			     "max-jobs, log-rotate-mb, log-cap-mb)",
+			     "max-jobs, log-rotate-mb, log-cap-mb, notebooks-strip-outputs, kernels.idle-timeout, editor-keys)",
 			     l->argv[1]);
 }
 
@@ -213,9 +251,16 @@ char *sg_config_format(const struct sg_config *c)
 		"# a job's stdout.log/stderr.log is rotated at this size, 2 old files kept (MB)\n"
 		"set log-rotate-mb %d\n"
 		"# past this total per job attempt, output is no longer logged (MB)\n"
-		"set log-cap-mb %d\n",
+		"set log-cap-mb %d\n"
+		"# commit notebooks without their outputs (yes | no)\n"
+		"set notebooks-strip-outputs %s\n"
+		"# an unused notebook kernel is shut down after this many seconds (0: never)\n"
+		"set kernels.idle-timeout %d\n"
+		"# the keys of the notebook cell editor: emacs | vi\n"
+		"set editor-keys %s\n",
 		qtheme, line_names[lines], qgroup, REFRESH_MIN, REFRESH_MAX, c->refresh_seconds,
-		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb);
+		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb,
+		c->nb_strip_outputs ? "yes" : "no", c->kernel_idle_timeout, c->editor_vi ? "vi" : "emacs");
 	free(qtheme);
 	free(qgroup);
 	return out;

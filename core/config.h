@@ -9,6 +9,9 @@
  *     set max-jobs 2             # training jobs running at once; more wait queued (1–64)
  *     set log-rotate-mb 64       # a job's stdout/stderr.log is rotated at this size (1–65536)
  *     set log-cap-mb 1024        # then nothing more is logged past this total (1–1048576)
+ *     set notebooks-strip-outputs no   # commit notebooks without outputs (yes | no)
+ *     set kernels.idle-timeout 3600 # an unused notebook kernel stops after this (s; 0: never)
+ *     set editor-keys vi         # the cell editor's keys: emacs | vi
  *
  * Unknown settings are errors (with file:line:col) so typos are not silently
  * ignored. */
@@ -28,6 +31,9 @@ struct sg_config {
 	int max_jobs;            /* training jobs running at once (job.h) */
 	int log_rotate_mb;       /* a job log is rotated at this size, 2 old files kept */
 	int log_cap_mb;          /* a job's logs stop, with a marker, past this total */
+	int nb_strip_outputs;    /* notebook commits leave outputs out (nbgit.h) */
+	int kernel_idle_timeout; /* seconds before an idle kernel is shut down; 0: never */
+	int editor_vi;           /* the cell editor uses vi keys (else emacs) */
 };
 
 void sg_config_default(struct sg_config *c);

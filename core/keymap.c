@@ -43,6 +43,16 @@ static const struct {
 	{ "Insert", "insert", SG_KEY_INSERT },
 	{ "Delete", "delete", SG_KEY_DELETE },
 	{ "Resize", "resize", SG_KEY_RESIZE },
+	{ "S-Up", "s-up", SG_KEY_S_UP },
+	{ "S-Down", "s-down", SG_KEY_S_DOWN },
+	{ "S-Left", "s-left", SG_KEY_S_LEFT },
+	{ "S-Right", "s-right", SG_KEY_S_RIGHT },
+	{ "S-Home", "s-home", SG_KEY_S_HOME },
+	{ "S-End", "s-end", SG_KEY_S_END },
+	{ "PasteBegin", "pastebegin", SG_KEY_PASTE_BEGIN },
+	{ "PasteEnd", "pasteend", SG_KEY_PASTE_END },
+	{ "S-Enter", "s-enter", SG_KEY_S_ENTER },
+	{ "C-Enter", "c-enter", SG_KEY_C_ENTER },
 	/* aliases, accepted but never printed */
 	{ "Return", "return", SG_KEY_ENTER },
 	{ "Escape", "escape", SG_KEY_ESC },
@@ -144,6 +154,13 @@ void sg_key_name(int key, char *buf, size_t n)
 	if (!buf || n == 0)
 		return;
 	tmp[0] = '\0';
+	if (key > 0 && (key & SG_KEY_ALT)) {
+		char base[16];
+		sg_key_name(key & ~SG_KEY_ALT, base, sizeof base);
+		snprintf(buf, n, "<M-%.*s>", base[0] == '<' ? (int)strlen(base) - 2 : (int)strlen(base),
+			 base[0] == '<' ? base + 1 : base);
+		return;
+	}
 	for (size_t i = 0; i < N_NAMED && !tmp[0]; i++)
 		if (named[i].key == key)
 			snprintf(tmp, sizeof tmp, "<%s>", named[i].name);

@@ -6,8 +6,8 @@
  * experiments); a pane's bindings win over global ones.  KEY is a single
  * character (`q`, `?`, `|`) or a name in angle brackets: <Tab> <S-Tab>
  * <Enter> <Esc> <Space> <Backspace> <Up> <Down> <Left> <Right> <PgUp> <PgDn>
- * <Home> <End> <Insert> <Delete> <F1>…<F12> <C-a>…<C-z>.  ACTION is a name
- * from action.h, or `none` to remove a default binding.  The shipped
+ * <Home> <End> <Insert> <Delete> <F1>…<F12> <C-a>…<C-z> <S-Enter> <C-Enter>.
+ * ACTION is a name from action.h, or `none` to remove a default binding.  The shipped
  * defaults (themes/default.keymap) are compiled in and parsed by this same
  * code; a user file is parsed on top of them. */
 #ifndef SG_KEYMAP_H
@@ -32,7 +32,19 @@ enum sg_key {
 	SG_KEY_F1, SG_KEY_F2, SG_KEY_F3, SG_KEY_F4, SG_KEY_F5, SG_KEY_F6,
 	SG_KEY_F7, SG_KEY_F8, SG_KEY_F9, SG_KEY_F10, SG_KEY_F11, SG_KEY_F12,
 	SG_KEY_RESIZE,
+	/* Shift with a motion key (for selecting), and the marks a terminal in
+	 * bracketed-paste mode puts around pasted text. */
+	SG_KEY_S_UP, SG_KEY_S_DOWN, SG_KEY_S_LEFT, SG_KEY_S_RIGHT, SG_KEY_S_HOME, SG_KEY_S_END,
+	SG_KEY_PASTE_BEGIN, SG_KEY_PASTE_END,
+	/* Shift-Enter and Ctrl-Enter, from terminals that tell them apart
+	 * (CSI 13;2u / 13;5u, or xterm's modifyOtherKeys CSI 27;2;13~). */
+	SG_KEY_S_ENTER, SG_KEY_C_ENTER,
 };
+
+/* Alt (Meta) held with a key: SG_KEY_ALT | 'f' is M-f.  The terminal sends
+ * <Esc> then the key; the curses layer joins the two when they arrive
+ * together, and the app splits them again where Alt means nothing. */
+#define SG_KEY_ALT 0x40000000
 
 #define SG_KEYMAP_CONTEXTS 6   /* global + 4 panes + spare */
 

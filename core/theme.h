@@ -37,7 +37,24 @@
 	X(OK,          "ok",          0) \
 	X(FAILED,      "failed",      SG_ATTR_BOLD) \
 	X(HELP,        "help",        0) \
-	X(PROMPT,      "prompt",      SG_ATTR_BOLD)
+	X(PROMPT,      "prompt",      SG_ATTR_BOLD) \
+	X(SYN_KEYWORD,   "syntax.keyword",   SG_ATTR_BOLD) \
+	X(SYN_BUILTIN,   "syntax.builtin",   0) \
+	X(SYN_STRING,    "syntax.string",    0) \
+	X(SYN_ESCAPE,    "syntax.escape",    SG_ATTR_BOLD) \
+	X(SYN_COMMENT,   "syntax.comment",   SG_ATTR_DIM) \
+	X(SYN_NUMBER,    "syntax.number",    0) \
+	X(SYN_DECORATOR, "syntax.decorator", SG_ATTR_BOLD) \
+	X(SYN_OPERATOR,  "syntax.operator",  0) \
+	X(SYN_FUNCTION,  "syntax.function",  SG_ATTR_BOLD | SG_ATTR_UNDERLINE) \
+	X(SYN_MAGIC,     "syntax.magic",     SG_ATTR_BOLD) \
+	X(MD_HEADING,    "markup.heading",   SG_ATTR_BOLD | SG_ATTR_UNDERLINE) \
+	X(MD_STRONG,     "markup.strong",    SG_ATTR_BOLD) \
+	X(MD_EMPHASIS,   "markup.emphasis",  SG_ATTR_UNDERLINE) \
+	X(MD_CODE,       "markup.code",      SG_ATTR_BOLD) \
+	X(MD_LINK,       "markup.link",      SG_ATTR_UNDERLINE) \
+	X(MD_QUOTE,      "markup.quote",     SG_ATTR_DIM) \
+	X(MD_BULLET,     "markup.bullet",    SG_ATTR_BOLD)
 
 enum sg_attr {
 	SG_ATTR_BOLD = 1 << 0,

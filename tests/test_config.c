@@ -64,7 +64,9 @@ static void test_errors(void **state)
 {
 	expect_error("set theme light\nset colour red\n",
 		     "config:2:5: unknown setting 'colour' (theme, line-drawing, shared-group, refresh-seconds, "
-		     "max-jobs, log-rotate-mb, log-cap-mb)");
+		     "max-jobs, log-rotate-mb, log-cap-mb, notebooks-strip-outputs, kernels.idle-timeout, editor-keys)");
+	expect_error("set editor-keys vim\n",
+		     "config:1:17: editor-keys must be emacs or vi, not 'vim'");
 	expect_error("sett theme light\n",
 		     "config:1:1: unknown command 'sett' (the config has only 'set' lines)");
 	expect_error("set\n", "config:1:4: missing setting name (set NAME VALUE)");
@@ -114,6 +116,9 @@ static void round_trip(const struct sg_config *c)
 	assert_int_equal(back.max_jobs, c->max_jobs);
 	assert_int_equal(back.log_rotate_mb, c->log_rotate_mb);
 	assert_int_equal(back.log_cap_mb, c->log_cap_mb);
+	assert_int_equal(back.kernel_idle_timeout, c->kernel_idle_timeout);
+	assert_int_equal(back.editor_vi, c->editor_vi);
+	assert_int_equal(back.nb_strip_outputs, c->nb_strip_outputs);
 	free(text);
 }
 
@@ -122,6 +127,9 @@ static void test_format_round_trip(void **state)
 	struct sg_config c;
 	sg_config_default(&c);
 	round_trip(&c);
+	c.editor_vi = 1;
+	round_trip(&c);
+	c.editor_vi = 0;
 	char *text = sg_config_format(&c);
 	assert_non_null(strstr(text, "\nset theme default\n"));
 	assert_non_null(strstr(text, "\nset shared-group \"\"\n"));
@@ -141,6 +149,7 @@ static void test_format_round_trip(void **state)
 		c.max_jobs = (int)i % 64 + 1;
 		c.log_rotate_mb = (int)i * 1000 + 1;
 		c.log_cap_mb = (int)i * 90000 + 1;
+		c.nb_strip_outputs = (int)i % 2;
 		round_trip(&c);
 	}
 	/* The longest values that fit. */
@@ -149,6 +158,21 @@ static void test_format_round_trip(void **state)
 	memset(c.shared_group, '"', sizeof c.shared_group - 1);
 	c.shared_group[sizeof c.shared_group - 1] = '\0';
 	round_trip(&c);
+}
+
+/* notebooks-strip-outputs: off by default, yes/no words, errors. */
+static void test_notebook_settings(void **state)
+{
+	struct sg_config c;
+	struct sg_error err;
+	sg_config_default(&c);
+	assert_int_equal(c.nb_strip_outputs, 0);
+	assert_int_equal(parse(&c, "set notebooks-strip-outputs yes\n", &err), 0);
+	assert_int_equal(c.nb_strip_outputs, 1);
+	assert_int_equal(parse(&c, "set notebooks-strip-outputs off\n", &err), 0);
+	assert_int_equal(c.nb_strip_outputs, 0);
+	expect_error("set notebooks-strip-outputs maybe\n",
+		     "config:1:29: notebooks-strip-outputs must be yes or no, not 'maybe'");
 }
 
 /* The job settings (issue 5): defaults, bounds, errors. */
@@ -220,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_job_settings),
+		cmocka_unit_test(test_notebook_settings),
 		cmocka_unit_test(test_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

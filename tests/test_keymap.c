@@ -51,6 +51,8 @@ static void test_key_round_trip_everything(void **state)
 {
 	for (int key = SG_KEY_UP; key <= SG_KEY_RESIZE; key++)
 		assert_round_trip(key);
+	for (int key = SG_KEY_S_UP; key <= SG_KEY_PASTE_END; key++)
+		assert_round_trip(key);
 	for (int f = 0; f < 12; f++)
 		assert_round_trip(SG_KEY_F1 + f);
 	for (int c = 1; c <= 26; c++)

@@ -419,9 +419,26 @@ static void key_normal(struct app *app, int key)
 {
 	enum sg_action a = sg_keymap_lookup(&app->km, app_focused(app)->ops->name, key);
 	char name[32], help[32];
+	enum pane_result r = pane_key(app_focused(app), key);
 
+	if (r != PANE_UNHANDLED) { /* a pane taking text had it */
+		if (r == PANE_REDRAW)
+			app->dirty = 1;
+		return;
+	}
 	if (a != SG_ACTION_NONE) {
 		app_action(app, a);
+		return;
+	}
+	if (key == SG_KEY_PASTE_BEGIN || key == SG_KEY_PASTE_END)
+		return;  /* the marks of a paste nobody takes */
+	if (key > 0 && (key & SG_KEY_ALT)) {
+		/* an unbound Alt+key was typed as <Esc> then the key */
+		key_normal(app, SG_KEY_ESC);
+		if (app->mode == APP_NORMAL)
+			key_normal(app, key & ~SG_KEY_ALT);
+		else
+			app_handle_key(app, key & ~SG_KEY_ALT);
 		return;
 	}
 	if (key <= 0)
@@ -597,6 +614,11 @@ int app_handle_key(struct app *app, int key)
 	if (*app->msg) {
 		app->msg[0] = '\0';
 		app->dirty = 1;
+	}
+	if (key > 0 && (key & SG_KEY_ALT) && app->mode != APP_NORMAL) {
+		/* the line, help and questions know no Alt: <Esc>, then the key */
+		app_handle_key(app, SG_KEY_ESC);
+		return app_handle_key(app, key & ~SG_KEY_ALT);
 	}
 	switch (app->mode) {
 	case APP_NORMAL: key_normal(app, key); break;

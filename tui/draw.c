@@ -7,6 +7,7 @@
 #include "core/action.h"
 #include "core/keymap.h"
 #include "tui/draw.h"
+#include "tui/editor.h"
 
 #define HELP_MAX_W 100
 #define HELP_NAME_W 16
@@ -83,6 +84,7 @@ static void draw_pane(struct app *app, struct surface *root, struct rect r, int 
 
 	surface_box(root, r.y, r.x, r.h, r.w, SG_ROLE_BORDER);
 	inner = surface_sub(root, r.y + 1, r.x + 1, r.h - 2, r.w - 2);
+	p->focused = focused;
 	/* content first: drawing may move state the title reports (rows
 	 * indexed so far) */
 	pane_draw(p, &inner);
@@ -205,9 +207,23 @@ static void draw_status(struct app *app, struct surface *s)
 
 /* ---- help overlay -------------------------------------------------------------- */
 
+/* The cell editor's keys (modal, not actions): a section of the help in
+ * the Notebooks pane, for the key style the config chooses. */
+static const struct sg_editor_help_line *editor_help(const struct app *app, size_t *n)
+{
+	*n = 0;
+	if (strcmp(app->panes[app->side[app->focus]].ops->name, "notebooks") != 0)
+		return NULL;
+	return sg_editor_help(app->ws && app->ws->config.editor_vi ? SG_EDITOR_VI : SG_EDITOR_EMACS,
+			      n);
+}
+
 int draw_help_lines(const struct app *app)
 {
-	return SG_ACTION_COUNT - 1 + 2;
+	size_t n;
+
+	editor_help(app, &n);
+	return SG_ACTION_COUNT - 1 + 2 + (n ? (int)n + 1 : 0);
 }
 
 /* Fills keys, name and help of help line i (actions, a blank, commands). */
@@ -224,6 +240,14 @@ static void help_line(const struct app *app, int i, char *keys, size_t n, const 
 	} else if (i == SG_ACTION_COUNT) {
 		*name = "theme NAME";
 		*help = "Switch the color theme (: command line only)";
+	} else if (i > SG_ACTION_COUNT + 1) {
+		size_t ne;
+		const struct sg_editor_help_line *e = editor_help(app, &ne);
+		size_t j = (size_t)(i - SG_ACTION_COUNT - 2);
+		if (e && j < ne) {
+			snprintf(keys, n, "%s", e[j].keys ? e[j].keys : "");
+			*help = e[j].what;
+		}
 	}
 }
 

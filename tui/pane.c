@@ -86,6 +86,11 @@ enum pane_result pane_on_fd(struct pane *p, int fd)
 	return p->ops && p->ops->on_fd ? p->ops->on_fd(p, fd) : PANE_UNHANDLED;
 }
 
+enum pane_result pane_key(struct pane *p, int key)
+{
+	return p->ops && p->ops->key ? p->ops->key(p, key) : PANE_UNHANDLED;
+}
+
 void pane_title(struct pane *p, char *buf, size_t n)
 {
 	char sum[256] = "";

@@ -80,6 +80,11 @@ struct pane_ops {
 	int (*poll_fds)(struct pane *p, int *fds, int max, int *timeout_ms);
 	/* fd (one of poll_fds') is readable, or -1: the pane's timer went off. */
 	enum pane_result (*on_fd)(struct pane *p, int fd);
+	/* A key (sg_key code) before the keymap maps it, for a pane taking
+	 * text (a cell editor, an answer to a program's input()): HANDLED or
+	 * REDRAW when taken, UNHANDLED to let the keymap have it.  May be
+	 * NULL. */
+	enum pane_result (*key)(struct pane *p, int key);
 };
 
 struct pane {
@@ -87,6 +92,7 @@ struct pane {
 	const struct pane_env *env;
 	void *priv;
 	int w, h;              /* content size from the last resize */
+	int focused;           /* has the keyboard (set by the app before drawing) */
 };
 
 /* The four panes, in tab order. */
@@ -111,6 +117,8 @@ enum pane_result pane_action_arg(struct pane *p, enum sg_action a, const char *a
 /* ops->poll_fds, or 0 for a pane without background work. */
 int pane_poll_fds(struct pane *p, int *fds, int max, int *timeout_ms);
 enum pane_result pane_on_fd(struct pane *p, int fd);
+/* ops->key, or UNHANDLED. */
+enum pane_result pane_key(struct pane *p, int key);
 /* The box title line: "Data" plus the pane's summary. */
 void pane_title(struct pane *p, char *buf, size_t n);
 /* Asks question through the env; yes(p) runs on y (no-op without one). */

@@ -143,7 +143,8 @@ static int same_config(const struct sg_config *a, const struct sg_config *b)
 	return strcmp(a->theme, b->theme) == 0 && a->lines == b->lines &&
 	       strcmp(a->shared_group, b->shared_group) == 0 &&
 	       a->refresh_seconds == b->refresh_seconds && a->max_jobs == b->max_jobs &&
-	       a->log_rotate_mb == b->log_rotate_mb && a->log_cap_mb == b->log_cap_mb;
+	       a->log_rotate_mb == b->log_rotate_mb && a->log_cap_mb == b->log_cap_mb &&
+	       a->nb_strip_outputs == b->nb_strip_outputs;
 }
 
 static void check_config_values(const struct sg_config *c)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh SRCDIR BUILDDIR SECONDS — build the libFuzzer harnesses of every
 # parser (themes, keymaps, config, CSV, filter expressions, recipes, metric
-# lines, run queries, rules, model files) with Debian's clang (ASan + UBSan)
+# lines, run queries, rules, model files, notebooks) with Debian's clang (ASan + UBSan)
 # into BUILDDIR/fuzz/, then run each over a copy of its corpus in
 # SRCDIR/tests/corpus/NAME/: for SECONDS each, or, with FUZZ_RUNS=N in the
 # environment, for N inputs from seed 1 (reproducible, for CI).  Exits
@@ -39,6 +39,8 @@ fi
 core="conf action theme keymap config error util regex csvfile colstats expr recipe metricline metricdef"
 core="$core store schema run runquery runquery_where"
 core="$core rules rules_spec"
+core="$core ansi"
+core="$core textbuf pysyntax mdtext"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 flags="$flags $(pkg-config --cflags jansson sqlite3) -I $src -I $build"
 objects=
@@ -110,6 +112,19 @@ build runquery "$f/fuzz_runquery.c"
 fuzz runquery
 build rules "$f/fuzz_rules.c"
 fuzz rules
+build ansi "$f/fuzz_ansi.c"
+fuzz ansi
+build pysyntax "$f/fuzz_pysyntax.c"
+fuzz pysyntax
+build markdown "$f/fuzz_markdown.c"
+fuzz markdown
+# The cell editor on key sessions: the widget and its memory surface.
+for t in editor surface; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/tui/$t.c" -o "$out/obj/tui_$t.o"
+done
+build editor "$f/fuzz_editor.c" "$out/obj/tui_editor.o" "$out/obj/tui_surface.o"
+fuzz editor
 # Model folders and hyperparameters: the algorithm sources and their libraries.
 algo_objects=
 for a in algo algo_data algo_job algo_linear algo_kmeans algo_pca algo_knn algo_xgboost \
@@ -125,4 +140,32 @@ echo "== fuzz_model: building"
 	$(pkg-config --libs jansson sqlite3 openblas lapacke xgboost) -lcsv -lpthread -lm \
 	-o "$out/fuzz_model"
 fuzz model
+# Kernels: kernel.json and Jupyter wire messages (HMAC from libcrypto).
+kernel_objects=
+for k in kernelspec kernel_wire; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$k.c" -o "$out/obj/$k.o"
+	kernel_objects="$kernel_objects $out/obj/$k.o"
+done
+for name in kernelspec kernelmsg; do
+	echo "== fuzz_$name: building"
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer,address,undefined -DFUZZ_TARGET="$name" "$f/fuzz_kernel.c" \
+		$kernel_objects $objects $(pkg-config --libs jansson sqlite3 libcrypto) -lcsv -lpthread -lm \
+		-o "$out/fuzz_$name"
+	fuzz "$name"
+done
+# Notebooks: the .ipynb and percent-format readers (with the writers, the
+# diff and the merge their invariants exercise).
+nb_objects=
+for n in nbformat nbpercent nbdiff; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$n.c" -o "$out/obj/$n.o"
+	nb_objects="$nb_objects $out/obj/$n.o"
+done
+for name in ipynb percent; do
+	# shellcheck disable=SC2086
+	build "$name" -DFUZZ_NB="$name" "$f/fuzz_nb.c" $nb_objects
+	fuzz "$name"
+done
 exit $status

@@ -1,0 +1,254 @@
+/* kernel_wire.c — Jupyter wire messages: signing, verifying, decoding,
+ * and the readable text of mime bundles. */
+#include "sgconfig.h"
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <string.h>
+#include "core/kernel.h"
+#include "core/util.h"
+
+#define DELIM "<IDS|MSG>"
+
+void sg_kmsg_sign(const unsigned char *key, size_t keylen, const struct sg_kframe parts[4],
+		  char hex[65])
+{
+	unsigned char mac[32];
+	size_t maclen = 0;
+	EVP_MAC *alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = alg ? EVP_MAC_CTX_new(alg) : NULL;
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	/* An empty key is legal for HMAC but OpenSSL wants a pointer. */
+	static const unsigned char nokey[1];
+	if (ctx && EVP_MAC_init(ctx, keylen ? key : nokey, keylen, params)) {
+		for (int i = 0; i < 4; i++)
+			EVP_MAC_update(ctx, parts[i].data, parts[i].len);
+		EVP_MAC_final(ctx, mac, &maclen, sizeof mac);
+	}
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(alg);
+	if (maclen != sizeof mac)
+		memset(mac, 0, sizeof mac); /* never matches a real signature */
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < sizeof mac; i++) {
+		hex[2 * i] = digits[mac[i] >> 4];
+		hex[2 * i + 1] = digits[mac[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+void sg_kmsg_done(struct sg_kmsg *m)
+{
+	json_decref(m->header);
+	json_decref(m->parent);
+	json_decref(m->metadata);
+	json_decref(m->content);
+	memset(m, 0, sizeof *m);
+}
+
+static json_t *load_part(const struct sg_kframe *f, const char *what, struct sg_error *err)
+{
+	json_error_t je;
+	json_t *v = json_loadb(f->data, f->len, 0, &je);
+	if (!v) {
+		sg_error_set(err, SG_E_PARSE, "kernel message:%d:%d: %s: %s",
+			     je.line > 0 ? je.line : 1, je.column > 0 ? je.column : 1, what, je.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		sg_error_set(err, SG_E_PARSE, "kernel message:1:1: %s is not an object", what);
+		return NULL;
+	}
+	return v;
+}
+
+static const char *str_or_empty(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+int sg_kmsg_decode(const unsigned char *key, size_t keylen, const struct sg_kframe *f, size_t n,
+		   struct sg_kmsg *out, struct sg_error *err)
+{
+	memset(out, 0, sizeof *out);
+	size_t d = 0;
+	while (d < n && !(f[d].len == strlen(DELIM) && memcmp(f[d].data, DELIM, f[d].len) == 0))
+		d++;
+	if (d == n || n - d < 6)
+		return sg_error_set(err, SG_E_PARSE,
+				    "kernel message:1:1: no <IDS|MSG> delimiter or too few frames");
+	const struct sg_kframe *sig = &f[d + 1], *parts = &f[d + 2];
+	if (keylen) {
+		char hex[65];
+		sg_kmsg_sign(key, keylen, parts, hex);
+		/* Constant time: a timing oracle must not reveal the signature. */
+		if (sig->len != 64 || CRYPTO_memcmp(hex, sig->data, 64) != 0)
+			return sg_error_set(err, SG_E_PARSE, "kernel message:1:1: bad signature");
+	}
+	static const char *const names[] = { "header", "parent header", "metadata", "content" };
+	json_t **slots[] = { &out->header, &out->parent, &out->metadata, &out->content };
+	for (int i = 0; i < 4; i++) {
+		*slots[i] = load_part(&parts[i], names[i], err);
+		if (!*slots[i]) {
+			sg_kmsg_done(out);
+			return -1;
+		}
+	}
+	out->msg_type = str_or_empty(out->header, "msg_type");
+	out->msg_id = str_or_empty(out->header, "msg_id");
+	out->parent_id = str_or_empty(out->parent, "msg_id");
+	if (!*out->msg_type) {
+		sg_kmsg_done(out);
+		return sg_error_set(err, SG_E_PARSE, "kernel message:1:1: header has no msg_type");
+	}
+	return 0;
+}
+
+/* ---- readable text -------------------------------------------------------------- */
+
+/* A mime value is a string or (in nbformat) a list of strings. */
+static char *mime_string(json_t *v)
+{
+	if (json_is_string(v))
+		return sg_xstrndup(json_string_value(v), json_string_length(v));
+	if (!json_is_array(v))
+		return NULL;
+	size_t len = 0, i;
+	json_t *e;
+	json_array_foreach(v, i, e)
+		len += json_string_length(e);
+	char *s = sg_xmalloc(len + 1), *p = s;
+	json_array_foreach(v, i, e) {
+		if (json_is_string(e)) {
+			memcpy(p, json_string_value(e), json_string_length(e));
+			p += json_string_length(e);
+		}
+	}
+	*p = '\0';
+	return s;
+}
+
+static const char *entity(const char *p, char *out)
+{
+	static const struct { const char *name; char c; } ents[] = {
+		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' }, { "&quot;", '"' },
+		{ "&#39;", '\'' }, { "&nbsp;", ' ' },
+	};
+	for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++)
+		if (strncmp(p, ents[i].name, strlen(ents[i].name)) == 0) {
+			*out = ents[i].c;
+			return p + strlen(ents[i].name);
+		}
+	return NULL;
+}
+
+/* Tags dropped, block tags become line breaks, common entities decoded,
+ * script and style bodies skipped. */
+static char *html_text(const char *h)
+{
+	size_t n = strlen(h);
+	char *out = sg_xmalloc(n + 1), *o = out;
+	const char *p = h;
+	while (*p) {
+		if (*p == '<') {
+			const char *end = strchr(p, '>');
+			if (!end)
+				break;
+			int closing = p[1] == '/';
+			const char *t = p + 1 + closing;
+			if (strncasecmp(t, "script", 6) == 0 || strncasecmp(t, "style", 5) == 0) {
+				const char *close = strcasestr(end, t[1] == 'c' || t[1] == 'C'
+									 ? "</script" : "</style");
+				if (!closing && close) {
+					end = strchr(close, '>');
+					if (!end)
+						break;
+				}
+			}
+			if (strncasecmp(t, "br", 2) == 0 || strncasecmp(t, "p", 1) == 0 ||
+			    strncasecmp(t, "div", 3) == 0 || strncasecmp(t, "tr", 2) == 0 ||
+			    strncasecmp(t, "li", 2) == 0 || (t[0] == 'h' && t[1] >= '1' && t[1] <= '6'))
+				if (o > out && o[-1] != '\n')
+					*o++ = '\n';
+			if ((strncasecmp(t, "td", 2) == 0 || strncasecmp(t, "th", 2) == 0) && !closing)
+				*o++ = '\t';
+			p = end + 1;
+			continue;
+		}
+		char c;
+		const char *next = *p == '&' ? entity(p, &c) : NULL;
+		if (next) {
+			*o++ = c;
+			p = next;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+char *sg_kernel_mime_text(json_t *data, size_t *len)
+{
+	char *s = NULL;
+	if ((s = mime_string(json_object_get(data, "text/plain"))) == NULL &&
+	    (s = mime_string(json_object_get(data, "text/markdown"))) == NULL) {
+		char *h = mime_string(json_object_get(data, "text/html"));
+		if (h) {
+			s = html_text(h);
+			free(h);
+		}
+	}
+	if (!s) {
+		/* Binary and other types: name them, with their size, so the
+		 * user knows the output exists. */
+		const char *k;
+		json_t *v;
+		size_t cap = 256, used = 0;
+		s = sg_xcalloc(1, cap);
+		json_object_foreach(data, k, v) {
+			char *t = mime_string(v);
+			size_t bytes = t ? strlen(t) : 0;
+			if (t && strncmp(k, "image/", 6) == 0 && strcmp(k, "image/svg+xml") != 0)
+				bytes = bytes / 4 * 3; /* base64 */
+			free(t);
+			char *line = sg_xasprintf("%s[%s, %zu bytes]", used ? "\n" : "", k, bytes);
+			size_t m = strlen(line);
+			if (used + m + 1 > cap) {
+				cap = (used + m + 1) * 2;
+				s = sg_xrealloc(s, cap);
+			}
+			memcpy(s + used, line, m + 1);
+			used += m;
+			free(line);
+		}
+	}
+	if (len)
+		*len = strlen(s);
+	return s;
+}
+
+size_t sg_kernel_strip_ansi(char *s, size_t len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		if (s[i] == 0x1b && i + 1 < len && s[i + 1] == '[') {
+			i += 2;
+			while (i < len && !((s[i] >= '@' && s[i] <= '~')))
+				i++;
+			i++;
+			continue;
+		}
+		s[o++] = s[i++];
+	}
+	if (o < len)
+		s[o] = '\0';
+	return o;
+}

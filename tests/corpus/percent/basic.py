@@ -1,0 +1,10 @@
+# %%
+import numpy as np
+
+# %% [markdown]
+# # Title
+#
+# text
+
+# %%
+x = 1

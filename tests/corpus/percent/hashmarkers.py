@@ -1,0 +1,6 @@
+#%%
+a
+#%% [markdown]
+# b
+# %%x not a marker
+#  %% not either

@@ -1,0 +1,6 @@
+# %%
+# %matplotlib inline
+# # %not magic?
+# !pip list
+# # # %%
+print(1)

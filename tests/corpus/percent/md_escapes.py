@@ -1,0 +1,5 @@
+# %% [markdown]
+# \%% kept
+# \\%% two
+not commented
+#no space

@@ -1,0 +1,4 @@
+# ---
+# jupyter:
+#   kernelspec:
+x = 1
