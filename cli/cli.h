@@ -38,6 +38,8 @@ int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_data(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
+/* cmd_label.c: the workbench on a dataset's Label view. */
+int cmd_label(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
 /* cmd_predict.c: `predict MODEL DATA -o OUT`; cmd_algo_run.c: the internal
  * `algo-run NAME` that runs a built-in algorithm as a job's program. */

@@ -172,6 +172,18 @@ const struct cli_command cli_commands[] = {
 	  "SageMaker environment (SM_CHANNEL_TRAIN, SM_CHANNEL_VALIDATION, SM_MODEL_DIR,\n"
 	  "SM_INPUT_CONFIG_DIR/hyperparameters.json) and writing metric lines to\n"
 	  "SAGETTY_METRICS_FD.  See the guide, \"Built-in algorithms\".", cmd_algo_run },
+	{ "label", "label DATASET",
+	  "Label a dataset's rows in the workbench's Label view",
+	  "Opens the workbench on DATASET's Label view: the current item large (the scheme's\n"
+	  "text column wrapped, the other fields compact) and the scheme's keys at the bottom.\n"
+	  "One key labels, saves and moves to the next item of the work queue; u undoes, s\n"
+	  "skips, b goes back, n d l jump to the next unlabeled, disagreed or low-confidence\n"
+	  "item, / filters by label=, annotator= or state=, c adds a comment, = edits the\n"
+	  "scheme, % shows agreement statistics and r toggles review of machine labels.\n"
+	  "Multi-label schemes toggle with the keys and save with Enter; span schemes select\n"
+	  "with v and w e h j k and the arrows, then a label's key.  A label is in the store\n"
+	  "when the view says Saved.  The annotator is your Unix account.  A dataset without a\n"
+	  "scheme opens on the scheme editor's offer (=).", cmd_label },
 	{ "help", "help [COMMAND]", "Show help for a command",
 	  "Without COMMAND, lists the commands.", cmd_help },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -220,6 +220,11 @@ struct dsfile *data_top_file(struct pane *p)
 	return priv(p)->top ? priv(p)->top->file : NULL;
 }
 
+struct sheet *data_top(struct pane *p)
+{
+	return priv(p)->top;
+}
+
 const char *data_top_kind(struct pane *p)
 {
 	return priv(p)->top ? priv(p)->top->ops->kind : "list";
@@ -387,6 +392,22 @@ static enum pane_result data_on_fd(struct pane *p, int fd)
 	return r;
 }
 
+/* The top sheet's keymap context ("label" in the Label view). */
+static const char *data_context(struct pane *p)
+{
+	struct sheet *sh = priv(p)->top;
+
+	return sh && sh->ops->context ? sh->ops->context : "data";
+}
+
+/* Keys go to the top sheet first (a label scheme's keys). */
+static enum pane_result data_key(struct pane *p, int key, enum sg_action bound)
+{
+	struct sheet *sh = priv(p)->top;
+
+	return sh && sh->ops->key ? sh->ops->key(sh, key, bound) : PANE_UNHANDLED;
+}
+
 /* "3/12 datasets", or the open dataset's name. */
 static void data_summary(struct pane *p, char *buf, size_t n)
 {
@@ -420,4 +441,6 @@ const struct pane_ops pane_data_ops = {
 	.action_arg = data_action_arg,
 	.poll_fds = data_poll_fds,
 	.on_fd = data_on_fd,
+	.context = data_context,
+	.key = data_key,
 };
