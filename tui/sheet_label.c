@@ -384,6 +384,12 @@ static int show_row(struct lsheet *L, uint64_t row)
 	if (load_row(L, row) < 0)
 		return -1;
 	if (had && prev != row) {
+		/* each item once, at its latest visit: back walks items, not keys */
+		size_t k = 0;
+		for (size_t i = 0; i < L->nhist; i++)
+			if (L->hist[i] != prev)
+				L->hist[k++] = L->hist[i];
+		L->nhist = k;
 		if (L->nhist == L->histcap) {
 			L->histcap = L->histcap ? L->histcap * 2 : 64;
 			L->hist = sg_xrealloc(L->hist, L->histcap * sizeof *L->hist);
@@ -754,6 +760,8 @@ static void set_filter(struct lsheet *L, const char *arg)
 	long long *rows = NULL;
 	size_t n = 0;
 
+	if (arg && (strcmp(arg, "none") == 0 || strcmp(arg, "-") == 0))
+		arg = "";
 	snprintf(buf, sizeof buf, "%s", arg ? arg : "");
 	L->filt_label[0] = L->filt_user[0] = '\0';
 	for (char *w = strtok_r(buf, " \t", &save_ptr); w; w = strtok_r(NULL, " \t", &save_ptr)) {
@@ -830,6 +838,8 @@ static void set_comment(struct lsheet *L, const char *arg)
 		status(L, SG_ROLE_MESSAGE, "This scheme takes no comments (= to change it)");
 		return;
 	}
+	if (arg && strcmp(arg, "-") == 0)
+		arg = "";
 	snprintf(L->comment, sizeof L->comment, "%s", arg ? arg : "");
 	if (!mine || L->dirty_draft) {
 		status(L, SG_ROLE_MESSAGE, "Comment kept: it is saved with your label");
@@ -1030,7 +1040,7 @@ static enum pane_result label_key(struct sheet *sh, int key, enum sg_action boun
 	    (bound == SG_ACTION_NONE && key > 0x20 && key < SG_KEY_BASE && key != 0x7f)) {
 		sg_key_name(key, name, sizeof name);
 		keys_text(L, keys, sizeof keys);
-		status(L, SG_ROLE_ERROR, "%s is not a label key (%s%s): nothing recorded", name,
+		status(L, SG_ROLE_ERROR, "%s is not a label key, nothing recorded (%s%s)", name,
 		       *keys ? keys : "no keyed labels", *keys ? "; ' labels by name" : "");
 		return PANE_REDRAW;
 	}
