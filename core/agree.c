@@ -7,6 +7,7 @@
  * EM iterates over the same grouping. */
 #include "core/agree.h"
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,109 +424,153 @@ static void seconds_pass(const struct grouped *g, struct sg_agree_stats *s)
  * M-step estimates class priors and each annotator's confusion rows from T
  * with a small Dirichlet pseudo-count (so an unseen cell is unlikely, not
  * impossible); the E-step recomputes T in log space and normalizes with
- * log-sum-exp, since a product over many annotators underflows. */
-static void em_pass(const struct grouped *g, const struct sg_agree_options *o,
-		    struct sg_agree_stats *s)
-{
-	uint32_t K = s->n_labels, na = s->n_annotators, ni = g->n_items;
-	size_t KK = (size_t)K * K;
-	s->em_prior = sg_xcalloc(K ? K : 1, sizeof *s->em_prior);
-	s->em_confusion = sg_xcalloc(na * KK + 1, sizeof *s->em_confusion);
-	if (s->n_labeled == 0 || K == 0)
-		return;
-	double *T = sg_xcalloc((size_t)ni * K, sizeof *T);
-	double *logc = sg_xmalloc(na * KK * sizeof *logc);   /* [j][given l][true k] */
-	double *logp = sg_xmalloc(K * sizeof *logp);
-	double *acc = sg_xmalloc(K * sizeof *acc);
-	double *rowsum = sg_xmalloc(K * sizeof *rowsum);
-	double sm = o->em_smoothing;
+ * log-sum-exp, since a product over many annotators underflows.
+ *
+ * Both steps split the items into contiguous halves on two threads when the
+ * input is large; the split depends only on the item count, so results are
+ * the same from run to run. */
+struct em {
+	const struct grouped *g;
+	uint32_t K, na;
+	size_t KK;
+	double *T;              /* [item][k] */
+	double *logc;           /* [annotator][given l][true k] */
+	double *logp;           /* [k] */
+};
 
-	for (uint32_t i = 0; i < ni; i++) {
-		size_t b = g->start[i], e = g->start[i + 1];
-		for (size_t q = b; q < e; q++)
-			T[(size_t)i * K + g->lab[q]] += 1.0 / (double)(e - b);
-	}
-	s->em_converged = false;
-	for (int it = 0; it < o->em_max_iter; it++) {
-		/* M-step */
-		double *C = s->em_confusion;
-		memset(C, 0, na * KK * sizeof *C);
-		memset(s->em_prior, 0, K * sizeof *s->em_prior);
-		for (uint32_t i = 0; i < ni; i++) {
-			size_t b = g->start[i], e = g->start[i + 1];
-			if (b == e)
-				continue;
-			const double *t = T + (size_t)i * K;
-			for (uint32_t k = 0; k < K; k++)
-				s->em_prior[k] += t[k];
-			for (size_t q = b; q < e; q++) {
-				double *c = C + g->ann[q] * KK + g->lab[q];
-				for (uint32_t k = 0; k < K; k++)
-					c[(size_t)k * K] += t[k];
-			}
-		}
-		for (uint32_t k = 0; k < K; k++)
-			logp[k] = log((s->em_prior[k] + sm) / (s->n_labeled + K * sm));
-		for (uint32_t k = 0; k < K; k++)
-			s->em_prior[k] = exp(logp[k]);
-		for (uint32_t j = 0; j < na; j++) {
-			double *c = C + j * KK, *lc = logc + j * KK;
-			for (uint32_t k = 0; k < K; k++) {
-				double sum = 0;
-				for (uint32_t l = 0; l < K; l++)
-					sum += c[(size_t)k * K + l];
-				rowsum[k] = sum + K * sm;
-			}
-			for (uint32_t k = 0; k < K; k++)
-				for (uint32_t l = 0; l < K; l++) {
-					double p = (c[(size_t)k * K + l] + sm) / rowsum[k];
-					c[(size_t)k * K + l] = p;
-					lc[(size_t)l * K + k] = log(p);
-				}
-		}
-		/* E-step */
-		double ll = 0, moved = 0;
-		for (uint32_t i = 0; i < ni; i++) {
-			size_t b = g->start[i], e = g->start[i + 1];
-			if (b == e)
-				continue;
-			memcpy(acc, logp, K * sizeof *acc);
-			for (size_t q = b; q < e; q++) {
-				const double *lc = logc + g->ann[q] * KK + (size_t)g->lab[q] * K;
-				for (uint32_t k = 0; k < K; k++)
-					acc[k] += lc[k];
-			}
-			double mx = acc[0];
-			for (uint32_t k = 1; k < K; k++)
-				if (acc[k] > mx)
-					mx = acc[k];
-			double z = 0;
-			for (uint32_t k = 0; k < K; k++)
-				z += (acc[k] = exp(acc[k] - mx));
-			ll += mx + log(z);
-			double *t = T + (size_t)i * K;
-			for (uint32_t k = 0; k < K; k++) {
-				double nv = acc[k] / z, d = fabs(nv - t[k]);
-				if (d > moved)
-					moved = d;
-				t[k] = nv;
-			}
-		}
-		s->em_iterations = it + 1;
-		s->em_log_likelihood = ll;
-		if (moved < o->em_tol) {
-			s->em_converged = true;
-			break;
-		}
-	}
-	/* Items: argmax and confidence.  Annotators: the expected share of
-	 * their labels that are right, sum over their records of T[i][l]. */
-	double *right = sg_xcalloc(na ? na : 1, sizeof *right);
-	for (uint32_t i = 0; i < ni; i++) {
+/* A slice of items and its private accumulators. */
+struct em_part {
+	const struct em *em;
+	uint32_t lo, hi;
+	int step;               /* 0: M-step accumulation, 1: E-step */
+	double *C, *prior;      /* M: [annotator][true k][given l] counts, [k] */
+	double *acc;            /* E: K scratch */
+	uint32_t *nz;           /* M: K scratch */
+	double ll;              /* E: log-likelihood of the slice */
+};
+
+/* Adds T to the confusion counts.  Posteriors are mostly zero after the
+ * first E-step (classes below e^-40 of the best are set to 0), so only the
+ * nonzero classes of each item are visited. */
+static void em_mstep_range(struct em_part *p)
+{
+	const struct em *em = p->em;
+	const struct grouped *g = em->g;
+	uint32_t K = em->K;
+	for (uint32_t i = p->lo; i < p->hi; i++) {
 		size_t b = g->start[i], e = g->start[i + 1];
 		if (b == e)
 			continue;
-		const double *t = T + (size_t)i * K;
+		const double *t = em->T + (size_t)i * K;
+		uint32_t nnz = 0;
+		for (uint32_t k = 0; k < K; k++)
+			if (t[k] != 0) {
+				p->prior[k] += t[k];
+				p->nz[nnz++] = k;
+			}
+		for (size_t q = b; q < e; q++) {
+			double *c = p->C + g->ann[q] * em->KK + g->lab[q];
+			for (uint32_t z = 0; z < nnz; z++)
+				c[(size_t)p->nz[z] * K] += t[p->nz[z]];
+		}
+	}
+}
+
+static void em_estep_range(struct em_part *p)
+{
+	const struct em *em = p->em;
+	const struct grouped *g = em->g;
+	uint32_t K = em->K;
+	double *acc = p->acc, ll = 0;
+	for (uint32_t i = p->lo; i < p->hi; i++) {
+		size_t b = g->start[i], e = g->start[i + 1];
+		if (b == e)
+			continue;
+		memcpy(acc, em->logp, K * sizeof *acc);
+		for (size_t q = b; q < e; q++) {
+			const double *lc = em->logc + g->ann[q] * em->KK + (size_t)g->lab[q] * K;
+			for (uint32_t k = 0; k < K; k++)
+				acc[k] += lc[k];
+		}
+		double mx = acc[0];
+		for (uint32_t k = 1; k < K; k++)
+			if (acc[k] > mx)
+				mx = acc[k];
+		double z = 0;
+		for (uint32_t k = 0; k < K; k++)
+			z += (acc[k] = acc[k] - mx < -40 ? 0 : exp(acc[k] - mx));
+		ll += mx + log(z);
+		double *t = em->T + (size_t)i * K;
+		for (uint32_t k = 0; k < K; k++)
+			t[k] = acc[k] / z;
+	}
+	p->ll = ll;
+}
+
+static void *em_part_run(void *arg)
+{
+	struct em_part *p = arg;
+	if (p->step)
+		em_estep_range(p);
+	else
+		em_mstep_range(p);
+	return NULL;
+}
+
+/* Runs one step over all items on parts[0..np), the first on this thread. */
+static void em_run_parts(struct em_part *parts, int np, int step)
+{
+	pthread_t th[2];
+	bool started[2] = { false, false };
+	for (int t = 1; t < np; t++) {
+		parts[t].step = step;
+		started[t] = pthread_create(&th[t], NULL, em_part_run, &parts[t]) == 0;
+		if (!started[t])
+			em_part_run(&parts[t]);
+	}
+	parts[0].step = step;
+	em_part_run(&parts[0]);
+	for (int t = 1; t < np; t++)
+		if (started[t])
+			pthread_join(th[t], NULL);
+}
+
+/* Turns the summed counts into smoothed priors and confusion rows, and
+ * their logs laid out for the E-step. */
+static void em_normalize(struct em *em, struct sg_agree_stats *s, double sm)
+{
+	uint32_t K = em->K;
+	for (uint32_t k = 0; k < K; k++) {
+		em->logp[k] = log((s->em_prior[k] + sm) / (s->n_labeled + K * sm));
+		s->em_prior[k] = exp(em->logp[k]);
+	}
+	for (uint32_t j = 0; j < em->na; j++) {
+		double *c = s->em_confusion + j * em->KK, *lc = em->logc + j * em->KK;
+		for (uint32_t k = 0; k < K; k++) {
+			double sum = K * sm;
+			for (uint32_t l = 0; l < K; l++)
+				sum += c[(size_t)k * K + l];
+			for (uint32_t l = 0; l < K; l++) {
+				double p = (c[(size_t)k * K + l] + sm) / sum;
+				c[(size_t)k * K + l] = p;
+				lc[(size_t)l * K + k] = log(p);
+			}
+		}
+	}
+}
+
+/* Items: argmax and confidence.  Annotators: the expected share of their
+ * labels that are right, the sum over their records of T[i][l]. */
+static void em_results(const struct em *em, struct sg_agree_stats *s)
+{
+	const struct grouped *g = em->g;
+	uint32_t K = em->K;
+	double *right = sg_xcalloc(em->na ? em->na : 1, sizeof *right);
+	for (uint32_t i = 0; i < g->n_items; i++) {
+		size_t b = g->start[i], e = g->start[i + 1];
+		if (b == e)
+			continue;
+		const double *t = em->T + (size_t)i * K;
 		uint32_t best = 0;
 		for (uint32_t k = 1; k < K; k++)
 			if (t[k] > t[best])
@@ -535,16 +580,86 @@ static void em_pass(const struct grouped *g, const struct sg_agree_options *o,
 		for (size_t q = b; q < e; q++)
 			right[g->ann[q]] += t[g->lab[q]];
 	}
-	for (uint32_t j = 0; j < na; j++) {
+	for (uint32_t j = 0; j < em->na; j++) {
 		uint32_t n = s->annotators[j].n_annotations;
 		s->annotators[j].em_accuracy = n ? right[j] / n : NAN;
 	}
 	free(right);
-	free(T);
-	free(logc);
-	free(logp);
-	free(acc);
-	free(rowsum);
+}
+
+/* Stops when an iteration improves the log-likelihood by less than em_tol
+ * of its size (EM never lowers it; the test also ends the rare fall from
+ * rounding).  A posterior-change test would run on for long at scale: with
+ * hundreds of thousands of items a few near-ties keep drifting while the
+ * labels and reliabilities no longer change. */
+static void em_pass(const struct grouped *g, const struct sg_agree_options *o,
+		    struct sg_agree_stats *s)
+{
+	uint32_t K = s->n_labels, na = s->n_annotators, ni = g->n_items;
+	size_t KK = (size_t)K * K;
+	s->em_prior = sg_xcalloc(K ? K : 1, sizeof *s->em_prior);
+	s->em_confusion = sg_xcalloc(na * KK + 1, sizeof *s->em_confusion);
+	if (s->n_labeled == 0 || K == 0)
+		return;
+	struct em em = { .g = g, .K = K, .na = na, .KK = KK };
+	em.T = sg_xcalloc((size_t)ni * K, sizeof *em.T);
+	em.logc = sg_xmalloc(na * KK * sizeof *em.logc);
+	em.logp = sg_xmalloc(K * sizeof *em.logp);
+	for (uint32_t i = 0; i < ni; i++) {
+		size_t b = g->start[i], e = g->start[i + 1];
+		for (size_t q = b; q < e; q++)
+			em.T[(size_t)i * K + g->lab[q]] += 1.0 / (double)(e - b);
+	}
+	int np = o->threads > 1 && g->n >= 100000 ? 2 : 1;
+	struct em_part parts[2];
+	for (int t = 0; t < np; t++) {
+		parts[t] = (struct em_part){
+			.em = &em, .lo = (uint32_t)((uint64_t)ni * t / np),
+			.hi = (uint32_t)((uint64_t)ni * (t + 1) / np),
+			.acc = sg_xmalloc(K * sizeof(double)), .nz = sg_xmalloc(K * sizeof(uint32_t)),
+		};
+		parts[t].C = t ? sg_xmalloc(na * KK * sizeof(double) + 1) : s->em_confusion;
+		parts[t].prior = t ? sg_xmalloc(K * sizeof(double)) : s->em_prior;
+	}
+	double prev = -INFINITY;
+	s->em_converged = false;
+	for (int it = 0; it < o->em_max_iter; it++) {
+		for (int t = 0; t < np; t++) {
+			memset(parts[t].C, 0, na * KK * sizeof(double));
+			memset(parts[t].prior, 0, K * sizeof(double));
+		}
+		em_run_parts(parts, np, 0);
+		for (int t = 1; t < np; t++) {
+			for (size_t x = 0; x < na * KK; x++)
+				s->em_confusion[x] += parts[t].C[x];
+			for (uint32_t k = 0; k < K; k++)
+				s->em_prior[k] += parts[t].prior[k];
+		}
+		em_normalize(&em, s, o->em_smoothing);
+		em_run_parts(parts, np, 1);
+		double ll = 0;
+		for (int t = 0; t < np; t++)
+			ll += parts[t].ll;
+		s->em_iterations = it + 1;
+		s->em_log_likelihood = ll;
+		if (ll - prev <= o->em_tol * fabs(ll)) {
+			s->em_converged = true;
+			break;
+		}
+		prev = ll;
+	}
+	em_results(&em, s);
+	for (int t = 0; t < np; t++) {
+		free(parts[t].acc);
+		free(parts[t].nz);
+		if (t) {
+			free(parts[t].C);
+			free(parts[t].prior);
+		}
+	}
+	free(em.T);
+	free(em.logc);
+	free(em.logp);
 }
 
 /* ---- public ---------------------------------------------------------------- */
@@ -558,6 +673,8 @@ static struct sg_agree_options defaults(const struct sg_agree_options *opt)
 		o.em_max_iter = 100;
 	if (!(o.em_tol > 0))
 		o.em_tol = 1e-6;
+	if (o.threads <= 0)
+		o.threads = 2;
 	if (!(o.em_smoothing > 0))
 		o.em_smoothing = 0.01;
 	return o;

@@ -63,9 +63,11 @@ struct sg_agree_input {
 struct sg_agree_options {
 	double min_share;       /* majority share below this → adjudication (0.5) */
 	int em_max_iter;        /* Dawid–Skene iteration cap (100) */
-	double em_tol;          /* stop when no posterior moves more than this (1e-6) */
+	double em_tol;          /* stop when an iteration gains less than this share of
+				 * the log-likelihood (1e-6) */
 	double em_smoothing;    /* Dirichlet pseudo-count on confusion rows and priors (0.01) */
 	bool no_pairs;          /* skip Cohen's kappa per pair (the pairs list stays empty) */
+	int threads;            /* EM on up to 2 threads for >= 100,000 annotations (2) */
 };
 
 enum {

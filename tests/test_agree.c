@@ -318,6 +318,44 @@ static void test_em_recovers_reliability(void **state)
 	free(truth);
 }
 
+/* EM on two threads (large inputs) gives what one thread gives, up to the
+ * order of floating-point sums. */
+static void test_em_threads(void **state)
+{
+	(void)state;
+	rng_state = 3;
+	struct ann a = { 0 };
+	uint32_t ni = 40000;
+	for (uint32_t i = 0; i < ni; i++) {
+		uint32_t truth = (uint32_t)(rng() % 4);
+		for (uint32_t r = 0; r < 3; r++) {
+			uint32_t j = (uint32_t)(rng() % 12);
+			add(&a, i, j, unif() < 0.5 + j * 0.04 ? truth : (uint32_t)(rng() % 4));
+		}
+	}
+	struct sg_agree_input in = input_of(&a, ni, 12, 4);
+	struct sg_agree_options o1 = { .threads = 1 }, o2 = { .threads = 2 };
+	struct sg_agree_stats *s1 = NULL, *s2 = NULL;
+	struct sg_error err = { 0 };
+	assert_int_equal(sg_agree_compute(&in, &o1, &s1, &err), 0);
+	assert_int_equal(sg_agree_compute(&in, &o2, &s2, &err), 0);
+	assert_int_equal(s1->em_iterations, s2->em_iterations);
+	near(s1->em_log_likelihood, s2->em_log_likelihood, 1e-6 * fabs(s1->em_log_likelihood));
+	for (uint32_t j = 0; j < 12; j++)
+		near(s1->annotators[j].em_accuracy, s2->annotators[j].em_accuracy, 1e-9);
+	uint32_t differ = 0;
+	for (uint32_t i = 0; i < ni; i++) {
+		differ += s1->items[i].em_label != s2->items[i].em_label;
+		near(s1->items[i].em_confidence, s2->items[i].em_confidence, 1e-6);
+	}
+	assert_int_equal(differ, 0);
+	/* the better annotators (higher j) are estimated better */
+	assert_true(s1->annotators[11].em_accuracy > s1->annotators[0].em_accuracy + 0.2);
+	sg_agree_stats_free(s1);
+	sg_agree_stats_free(s2);
+	ann_free(&a);
+}
+
 /* Duplicates, ties, low agreement, the adjudication order, durations and
  * range errors. */
 static void test_queue_duplicates_seconds(void **state)
@@ -447,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_perfect_and_undefined),
 		cmocka_unit_test(test_random_near_zero),
 		cmocka_unit_test(test_em_recovers_reliability),
+		cmocka_unit_test(test_em_threads),
 		cmocka_unit_test(test_queue_duplicates_seconds),
 		cmocka_unit_test(test_multilabel),
 	};
