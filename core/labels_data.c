@@ -34,14 +34,35 @@ static uint32_t intern(struct names *t, const char *s)
 	return (uint32_t)t->n++;
 }
 
-static int rec_cmp(const void *a, const void *b)
+static int rec_before(const struct sg_label_record *x, const struct sg_label_record *y)
 {
-	const struct sg_label_record *x = a, *y = b;
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
-	if (x->created_at != y->created_at)
-		return x->created_at < y->created_at ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return x->created_at < y->created_at || (x->created_at == y->created_at && x->id < y->id);
+}
+
+/* Orders records by item (a counting sort: items are dense indexes), then
+ * by time within an item (insertion sort: an item has a handful). */
+static void sort_records(struct sg_label_table *t)
+{
+	size_t *start = sg_xcalloc(t->nitems + 1, sizeof *start);
+	for (size_t i = 0; i < t->nrec; i++)
+		start[t->rec[i].item + 1]++;
+	for (size_t i = 0; i < t->nitems; i++)
+		start[i + 1] += start[i];
+	struct sg_label_record *out = sg_xmalloc((t->nrec + 1) * sizeof *out);
+	for (size_t i = 0; i < t->nrec; i++)
+		out[start[t->rec[i].item]++] = t->rec[i];
+	free(start);
+	free(t->rec);
+	t->rec = out;
+	for (size_t i = 1; i < t->nrec; i++) {
+		struct sg_label_record r = out[i];
+		size_t j = i;
+		while (j > 0 && out[j - 1].item == r.item && rec_before(&r, &out[j - 1])) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = r;
+	}
 }
 
 int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
@@ -50,7 +71,7 @@ int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *q = sg_store_prepare(s,
 		"SELECT row_key, user, value, source, role, confidence, created_at, seconds, id"
-		" FROM label_annotations WHERE dataset_id = ?1 AND active = 1", err);
+		" FROM label_annotations NOT INDEXED WHERE dataset_id = ?1 AND active = 1", err);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, dataset_id);
@@ -93,7 +114,7 @@ int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
 		sg_label_table_done(out);
 		return sg_store_error(s, err, "cannot read annotations");
 	}
-	qsort(out->rec, out->nrec, sizeof *out->rec, rec_cmp);
+	sort_records(out);
 	return 0;
 }
 
