@@ -45,6 +45,8 @@ int cmd_predict(struct cli *cli, int argc, char **argv);
 int cmd_algo_run(struct cli *cli, int argc, char **argv);
 int cmd_train(struct cli *cli, int argc, char **argv);
 int cmd_jobs(struct cli *cli, int argc, char **argv);
+/* cmd_labels.c: `labels scheme|ls|import|export|stats|consolidate`. */
+int cmd_labels(struct cli *cli, int argc, char **argv);
 /* cmd_jobs.c: a job as JSON; following a job to its end (logs to the
  * terminal; with json the job's stdout goes to stderr and a JSON object of
  * the end to stdout): EXIT_OK only when it Completed. */

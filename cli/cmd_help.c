@@ -55,6 +55,37 @@ const struct cli_command cli_commands[] = {
 	  "register their outputs with the input as parent (registering the input first if needed)\n"
 	  "and the fitted recipe or split as the recipe; --no-register skips that.",
 	  cmd_data },
+	{ "labels", "labels scheme DATASET [--set FILE | --show] [--json]\n"
+		    "       sagetty labels ls DATASET [--state S] [--label L] [--annotator U]\n"
+		    "                         [--source SRC] [-n N] [--json]\n"
+		    "       sagetty labels import DATASET FILE.csv [--annotator NAME] [--key-column C]\n"
+		    "                             [--source imported|machine] [--json]\n"
+		    "       sagetty labels export DATASET -o OUT.csv|OUT.jsonl [--method majority|em]\n"
+		    "                             [--annotations] [--format csv|jsonl] [--json]\n"
+		    "       sagetty labels stats DATASET [--json]\n"
+		    "       sagetty labels consolidate DATASET [--method majority|em] [--json]",
+	  "Label schemes, annotations, agreement, consolidation, import and export",
+	  "`labels scheme --set FILE` stores DATASET's label scheme from a JSON file such as\n"
+	  "{\"type\": \"single\", \"text_column\": \"review\", \"id_column\": \"id\", \"labels\":\n"
+	  "[{\"name\": \"positive\", \"key\": \"1\"}, {\"name\": \"negative\", \"key\": \"2\"}]} (type single,\n"
+	  "multi or span; optional annotations_per_item, lease_seconds, low_confidence, comment,\n"
+	  "review {confidence_below, audit_percent}); errors name FILE:LINE:COL.  Without --set\n"
+	  "it shows the stored scheme.  Labels follow rows by the id column, else by a hash of\n"
+	  "the row, so re-sorting or appending to the file keeps them; labels whose row is gone\n"
+	  "are kept and reported as orphans.  `labels ls` lists items and their annotations\n"
+	  "(--state unlabeled, labeled, complete, disagreed, review or orphaned).  `labels\n"
+	  "import` records annotations from a CSV with a row key column (row_key, key, the id\n"
+	  "column or id), an annotator column (or --annotator) and a label column (multi: a;b\n"
+	  "or a JSON array; span: a JSON array of {start, end, label}), optional confidence,\n"
+	  "comment, seconds and created_at; all or nothing, as imported (or machine) labels.\n"
+	  "`labels stats` shows percent agreement, Cohen's kappa per pair, Fleiss' kappa,\n"
+	  "Krippendorff's alpha and per-annotator counts, speed and agreement with the consensus.\n"
+	  "`labels consolidate` stores one label per item by majority vote or Dawid-Skene EM\n"
+	  "(ties and low agreement go to adjudication).  `labels export` writes the data plus\n"
+	  "row_key, label, confidence, annotators, source and state as CSV, or JSON Lines in\n"
+	  "the style of a Ground Truth augmented manifest; --annotations writes every live\n"
+	  "annotation in the format import reads.  Label interactively with `sagetty label`.",
+	  cmd_labels },
 	{ "runs", "runs ls [--experiment E] [--where EXPR] [--sort KEY[:desc]] [--limit N]\n"
 		  "                       [--columns COL,...] [--json]\n"
 		  "       sagetty runs show RUN [--json]\n"

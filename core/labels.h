@@ -303,6 +303,35 @@ int sg_labels_results(struct sg_store *s, long long dataset_id, sg_result_fn fn,
 int sg_labels_last_consolidation(struct sg_store *s, long long dataset_id, char method[32],
 				 double *at, char **summary, struct sg_error *err);
 
+/* ---- consolidation ------------------------------------------------------------- */
+
+/* Combines an item's live annotations into one result: a reviewer's latest
+ * decision wins (adjudicated, confidence 1); else the human and imported
+ * annotations (role annotator) are consolidated by agree.h — "majority"
+ * (confidence = the vote share; a tie or a share below 0.5 is flagged for
+ * adjudication) or "em" (Dawid–Skene: confidence = the posterior; flagged
+ * low below the scheme's low_confidence); else the latest machine label
+ * (source machine, its own confidence).  Multi-label and span answers are
+ * consolidated as whole answers (equal canonical values agree). */
+struct sg_agree_stats;
+struct sg_labels_consolidation {
+	char method[16];
+	struct sg_label_table table;  /* every live annotation (values, users, items) */
+	struct sg_label_result *results;  /* one per item with annotations, strings borrowed
+					   * from table */
+	size_t n;
+	size_t n_adjudicate;          /* results flagged tie or low */
+	size_t n_machine;             /* results from machine labels only */
+	struct sg_agree_stats *stats; /* over the human annotations (NULL when none) */
+	char *summary;                /* JSON text (agree statistics and counts) */
+};
+/* method: "majority" or "em" (else SG_E_USAGE).  With store, the results
+ * replace the stored ones (sg_labels_store_results) by user. */
+int sg_labels_consolidate(struct sg_store *s, long long dataset_id, const struct sg_scheme *sc,
+			  const char *method, int store, const char *user,
+			  struct sg_labels_consolidation *out, struct sg_error *err);
+void sg_labels_consolidation_done(struct sg_labels_consolidation *c);
+
 /* ---- row keys --------------------------------------------------------------- */
 
 /* The hash key of a row's fields (SG_LABEL_HASH_HEX hex digits + NUL). */

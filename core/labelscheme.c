@@ -548,7 +548,7 @@ int sg_scheme_check_columns(const struct sg_scheme *s, const char *const *names,
 		for (int i = 0; i < n && !found; i++)
 			found = strcmp(names[i], want[w]) == 0;
 		if (!found)
-			return sg_error_set(err, SG_E_USAGE, "%s \"%s\" is not a column of the dataset",
+			return sg_error_set(err, SG_E_NOTFOUND, "%s \"%s\" is not a column of the dataset",
 					    what[w], want[w]);
 	}
 	return 0;

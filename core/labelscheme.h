@@ -89,7 +89,7 @@ int sg_scheme_load(struct sg_scheme *out, const char *path, struct sg_error *err
 /* The scheme as JSON (every key explicit), malloc'd, indented when pretty.
  * sg_scheme_parse of it gives back an equal scheme. */
 char *sg_scheme_format(const struct sg_scheme *s, int pretty);
-/* Column names are checked against a file's columns: 0, or -1 (SG_E_USAGE)
+/* Column names are checked against a file's columns: 0, or -1 (SG_E_NOTFOUND)
  * naming the first column not in names[0..n). */
 int sg_scheme_check_columns(const struct sg_scheme *s, const char *const *names, int n,
 			    struct sg_error *err);

@@ -2,6 +2,7 @@
  * leases, annotations from two processes, undo, filters, results, and the
  * scheme fuzz corpus. */
 #include <math.h>
+#include <signal.h>
 #include <sys/time.h>
 #include "tests/testutil.h"
 #include "core/dataset.h"
@@ -439,6 +440,79 @@ static void test_concurrent_processes_both_kept(void **state)
 	sqlite3_reset(q);
 }
 
+/* A label is durable once sg_labels_annotate returns (when the view shows it
+ * saved): a child labels as fast as it can and reports each saved id on a
+ * pipe; it is killed with SIGKILL at an arbitrary point, again and again,
+ * and every reported id must be in the store, which must stay healthy. */
+static void test_sigkill_loses_no_saved_label(void **state)
+{
+	struct fixture *f = *state;
+	register_with(f, "id,review\n1,a\n2,b\n3,c\n4,d\n5,e\n", single_by_id);
+	srand(7);
+	long long total = 0;
+	for (int round = 0; round < 12; round++) {
+		int fd[2];
+		assert_int_equal(pipe(fd), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(fd[0]);
+			struct sg_error err = { 0 };
+			struct sg_store *s = sg_store_open(f->db, 0, &err);
+			struct sg_labels *l = s ? sg_labels_open(s, &f->ds, f->csv, "ann", NULL, NULL,
+								 NULL, &err) : NULL;
+			for (long long i = 0; l; i++) {
+				long long id;
+				char key[2] = { (char)('1' + i % 5), 0 };
+				if (sg_labels_annotate(l, key, i % 3 ? "positive" : "negative", NULL, 0.5,
+						       &id, &err) != 0 ||
+				    write(fd[1], &id, sizeof id) != sizeof id)
+					_exit(3);
+			}
+			_exit(4);
+		}
+		close(fd[1]);
+		int want = 1 + rand() % 40;
+		long long *ids = calloc((size_t)want, sizeof *ids);
+		int got = 0;
+		while (got < want && read(fd[0], &ids[got], sizeof *ids) == sizeof *ids)
+			got++;
+		kill(pid, SIGKILL);
+		int st;
+		waitpid(pid, &st, 0);
+		assert_true(WIFSIGNALED(st));
+		/* Ids the child wrote before dying are also "shown": drain them. */
+		long long more;
+		while (read(fd[0], &more, sizeof more) == sizeof more) {
+			ids = realloc(ids, (size_t)(got + 1) * sizeof *ids);
+			ids[got++] = more;
+		}
+		close(fd[0]);
+		assert_int_equal(got >= want, 1);
+		struct sg_error err = { 0 };
+		sqlite3_stmt *q = sg_store_prepare(f->s,
+			"SELECT count(*) FROM label_annotations WHERE id = ?1", &err);
+		for (int i = 0; i < got; i++) {
+			sqlite3_bind_int64(q, 1, ids[i]);
+			assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+			if (sqlite3_column_int(q, 0) != 1)
+				fail_msg("round %d: saved annotation %lld is missing", round, ids[i]);
+			sqlite3_reset(q);
+		}
+		total += got;
+		free(ids);
+		assert_int_equal(sg_store_check(f->s, &err), 0);
+	}
+	assert_true(total >= 12);
+	/* Each item has exactly one live annotation by ann whatever the kills. */
+	struct sg_label_table t;
+	struct sg_error err = { 0 };
+	assert_int_equal(sg_labels_load(f->s, f->ds.id, 0, &t, &err), 0);
+	assert_true(t.nrec <= 5);
+	for (size_t i = 1; i < t.nrec; i++)
+		assert_int_not_equal(t.rec[i].item, t.rec[i - 1].item);
+	sg_label_table_done(&t);
+}
+
 /* ---- history, filters, bulk, results ------------------------------------------------------ */
 
 static void test_relabel_supersedes_and_undo_restores(void **state)
@@ -576,6 +650,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leases_spread_two_annotators, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_k2_two_annotators_share_an_item, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_processes_both_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sigkill_loses_no_saved_label, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relabel_supersedes_and_undo_restores, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_filters_import_review_results, setup, teardown),
