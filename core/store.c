@@ -326,3 +326,21 @@ void sg_store_close(struct sg_store *s)
 	free(s->path);
 	free(s);
 }
+
+int sg_store_autocheckpoint(struct sg_store *s, int pages, struct sg_error *err)
+{
+	if (sqlite3_wal_autocheckpoint(sg_store_db(s), pages < 0 ? 0 : pages) != SQLITE_OK)
+		return sg_store_error(s, err, "cannot set the WAL checkpoint threshold");
+	return 0;
+}
+
+int sg_store_checkpoint(struct sg_store *s, struct sg_error *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(sg_store_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+					   NULL);
+
+	/* BUSY: another connection is checkpointing; its work counts too */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return sg_store_error(s, err, "WAL checkpoint failed");
+	return 0;
+}

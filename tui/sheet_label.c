@@ -28,6 +28,8 @@
 #include "tui/label.h"
 
 #define OPEN_TICK_MS 100
+#define CHECKPOINT_IDLE_MS 400     /* a pause this long checkpoints the WAL */
+#define CHECKPOINT_FORCE 4000      /* commits after which one is due anyway */
 #define MAX_SPANS 256
 
 /* One annotation of the shown item (copied out of the store's callback). */
@@ -108,7 +110,9 @@ struct lsheet {
 	uint64_t mine, any;       /* counts for the header */
 	char status[512];         /* the status line: saved, hints, errors */
 	enum sg_role status_role;
-	int file_changed;         /* the file changed on disk since opening */
+	int resync;               /* the file changed on disk: open again */
+	int commits;              /* commits since the last WAL checkpoint */
+	double last_key;          /* when the last key came (sg_now) */
 };
 
 static struct lsheet *ls(struct sheet *sh)
@@ -243,6 +247,8 @@ static void open_done(struct lsheet *L)
 	}
 	L->lab = L->job.lab;
 	L->job.lab = NULL;
+	/* checkpoints wait for a pause, never a keypress (store.h) */
+	sg_store_autocheckpoint(L->store, 0, &e);
 	L->sc = sg_labels_scheme(L->lab);
 	L->text_col = sg_labels_text_col(L->lab);
 	L->mine = L->job.mine;
@@ -345,6 +351,16 @@ static int load_row(struct lsheet *L, uint64_t row)
 	const char *key = sg_labels_key(L->lab, row);
 	const struct lann *mine;
 
+	/* one fstat: a row of a file rewritten under the view could show
+	 * other content than its key's, so the rows are keyed again first
+	 * (after the action at hand: see resync) */
+	if (sg_csv_check(csv, &e) != 0) {
+		L->resync = 1;
+		L->have = 0;
+		status(L, SG_ROLE_ERROR, "%s changed on disk since labeling began: keying its rows "
+		       "again (labels stay with their rows, orphans are reported)", L->ds.name);
+		return -1;
+	}
 	if (!key || sg_csv_read_row(csv, row, &L->cur, &e) < 0) {
 		status(L, SG_ROLE_ERROR, "Row %llu cannot be read: %s", (unsigned long long)row + 1,
 		       *e.msg ? e.msg : "not in the file");
@@ -455,7 +471,7 @@ static void advance(struct lsheet *L)
 			status(L, SG_ROLE_OK, "%s \u2014 no more machine labels to review", L->status);
 		return;
 	}
-	if (!jump(L, SG_JUMP_QUEUE, NULL)) {
+	if (!jump(L, SG_JUMP_QUEUE, NULL) && !L->resync) {
 		L->all_done = 1;
 		/* keep what the status says (the save) and add the end */
 		size_t n = strlen(L->status);
@@ -926,11 +942,26 @@ static enum pane_result motion(struct lsheet *L, enum sg_action a)
 
 static void scheme_saved(void *ud);
 
-static enum pane_result label_action(struct sheet *sh, enum sg_action a)
+/* A key came: it may commit, so a checkpoint becomes due after a pause
+ * (or now, after very many commits without one). */
+static void note_key(struct lsheet *L)
+{
+	struct sg_error e = { 0 };
+
+	L->last_key = sg_now();
+	if (++L->commits >= CHECKPOINT_FORCE) {
+		sg_store_checkpoint(L->store, &e);
+		L->commits = 0;
+	}
+}
+
+static enum pane_result do_action(struct sheet *sh, enum sg_action a)
 {
 	struct lsheet *L = ls(sh);
 	struct pane *p = sh->pane;
 
+	if (L->lab)
+		note_key(L);
 	if (a == SG_ACTION_BACK) {
 		if (L->task) {
 			task_cancel(L->task);
@@ -998,7 +1029,7 @@ static enum pane_result label_action(struct sheet *sh, enum sg_action a)
 	return PANE_REDRAW;
 }
 
-static enum pane_result label_action_arg(struct sheet *sh, enum sg_action a, const char *arg)
+static enum pane_result do_action_arg(struct sheet *sh, enum sg_action a, const char *arg)
 {
 	struct lsheet *L = ls(sh);
 	int i;
@@ -1021,7 +1052,7 @@ static enum pane_result label_action_arg(struct sheet *sh, enum sg_action a, con
 }
 
 /* The scheme's keys first; a stray printable key gets a hint. */
-static enum pane_result label_key(struct sheet *sh, int key, enum sg_action bound)
+static enum pane_result do_key(struct sheet *sh, int key, enum sg_action bound)
 {
 	struct lsheet *L = ls(sh);
 	char name[32], keys[256];
@@ -1031,6 +1062,7 @@ static enum pane_result label_key(struct sheet *sh, int key, enum sg_action boun
 		return PANE_UNHANDLED;
 	i = key > 0 && key < 0x80 ? sg_scheme_label_by_key(L->sc, key) : -1;
 	if (i >= 0) {
+		note_key(L);
 		apply_label(L, i);
 		return PANE_REDRAW;
 	}
@@ -1045,6 +1077,32 @@ static enum pane_result label_key(struct sheet *sh, int key, enum sg_action boun
 		return PANE_REDRAW;
 	}
 	return PANE_UNHANDLED;
+}
+
+/* After an action: a file found changed is opened (keyed) again. */
+static enum pane_result resync_after(struct lsheet *L, enum pane_result r)
+{
+	if (!L->resync)
+		return r;
+	L->resync = 0;
+	if (!L->task)
+		start_open(L);
+	return PANE_REDRAW;
+}
+
+static enum pane_result label_action(struct sheet *sh, enum sg_action a)
+{
+	return resync_after(ls(sh), do_action(sh, a));
+}
+
+static enum pane_result label_action_arg(struct sheet *sh, enum sg_action a, const char *arg)
+{
+	return resync_after(ls(sh), do_action_arg(sh, a, arg));
+}
+
+static enum pane_result label_key(struct sheet *sh, int key, enum sg_action bound)
+{
+	return resync_after(ls(sh), do_key(sh, key, bound));
 }
 
 /* ---- drawing ------------------------------------------------------------------------ */
@@ -1296,7 +1354,13 @@ static int label_poll_fds(struct sheet *sh, int *fds, int max, int *timeout_ms)
 {
 	struct lsheet *L = ls(sh);
 
-	if (!L->task || max < 1)
+	if (!L->task) {
+		/* a checkpoint waits for the user to pause */
+		if (L->lab && L->commits && (*timeout_ms < 0 || *timeout_ms > CHECKPOINT_IDLE_MS))
+			*timeout_ms = CHECKPOINT_IDLE_MS;
+		return 0;
+	}
+	if (max < 1)
 		return 0;
 	fds[0] = task_fd(L->task);
 	if (*timeout_ms < 0 || *timeout_ms > OPEN_TICK_MS)
@@ -1307,9 +1371,16 @@ static int label_poll_fds(struct sheet *sh, int *fds, int max, int *timeout_ms)
 static enum pane_result label_on_fd(struct sheet *sh, int fd)
 {
 	struct lsheet *L = ls(sh);
+	struct sg_error e = { 0 };
 
-	if (!L->task)
+	if (!L->task) {
+		if (fd == -1 && L->lab && L->commits &&
+		    sg_now() - L->last_key >= CHECKPOINT_IDLE_MS / 1000.0 * 0.9) {
+			sg_store_checkpoint(L->store, &e);
+			L->commits = 0;
+		}
 		return PANE_UNHANDLED;
+	}
 	if (fd == -1 && !task_ended(L->task))
 		return PANE_REDRAW;       /* the progress line moves */
 	if (fd != -1 && fd != task_fd(L->task))
@@ -1342,6 +1413,7 @@ static void label_free(struct sheet *sh)
 	}
 	if (L->lab) {
 		sg_labels_release(L->lab, &e);  /* leases go back to the queue */
+		sg_store_checkpoint(L->store, &e);
 		sg_labels_free(L->lab);
 	}
 	free(L->job.path);
