@@ -46,21 +46,6 @@
 	X(DESCRIBE,         "describe",         "Statistics of every column (a describe sheet)") \
 	X(FREQ,             "freq",             "Frequencies of the current column's values") \
 	X(PREP,             "prep",             "Build a preprocessing recipe for this dataset") \
-	X(COLUMNS,          "columns",          "Choose the runs table's columns (:columns param.lr,metric.acc)") \
-	X(SUMMARY,          "summary",          "Cycle the current metric column's summary: last, min, max") \
-	X(GROUP,            "group",            "Group runs by the current column, mean ± std (:group param.depth)") \
-	X(COMPARE,          "compare",          "Compare the marked runs side by side") \
-	X(DIFF_ONLY,        "diff-only",        "In a comparison, show only the rows that differ") \
-	X(CHART,            "chart",            "Chart a metric over steps for the marked runs (:chart metric.NAME)") \
-	X(TAG,              "tag",              "Set a tag on the selected run (:tag KEY=VALUE; KEY= removes it)") \
-	X(NOTE,             "note",             "Edit the selected run's note (:note TEXT; :note - removes it)") \
-	X(DELETE,           "delete",           "Delete the marked runs (or the selected one) and their folders") \
-	X(EXPORT,           "export",           "Export the table as shown to CSV (:export FILE.csv)") \
-	X(JOB_STOP,         "stop",             "Stop the selected training job (asks first)") \
-	X(JOB_PREEMPT,      "preempt",          "Preempt the selected job: stop it Interrupted, keeping checkpoints (asks first)") \
-	X(JOB_RESUME,       "resume",           "Resume the selected stopped, interrupted or failed job from its checkpoints") \
-	X(FOLLOW,           "follow",           "Toggle following the end of the job's log") \
-	X(LOG_STREAM,       "log-stream",       "Switch the log tail between stdout and stderr") \
 	X(LABEL,            "label",            "Label this dataset's rows in the Label view (from a table)") \
 	X(LABEL_SAVE,       "label-save",       "Label view: save the toggled labels or spans and go to the next item") \
 	X(LABEL_AS,         "label-as",         "Label view: label with a label by name, keyed or not (:label-as NAME)") \
@@ -84,7 +69,23 @@
 	X(SCHEME_RENAME,    "scheme-rename",    "Scheme editor: rename the selected label (:scheme-rename NAME)") \
 	X(SCHEME_REMOVE,    "scheme-remove",    "Scheme editor: remove the selected label (asks first)") \
 	X(SCHEME_KEY,       "scheme-key",       "Scheme editor: give the selected label another key (:scheme-key K)") \
-	X(SCHEME_SET,       "scheme-set",       "Scheme editor: type, columns, k, comments (:scheme-set type=multi text=COL id=COL k=3)")
+	X(SCHEME_SET,       "scheme-set",       "Scheme editor: type, columns, k, comments (:scheme-set type=multi text=COL id=COL k=3)") \
+	X(COLUMNS,          "columns",          "Choose the runs table's columns (:columns param.lr,metric.acc)") \
+	X(SUMMARY,          "summary",          "Cycle the current metric column's summary: last, min, max") \
+	X(GROUP,            "group",            "Group runs by the current column, mean ± std (:group param.depth)") \
+	X(COMPARE,          "compare",          "Compare the marked runs side by side") \
+	X(DIFF_ONLY,        "diff-only",        "In a comparison, show only the rows that differ") \
+	X(CHART,            "chart",            "Chart a metric over steps for the marked runs (:chart metric.NAME)") \
+	X(TAG,              "tag",              "Set a tag on the selected run (:tag KEY=VALUE; KEY= removes it)") \
+	X(NOTE,             "note",             "Edit the selected run's note (:note TEXT; :note - removes it)") \
+	X(DELETE,           "delete",           "Delete the marked runs (or the selected one) and their folders") \
+	X(EXPORT,           "export",           "Export the table as shown to CSV (:export FILE.csv)") \
+	X(JOB_STOP,         "stop",             "Stop the selected training job (asks first)") \
+	X(JOB_PREEMPT,      "preempt",          "Preempt the selected job: stop it Interrupted, keeping checkpoints (asks first)") \
+	X(JOB_RESUME,       "resume",           "Resume the selected stopped, interrupted or failed job from its checkpoints") \
+	X(FOLLOW,           "follow",           "Toggle following the end of the job's log") \
+	X(LOG_STREAM,       "log-stream",       "Switch the log tail between stdout and stderr")
+
 
 enum sg_action {
 	SG_ACTION_NONE = 0,

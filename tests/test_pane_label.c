@@ -145,6 +145,24 @@ static void item_wrapped_with_keys(void **state)
 	tt_fx_free(f);
 }
 
+static void help_lists_the_view_keys(void **state)
+{
+	(void)state;
+	make_dataset("help", SG_SCHEME_SINGLE, 3, sentiment, 3);
+	struct fx *f = open_label("help", 80, 24, 1);
+
+	type(f, "?");
+	for (int i = 0; i < 20 && !has(f, "label-undo"); i++)
+		key(f, SG_KEY_PGDN);
+	/* the keys of the label context, where the view is */
+	assert_non_null(strstr(row(f, row_of(f, "label-undo")), "u "));
+	assert_non_null(strstr(row(f, row_of(f, "next-disagreed")), "d "));
+	assert_non_null(strstr(row(f, row_of(f, "label-comment")), "c "));
+	type(f, "?");
+	assert_true(has(f, "1 positive"));
+	tt_fx_free(f);
+}
+
 static void key_saves_and_advances(void **state)
 {
 	(void)state;
@@ -517,6 +535,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(item_wrapped_with_keys),
+		cmocka_unit_test(help_lists_the_view_keys),
 		cmocka_unit_test(key_saves_and_advances),
 		cmocka_unit_test(stray_key_hints_and_records_nothing),
 		cmocka_unit_test(undo_skip_back),
