@@ -337,6 +337,47 @@ static void insert_others(long long id, const char *user, const char *const *val
 	sg_scheme_done(&sc);
 }
 
+/* A machine label waiting for review on row key (confidence conf). */
+static void insert_machine(long long id, const char *key, const char *value, double conf)
+{
+	struct sg_error err = { 0 };
+	struct sg_scheme sc;
+	struct sg_annotation a = { .dataset_id = id, .row_key = key, .user = "model",
+				   .value = value, .source = SG_LABEL_MACHINE, .confidence = conf,
+				   .active = 1, .review = SG_REVIEW_PENDING };
+
+	assert_int_equal(sg_labels_get_scheme(ws->store, id, &sc, &err), 0);
+	assert_int_equal(sg_labels_insert(ws->store, id, &sc, &a, 1, NULL, &err), 0);
+	sg_scheme_done(&sc);
+}
+
+static void review_accepts_and_corrects(void **state)
+{
+	(void)state;
+	long long id = make_dataset("rev", SG_SCHEME_SINGLE, 5, sentiment, 3);
+	char want[128];
+
+	insert_machine(id, "r1", "negative", 0.4);
+	insert_machine(id, "r3", "neutral", 0.3);
+	struct fx *f = open_label("rev", 80, 24, 1);
+	type(f, "g");             /* from the top */
+	type(f, "r");
+	assert_true(has(f, "REVIEW"));
+	assert_true(has(f, "Row 2 of 5"));
+	assert_true(has(f, "machine: negative (0.40, to review)"));
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "Accepted row 2: negative"));
+	assert_true(has(f, "Row 4 of 5"));
+	type(f, "1");
+	assert_true(has(f, "Corrected row 4: positive"));
+	/* the correction is the reviewer's own annotation; the machine's stays */
+	snprintf(want, sizeof want, "model=neutral;%s=positive;", sg_username());
+	assert_string_equal(anns(id, "r3"), want);
+	type(f, "r");
+	assert_true(has(f, "Review mode off"));
+	tt_fx_free(f);
+}
+
 static void stats_view_numbers(void **state)
 {
 	(void)state;
@@ -543,6 +584,7 @@ int main(void)
 		cmocka_unit_test(span_selection),
 		cmocka_unit_test(comment_saved_with_label),
 		cmocka_unit_test(filter_by_label),
+		cmocka_unit_test(review_accepts_and_corrects),
 		cmocka_unit_test(stats_view_numbers),
 		cmocka_unit_test(scheme_editor_adds_label),
 		cmocka_unit_test(changed_file_keeps_labels),

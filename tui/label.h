@@ -98,8 +98,9 @@ int lbl_text_draw(const struct lbl_text *t, struct surface *s, int y, int x, int
 struct sheet *sheet_scheme_new(struct pane *p, struct sg_store *s,
 			       const struct sg_dataset_info *ds, struct dsfile *f,
 			       const struct sg_scheme *sc, void (*saved)(void *ud), void *ud);
-/* The agreement statistics of dataset ds (computed when opened). */
-struct sheet *sheet_label_stats_new(struct pane *p, struct sg_store *s,
+/* The agreement statistics of dataset ds, computed in a task on a
+ * connection of its own to the store at path. */
+struct sheet *sheet_label_stats_new(struct pane *p, const char *path,
 				    const struct sg_dataset_info *ds, const struct sg_scheme *sc);
 #endif
 

@@ -416,12 +416,13 @@ static int show_row(struct lsheet *L, uint64_t row)
 	return 0;
 }
 
-/* Jumps with sg_labels_next; 0 when nothing was found (then says so). */
-static int jump(struct lsheet *L, enum sg_label_jump how, const char *what)
+/* Jumps with sg_labels_next to the first match after row from (-1: from
+ * the top); 0 when nothing was found (then says so, naming what). */
+static int jump_from(struct lsheet *L, enum sg_label_jump how, long long from, const char *what)
 {
 	struct sg_label_item it;
 	struct sg_error e = { 0 };
-	int rc = sg_labels_next(L->lab, how, L->have ? (long long)L->row : -1, &it, &e);
+	int rc = sg_labels_next(L->lab, how, from, &it, &e);
 
 	if (rc < 0) {
 		status(L, SG_ROLE_ERROR, "%s", e.msg);
@@ -433,6 +434,12 @@ static int jump(struct lsheet *L, enum sg_label_jump how, const char *what)
 		return 0;
 	}
 	return show_row(L, (uint64_t)it.row) == 0;
+}
+
+/* Jumps to the next match after the item shown. */
+static int jump(struct lsheet *L, enum sg_label_jump how, const char *what)
+{
+	return jump_from(L, how, L->have ? (long long)L->row : -1, what);
 }
 
 /* The next row of the filter after the current one, wrapping; 0 at none. */
@@ -467,8 +474,11 @@ static void advance(struct lsheet *L)
 		return;
 	}
 	if (L->review) {
-		if (!jump(L, SG_JUMP_REVIEW, NULL))
-			status(L, SG_ROLE_OK, "%s \u2014 no more machine labels to review", L->status);
+		if (!jump(L, SG_JUMP_REVIEW, NULL) && !L->resync) {
+			size_t n = strlen(L->status);
+			snprintf(L->status + n, sizeof L->status - n, "%sno more machine labels to "
+				 "review", n ? " \u2014 " : "");
+		}
 		return;
 	}
 	if (!jump(L, SG_JUMP_QUEUE, NULL) && !L->resync) {
@@ -970,7 +980,9 @@ static enum pane_result do_action(struct sheet *sh, enum sg_action a)
 		return PANE_UNHANDLED;   /* the pane pops the view */
 	}
 	if (a == SG_ACTION_LABEL_SCHEME) {
-		data_push(p, sheet_scheme_new(p, L->store, &L->ds, L->f, L->sc, scheme_saved, L));
+		/* the editor writes through the app's connection: this view's
+		 * may be busy in the opening task's thread */
+		data_push(p, sheet_scheme_new(p, p->env->ws->store, &L->ds, L->f, L->sc, scheme_saved, L));
 		return PANE_REDRAW;
 	}
 	if (a == SG_ACTION_REFRESH) {
@@ -999,7 +1011,8 @@ static enum pane_result do_action(struct sheet *sh, enum sg_action a)
 		L->review = !L->review;
 		status(L, SG_ROLE_MESSAGE, L->review ? "Review mode: Enter accepts the machine label, "
 		       "a label key corrects it" : "Review mode off: the work queue again");
-		if (L->review)
+		/* the item shown counts when it waits for review itself */
+		if (L->review && !pending_machine(L))
 			jump(L, SG_JUMP_REVIEW, "machine-labeled pending review");
 		break;
 	case SG_ACTION_LABEL_COMMENT: {
@@ -1015,7 +1028,7 @@ static enum pane_result do_action(struct sheet *sh, enum sg_action a)
 		break;
 	}
 	case SG_ACTION_LABEL_STATS:
-		data_push(p, sheet_label_stats_new(p, L->store, &L->ds, L->sc));
+		data_push(p, sheet_label_stats_new(p, sg_store_path(L->store), &L->ds, L->sc));
 		break;
 	case SG_ACTION_PAGE_DOWN: case SG_ACTION_PAGE_UP: case SG_ACTION_FIRST:
 	case SG_ACTION_LAST:

@@ -252,6 +252,7 @@ static void stats_free(struct sheet *sh)
 	}
 	sg_agree_stats_free(q->job.st);
 	sg_label_table_done(&q->job.tab);
+	sg_store_close(q->job.store);
 	detail_done(&q->det);
 	free(q);
 }
@@ -267,11 +268,12 @@ static const struct sheet_ops stats_ops = {
 	.context = "label",
 };
 
-struct sheet *sheet_label_stats_new(struct pane *p, struct sg_store *s,
+struct sheet *sheet_label_stats_new(struct pane *p, const char *path,
 				    const struct sg_dataset_info *ds, const struct sg_scheme *sc)
 {
 	struct qsheet *q = sg_xcalloc(1, sizeof *q);
 	struct sg_error e = { 0 };
+	struct sg_store *s = sg_store_open(path, 0, &e);
 
 	q->base.ops = &stats_ops;
 	q->base.pane = p;
@@ -280,7 +282,8 @@ struct sheet *sheet_label_stats_new(struct pane *p, struct sg_store *s,
 	q->job.store = s;
 	q->job.dataset_id = ds->id;
 	q->det.open = 1;
-	q->task = task_start(stats_task, &q->job, &e);
+	if (s)
+		q->task = task_start(stats_task, &q->job, &e);
 	if (!q->task)
 		snprintf(q->error, sizeof q->error, "%s", e.msg);
 	return &q->base;
