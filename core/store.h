@@ -61,7 +61,9 @@ int sg_store_check(struct sg_store *s, struct sg_error *err);
  * and calls sg_store_checkpoint when the user pauses.  Durability is the
  * same either way: a commit is in the WAL before it returns. */
 int sg_store_autocheckpoint(struct sg_store *s, int pages, struct sg_error *err);
-/* A passive checkpoint: copies what it can without waiting on readers. */
+/* A passive checkpoint: copies what it can without waiting on readers;
+ * when it copied everything it also restarts the WAL (one small commit),
+ * so the next commit does not pay for the restart's header sync. */
 int sg_store_checkpoint(struct sg_store *s, struct sg_error *err);
 
 #endif
