@@ -506,6 +506,29 @@ static int sync_items(struct sg_labels *l, const char *path, sg_labels_progress_
 	return count_orphans(l, sync, err);
 }
 
+/* Called by SQLite after each commit with the WAL's size in pages.  Past
+ * SG_LABELS_WAL_PAGES (a front end that never pauses) it checkpoints right
+ * away, as SQLite's own hook does at 1000. */
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
+{
+	struct sg_labels *l = ud;
+	l->wal_pages = pages;
+	if (pages >= SG_LABELS_WAL_PAGES) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		l->wal_pages = 0;
+	}
+	return SQLITE_OK;
+}
+
+int sg_labels_idle(struct sg_labels *l, struct sg_error *err)
+{
+	/* Below SQLite's usual threshold there is nothing worth an fsync. */
+	if (l->wal_pages < 1000)
+		return 0;
+	l->wal_pages = 0;
+	return sg_store_exec(l->store, "PRAGMA wal_checkpoint(PASSIVE)", err);
+}
+
 struct sg_labels *sg_labels_open(struct sg_store *s, const struct sg_dataset_info *ds,
 				 const char *path, const char *user,
 				 sg_labels_progress_fn progress, void *ud,
@@ -542,6 +565,10 @@ struct sg_labels *sg_labels_open(struct sg_store *s, const struct sg_dataset_inf
 	memset(l->off, 0xFF, (l->nrows + 1) * sizeof *l->off);
 	if (sync_items(l, path, progress, ud, sync, err) != 0)
 		goto fail;
+	/* Our own WAL hook replaces SQLite's automatic checkpoint (which is a
+	 * WAL hook too) so checkpoints can wait for a pause: sg_labels_idle. */
+	sqlite3_wal_hook(sg_store_db(s), wal_hook, l);
+	l->wal_hooked = 1;
 	return l;
 fail:
 	sg_error_prefix(err, "%s", ds->name);
@@ -553,6 +580,8 @@ void sg_labels_free(struct sg_labels *l)
 {
 	if (!l)
 		return;
+	if (l->wal_hooked)  /* SQLite's default checkpointing again */
+		sqlite3_wal_autocheckpoint(sg_store_db(l->store), 1000);
 	sg_csv_free(l->csv);
 	sg_csv_cursor_done(&l->cur);
 	sg_scheme_done(&l->scheme);
