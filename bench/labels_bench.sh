@@ -36,7 +36,7 @@ xgb=$(pkg-config --libs xgboost 2>/dev/null || echo -lxgboost)
 echo "== $rows rows, 3 annotators, k = 3"
 "$work/labels_driver" "$work" "$rows" | tee "$work/result.txt"
 awk '
-function ratio(name, v, target) { printf "%-28s %9.3f ms   target %6g ms   ratio %.3f%s\n", name, v, target, v / target, v > target ? "  OVER" : ""; if (v > target) over = 1 }
+function ratio(name, v, target) { printf("%-28s %9.3f ms   target %6g ms   ratio %.3f%s\n", name, v, target, v / target, (v > target ? "  OVER" : "")); if (v > target) over = 1 }
 /^queue_p50/ { ratio("queue selection p50", $2, 1) }
 /^queue_p99/ { ratio("queue selection p99", $2, 1) }
 /^keypress_p50/ { ratio("keypress to next p50", $2, 5) }
