@@ -198,6 +198,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: labels_driver DIR ROWS\n");
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);  /* figures appear as they are measured */
 	long rows = atol(argv[2]);
 	char *csv = sg_path_join(argv[1], "data.csv"), *db = sg_path_join(argv[1], "store.db");
 	struct sg_error err = { 0 };

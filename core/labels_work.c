@@ -337,24 +337,6 @@ int sg_labels_insert(struct sg_store *s, long long dataset_id, const struct sg_s
 
 /* ---- the queue ------------------------------------------------------------------------- */
 
-/* 1 when the annotator has a live annotation or a skip on the item. */
-static int is_mine(struct sg_labels *l, const char *key, struct sg_error *err)
-{
-	sqlite3_stmt *q = sg_store_prepare(l->store,
-		"SELECT EXISTS (SELECT 1 FROM label_annotations WHERE dataset_id = ?1 AND row_key = ?2"
-		"   AND user = ?3 AND active = 1)"
-		" OR EXISTS (SELECT 1 FROM label_skips WHERE dataset_id = ?1 AND row_key = ?2"
-		"   AND user = ?3)", err);
-	if (!q)
-		return -1;
-	sqlite3_bind_int64(q, 1, l->dataset_id);
-	sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 3, l->user, -1, SQLITE_TRANSIENT);
-	int v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
-	sqlite3_reset(q);
-	return v < 0 ? sg_store_error(l->store, err, "queue check failed") : v;
-}
-
 static long long others_leases(struct sg_labels *l, const char *key, double now,
 			       struct sg_error *err)
 {
@@ -400,40 +382,51 @@ static int cursor_set(struct sg_labels *l, int level, long long seq, struct sg_e
 	return step_done(l->store, u, "cannot save the queue position", err);
 }
 
-/* Scans one level from the annotator's cursor.  The cursor only moves over
- * a leading run of items that can never be offered to this annotator at
- * this level again (theirs, skipped, orphaned): an item changes level, and
- * so its place, whenever its count changes, and unskip and sync reset the
- * cursors.  Items passed over for others' leases keep the cursor before
- * them, so they come back when the lease runs out. */
+/* The end of a level: one past its largest seq (0 when empty). */
+static long long level_end(struct sg_labels *l, int level)
+{
+	sqlite3_stmt *q = sg_store_prepare(l->store,
+		"SELECT max(seq) FROM label_items WHERE dataset_id = ?1 AND n = ?2", NULL);
+	if (!q)
+		return 0;
+	sqlite3_bind_int64(q, 1, l->dataset_id);
+	sqlite3_bind_int(q, 2, level);
+	long long v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) + 1 : 0;
+	sqlite3_reset(q);
+	return v;
+}
+
+/* Scans one level from the annotator's cursor.  SQLite itself passes over
+ * the items that can never be offered to this annotator at this level
+ * (theirs, skipped, orphaned); the cursor then moves up to the first item
+ * left, so the next scan starts there.  That holds because an item changes
+ * level, and so its place, whenever its count changes, and unskip and sync
+ * reset the cursors.  Items passed over for others' leases stay after the
+ * cursor, so they come back when the lease runs out. */
 static int scan_level(struct sg_labels *l, int level, double now, char *key, long long *row,
 		      struct sg_error *err)
 {
-	long long from = cursor_get(l, level), pass = from;
-	int moving = 1, found = 0;
+	long long from = cursor_get(l, level), pass = -1;
+	int found = 0;
 	sqlite3_stmt *q = sg_store_prepare(l->store,
-		"SELECT row_key, row, seq FROM label_items WHERE dataset_id = ?1 AND n = ?2"
-		" AND seq >= ?3 ORDER BY seq", err);
+		"SELECT row_key, row, seq FROM label_items i WHERE dataset_id = ?1 AND n = ?2"
+		" AND seq >= ?3 AND row IS NOT NULL"
+		" AND NOT EXISTS (SELECT 1 FROM label_annotations a WHERE a.dataset_id = ?1"
+		"   AND a.row_key = i.row_key AND a.user = ?4 AND a.active = 1)"
+		" AND NOT EXISTS (SELECT 1 FROM label_skips k WHERE k.dataset_id = ?1"
+		"   AND k.row_key = i.row_key AND k.user = ?4)"
+		" ORDER BY seq", err);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, l->dataset_id);
 	sqlite3_bind_int(q, 2, level);
 	sqlite3_bind_int64(q, 3, from);
+	sqlite3_bind_text(q, 4, l->user, -1, SQLITE_TRANSIENT);
 	int rc;
 	while (!found && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(q, 2);
-		int orphan = sqlite3_column_type(q, 1) == SQLITE_NULL;
-		char k[SG_LABEL_KEY_MAX];
-		snprintf(k, sizeof k, "%s", (const char *)sqlite3_column_text(q, 0));
-		int mine = orphan ? 1 : is_mine(l, k, err);
-		if (mine < 0)
-			break;
-		if (mine) {
-			if (moving)
-				pass = seq + 1;
-			continue;
-		}
-		moving = 0;
+		const char *k = (const char *)sqlite3_column_text(q, 0);
+		if (pass < 0)
+			pass = sqlite3_column_int64(q, 2);
 		long long leased = others_leases(l, k, now, err);
 		if (leased < 0)
 			break;
@@ -444,9 +437,11 @@ static int scan_level(struct sg_labels *l, int level, double now, char *key, lon
 		found = 1;
 	}
 	sqlite3_reset(q);
-	if (!found && (rc != SQLITE_DONE && rc != SQLITE_ROW))
+	if (!found && rc != SQLITE_DONE)
 		return sg_store_error(l->store, err, "queue scan failed");
-	if (pass != from && cursor_set(l, level, pass, err) != 0)
+	if (pass < 0)  /* nothing left for this annotator at this level */
+		pass = level_end(l, level);
+	if (pass > from && cursor_set(l, level, pass, err) != 0)
 		return -1;
 	return found;
 }
