@@ -65,8 +65,9 @@ int sg_labels_recount(struct sg_store *s, long long ds, const char *key, struct 
 	return step_done(s, u, "cannot update the item", err);
 }
 
-int sg_labels_insert_one(struct sg_store *s, const struct sg_annotation *a, long long *id,
-			 struct sg_error *err)
+/* Supersedes and inserts; the item's count is the caller's to update. */
+static int insert_row(struct sg_store *s, const struct sg_annotation *a, long long *id,
+		      struct sg_error *err)
 {
 	const char *role = a->role == SG_ROLE_REVIEWER ? "reviewer" : "annotator";
 	sqlite3_stmt *prev = sg_store_prepare(s,
@@ -122,6 +123,14 @@ int sg_labels_insert_one(struct sg_store *s, const struct sg_annotation *a, long
 		return -1;
 	if (id)
 		*id = sqlite3_last_insert_rowid(sg_store_db(s));
+	return 0;
+}
+
+int sg_labels_insert_one(struct sg_store *s, const struct sg_annotation *a, long long *id,
+			 struct sg_error *err)
+{
+	if (insert_row(s, a, id, err) != 0)
+		return -1;
 	return sg_labels_recount(s, a->dataset_id, a->row_key, err);
 }
 
@@ -307,6 +316,28 @@ int sg_labels_unskip(struct sg_labels *l, const char *row_key, struct sg_error *
 	return skip(l, row_key, 0, err);
 }
 
+static int key_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Recounts each distinct key of a once (a bulk insert touches an item
+ * several times: once per annotator). */
+static int recount_keys(struct sg_store *s, long long dataset_id, const struct sg_annotation *a,
+			size_t n, struct sg_error *err)
+{
+	const char **keys = sg_xmalloc((n + 1) * sizeof *keys);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = a[i].row_key;
+	qsort(keys, n, sizeof *keys, key_ptr_cmp);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (i == 0 || strcmp(keys[i], keys[i - 1]) != 0)
+			rc = sg_labels_recount(s, dataset_id, keys[i], err);
+	free(keys);
+	return rc;
+}
+
 int sg_labels_insert(struct sg_store *s, long long dataset_id, const struct sg_scheme *sc,
 		     const struct sg_annotation *a, size_t n, size_t *bad, struct sg_error *err)
 {
@@ -316,14 +347,11 @@ int sg_labels_insert(struct sg_store *s, long long dataset_id, const struct sg_s
 		char *canon = NULL;
 		struct sg_annotation one = a[i];
 		one.dataset_id = dataset_id;
-		if (sg_scheme_value_check(sc, a[i].value, NULL, 0, &canon, err) != 0) {
-			if (bad)
-				*bad = i;
-			sg_store_rollback(s);
-			return -1;
+		int rc = sg_scheme_value_check(sc, a[i].value, NULL, 0, &canon, err);
+		if (rc == 0) {
+			one.value = canon;
+			rc = insert_row(s, &one, NULL, err);
 		}
-		one.value = canon;
-		int rc = sg_labels_insert_one(s, &one, NULL, err);
 		free(canon);
 		if (rc != 0) {
 			if (bad)
@@ -331,6 +359,10 @@ int sg_labels_insert(struct sg_store *s, long long dataset_id, const struct sg_s
 			sg_store_rollback(s);
 			return -1;
 		}
+	}
+	if (recount_keys(s, dataset_id, a, n, err) != 0) {
+		sg_store_rollback(s);
+		return -1;
 	}
 	return sg_store_commit(s, err);
 }
