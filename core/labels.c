@@ -317,6 +317,19 @@ static int load_keys(struct sg_labels *l, struct sg_error *err)
 	return got == l->nrows ? 0 : 1;  /* 1: incomplete, re-key */
 }
 
+static int key_cmp(const void *a, const void *b, void *ud)
+{
+	const struct sg_labels *l = ud;
+	const uint64_t *x = a, *y = b;
+	return strcmp(l->arena + l->off[*x], l->arena + l->off[*y]);
+}
+
+/* Sorts row numbers by their keys. */
+static void sort_by_key(const struct sg_labels *l, uint64_t *rows, size_t n)
+{
+	qsort_r(rows, n, sizeof *rows, key_cmp, (void *)l);
+}
+
 struct old_item {
 	char *key;
 	long long row;
@@ -391,18 +404,40 @@ static int write_items(struct sg_labels *l, struct sg_labels_sync *sync, struct 
 	}
 	if (!ins)
 		rc = -1;
-	for (uint64_t r = 0; ins && rc == 0 && r < l->nrows; r++) {
-		if (seen[r])
-			continue;
+	/* Inserted in key order, so the primary key's b-tree grows at its end
+	 * (twice as fast on a million rows); seq still follows row order. */
+	uint64_t *fresh = sg_xmalloc((l->nrows + 1) * sizeof *fresh);
+	size_t nfresh = 0;
+	for (uint64_t r = 0; r < l->nrows; r++)
+		if (!seen[r])
+			fresh[nfresh++] = r;
+	sort_by_key(l, fresh, nfresh);
+	for (size_t i = 0; ins && rc == 0 && i < nfresh; i++) {
+		uint64_t r = fresh[i];
 		sqlite3_bind_int64(ins, 1, l->dataset_id);
 		sqlite3_bind_text(ins, 2, l->arena + l->off[r], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(ins, 3, (long long)r);
-		sqlite3_bind_int64(ins, 4, ++next);
+		sqlite3_bind_int64(ins, 4, next + 1 + (long long)r);
 		rc = sqlite3_step(ins) == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot add items");
 		sqlite3_reset(ins);
 		sync->new_items++;
 	}
+	if (nfresh)
+		next += (long long)l->nrows + 1;
+	free(fresh);
 	free(seen);
+	/* Keys gone from the file that never carried a label hold nothing. */
+	sqlite3_stmt *gone = rc ? NULL : sg_store_prepare(s,
+		"DELETE FROM label_items WHERE dataset_id = ?1 AND row IS NULL AND NOT EXISTS"
+		" (SELECT 1 FROM label_annotations a WHERE a.dataset_id = ?1"
+		"  AND a.row_key = label_items.row_key)", err);
+	if (gone) {
+		sqlite3_bind_int64(gone, 1, l->dataset_id);
+		rc = sqlite3_step(gone) == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot drop items");
+		sqlite3_reset(gone);
+	} else {
+		rc = -1;
+	}
 	if (rc == 0) {
 		sqlite3_stmt *u = sg_store_prepare(s,
 			"UPDATE label_sets SET seq = ?2 WHERE dataset_id = ?1", err);
@@ -439,10 +474,9 @@ static int record_sync(struct sg_labels *l, const char *sha, long long size, dou
 static int count_orphans(struct sg_labels *l, struct sg_labels_sync *sync, struct sg_error *err)
 {
 	sqlite3_stmt *q = sg_store_prepare(l->store,
-		"SELECT count(*), (SELECT count(*) FROM label_annotations a"
-		"   WHERE a.dataset_id = ?1 AND a.active = 1 AND a.row_key IN"
-		"     (SELECT row_key FROM label_items WHERE dataset_id = ?1 AND row IS NULL))"
-		" FROM label_items WHERE dataset_id = ?1 AND row IS NULL", err);
+		"SELECT count(DISTINCT a.row_key), count(*) FROM label_items i"
+		" JOIN label_annotations a ON a.dataset_id = i.dataset_id AND a.row_key = i.row_key"
+		" WHERE i.dataset_id = ?1 AND i.row IS NULL AND a.active = 1", err);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, l->dataset_id);
@@ -452,6 +486,71 @@ static int count_orphans(struct sg_labels *l, struct sg_labels_sync *sync, struc
 	}
 	sqlite3_reset(q);
 	return 0;
+}
+
+/* Moves everything keyed by old to new: annotations, skips, the item (or
+ * its count, when new exists already); leases are dropped. */
+static int move_key(struct sg_labels *l, const char *old, const char *new, struct sg_error *err)
+{
+	static const char *const sql[] = {
+		"UPDATE label_annotations SET row_key = ?3 WHERE dataset_id = ?1 AND row_key = ?2",
+		"UPDATE OR REPLACE label_skips SET row_key = ?3 WHERE dataset_id = ?1 AND row_key = ?2",
+		"DELETE FROM label_leases WHERE dataset_id = ?1 AND row_key = ?2 AND ?3 IS NOT NULL",
+		"DELETE FROM label_results WHERE dataset_id = ?1 AND row_key = ?2 AND ?3 IS NOT NULL",
+		"DELETE FROM label_items WHERE dataset_id = ?1 AND row_key = ?2 AND ?3 IS NOT NULL",
+	};
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+		sqlite3_stmt *st = sg_store_prepare(l->store, sql[i], err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, l->dataset_id);
+		sqlite3_bind_text(st, 2, old, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, new, -1, SQLITE_TRANSIENT);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return sg_store_error(l->store, err, "cannot re-key labels");
+	}
+	return sg_labels_recount(l->store, l->dataset_id, new, err);
+}
+
+/* The scheme's id column changed while the file did not: each row's labels
+ * move from its old key to its new one, so nothing is orphaned by the
+ * change.  (With the file changed too, rows cannot be matched: the old keys'
+ * labels become orphans as usual.) */
+static int rekey_items(struct sg_labels *l, struct sg_labels_sync *sync, struct sg_error *err)
+{
+	sqlite3_stmt *q = sg_store_prepare(l->store,
+		"SELECT row_key, row FROM label_items i WHERE dataset_id = ?1 AND row IS NOT NULL"
+		" AND (n > 0 OR EXISTS (SELECT 1 FROM label_annotations a WHERE a.dataset_id = ?1"
+		"   AND a.row_key = i.row_key))", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, l->dataset_id);
+	char **old = NULL;
+	long long *rows = NULL;
+	size_t n = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		long long row = sqlite3_column_int64(q, 1);
+		const char *key = (const char *)sqlite3_column_text(q, 0);
+		if (row < 0 || (uint64_t)row >= l->nrows || strcmp(key, l->arena + l->off[row]) == 0)
+			continue;
+		old = sg_xrealloc(old, (n + 1) * sizeof *old);
+		rows = sg_xrealloc(rows, (n + 1) * sizeof *rows);
+		old[n] = sg_xstrdup(key);
+		rows[n++] = row;
+	}
+	sqlite3_reset(q);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = move_key(l, old[i], l->arena + l->off[rows[i]], err);
+		free(old[i]);
+	}
+	free(old);
+	free(rows);
+	sync->rekeyed = n;
+	return rc;
 }
 
 /* Brings label_items in line with the file (see labels.h). */
@@ -487,7 +586,9 @@ static int sync_items(struct sg_labels *l, const char *path, sg_labels_progress_
 		return -1;
 	if (sg_store_begin(l->store, err) != 0)
 		return -1;
-	if (write_items(l, sync, err) != 0 || record_sync(l, sync->sha256, size, mtime, err) != 0) {
+	int rekey = st.synced && !same_keys && strcmp(sync->sha256, st.sha256) == 0;
+	if ((rekey && rekey_items(l, sync, err) != 0) || write_items(l, sync, err) != 0 ||
+	    record_sync(l, sync->sha256, size, mtime, err) != 0) {
 		sg_store_rollback(l->store);
 		return -1;
 	}
@@ -504,6 +605,29 @@ static int sync_items(struct sg_labels *l, const char *path, sg_labels_progress_
 	if (sg_store_commit(l->store, err) != 0)
 		return -1;
 	return count_orphans(l, sync, err);
+}
+
+/* Called by SQLite after each commit with the WAL's size in pages.  Past
+ * SG_LABELS_WAL_PAGES (a front end that never pauses) it checkpoints right
+ * away, as SQLite's own hook does at 1000. */
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
+{
+	struct sg_labels *l = ud;
+	l->wal_pages = pages;
+	if (pages >= SG_LABELS_WAL_PAGES) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		l->wal_pages = 0;
+	}
+	return SQLITE_OK;
+}
+
+int sg_labels_idle(struct sg_labels *l, struct sg_error *err)
+{
+	/* Below SQLite's usual threshold there is nothing worth an fsync. */
+	if (l->wal_pages < 1000)
+		return 0;
+	l->wal_pages = 0;
+	return sg_store_exec(l->store, "PRAGMA wal_checkpoint(PASSIVE)", err);
 }
 
 struct sg_labels *sg_labels_open(struct sg_store *s, const struct sg_dataset_info *ds,
@@ -542,6 +666,10 @@ struct sg_labels *sg_labels_open(struct sg_store *s, const struct sg_dataset_inf
 	memset(l->off, 0xFF, (l->nrows + 1) * sizeof *l->off);
 	if (sync_items(l, path, progress, ud, sync, err) != 0)
 		goto fail;
+	/* Our own WAL hook replaces SQLite's automatic checkpoint (which is a
+	 * WAL hook too) so checkpoints can wait for a pause: sg_labels_idle. */
+	sqlite3_wal_hook(sg_store_db(s), wal_hook, l);
+	l->wal_hooked = 1;
 	return l;
 fail:
 	sg_error_prefix(err, "%s", ds->name);
@@ -553,6 +681,8 @@ void sg_labels_free(struct sg_labels *l)
 {
 	if (!l)
 		return;
+	if (l->wal_hooked)  /* SQLite's default checkpointing again */
+		sqlite3_wal_autocheckpoint(sg_store_db(l->store), 1000);
 	sg_csv_free(l->csv);
 	sg_csv_cursor_done(&l->cur);
 	sg_scheme_done(&l->scheme);

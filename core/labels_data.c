@@ -135,6 +135,43 @@ void sg_label_table_done(struct sg_label_table *t)
 
 /* ---- results ---------------------------------------------------------------------------- */
 
+static int result_key_cmp(const void *a, const void *b)
+{
+	const struct sg_label_result *const *x = a, *const *y = b;
+	return strcmp((*x)->row_key, (*y)->row_key);
+}
+
+/* Inserts in key order: the table's b-tree then grows at its end instead of
+ * splitting pages all over (several times faster for a million rows). */
+static int insert_results(struct sg_store *s, long long ds, const struct sg_label_result *res,
+			  size_t n, struct sg_error *err)
+{
+	const struct sg_label_result **r = sg_xmalloc((n + 1) * sizeof *r);
+	for (size_t k = 0; k < n; k++)
+		r[k] = &res[k];
+	qsort(r, n, sizeof *r, result_key_cmp);
+	sqlite3_stmt *i = sg_store_prepare(s,
+		"INSERT OR REPLACE INTO label_results(dataset_id, row_key, value, confidence,"
+		" n_annotators, source, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+	int rc = i ? SQLITE_DONE : SQLITE_ERROR;
+	for (size_t k = 0; i && k < n && rc == SQLITE_DONE; k++) {
+		sqlite3_bind_int64(i, 1, ds);
+		sqlite3_bind_text(i, 2, r[k]->row_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(i, 3, r[k]->value ? r[k]->value : "", -1, SQLITE_STATIC);
+		sqlite3_bind_double(i, 4, isnan(r[k]->confidence) ? 0 : r[k]->confidence);
+		sqlite3_bind_int(i, 5, r[k]->n_annotators);
+		sqlite3_bind_text(i, 6, r[k]->source == SG_LABEL_MACHINE ? "machine" : "human", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(i, 7, sg_result_state_name(r[k]->state), -1, SQLITE_STATIC);
+		rc = sqlite3_step(i);
+		sqlite3_reset(i);
+	}
+	free(r);
+	if (!i)
+		return -1;
+	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot store results");
+}
+
 static int store_results_tx(struct sg_store *s, long long ds, const char *method,
 			    const struct sg_label_result *r, size_t n, const char *summary,
 			    const char *user, struct sg_error *err)
@@ -147,25 +184,8 @@ static int store_results_tx(struct sg_store *s, long long ds, const char *method
 	sqlite3_reset(d);
 	if (rc != SQLITE_DONE)
 		return sg_store_error(s, err, "cannot clear results");
-	sqlite3_stmt *i = sg_store_prepare(s,
-		"INSERT OR REPLACE INTO label_results(dataset_id, row_key, value, confidence,"
-		" n_annotators, source, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
-	if (!i)
+	if (insert_results(s, ds, r, n, err) != 0)
 		return -1;
-	for (size_t k = 0; k < n; k++) {
-		sqlite3_bind_int64(i, 1, ds);
-		sqlite3_bind_text(i, 2, r[k].row_key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(i, 3, r[k].value ? r[k].value : "", -1, SQLITE_STATIC);
-		sqlite3_bind_double(i, 4, isnan(r[k].confidence) ? 0 : r[k].confidence);
-		sqlite3_bind_int(i, 5, r[k].n_annotators);
-		sqlite3_bind_text(i, 6, r[k].source == SG_LABEL_MACHINE ? "machine" : "human", -1,
-				  SQLITE_STATIC);
-		sqlite3_bind_text(i, 7, sg_result_state_name(r[k].state), -1, SQLITE_STATIC);
-		rc = sqlite3_step(i);
-		sqlite3_reset(i);
-		if (rc != SQLITE_DONE)
-			return sg_store_error(s, err, "cannot store results");
-	}
 	sqlite3_stmt *c = sg_store_prepare(s,
 		"INSERT INTO label_consolidations(dataset_id, method, summary, user, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)", err);

@@ -255,7 +255,7 @@ static void test_hash_keys_orphans_reported_not_dropped(void **state)
 	/* The edit is reverted: the orphan is attached again. */
 	write_csv(f, "review,stars\nawful,1\ngreat,5\ngreat,5\n");
 	l = open_as(f, f->s, "alice", &sync);
-	assert_int_equal(sync.orphaned_items, 1);       /* now the "awful!" row */
+	assert_int_equal(sync.orphaned_items, 0);  /* "awful!" had no labels: dropped */
 	assert_int_equal(sync.orphaned_annotations, 0);
 	assert_int_equal(sg_labels_row_of(l, awful), 0);
 	sg_labels_free(l);
@@ -387,6 +387,30 @@ static void test_k2_two_annotators_share_an_item(void **state)
 	sg_labels_free(a);
 	sg_labels_free(b);
 	sg_labels_free(c);
+}
+
+static void test_id_column_added_later_moves_labels(void **state)
+{
+	struct fixture *f = *state;
+	register_with(f, "id,review\n7,great\n3,awful\n", single_by_hash);
+	struct sg_labels *l = open_as(f, f->s, "ann", NULL);
+	label(l, 1, "negative");
+	sg_labels_free(l);
+	struct sg_scheme sc;
+	struct sg_error err = { 0 };
+	assert_int_equal(sg_scheme_parse(&sc, "s", single_by_id, strlen(single_by_id), &err), 0);
+	assert_int_equal(sg_labels_set_scheme(f->s, f->ds.id, &sc, "ann", &err), 0);
+	sg_scheme_done(&sc);
+	struct sg_labels_sync sync;
+	l = open_as(f, f->s, "ann", &sync);
+	assert_int_equal(sync.rekeyed, 1);
+	assert_int_equal(sync.orphaned_items, 0);
+	struct sg_label_item it;
+	assert_int_equal(sg_labels_item(l, "3", &it, &err), 0);
+	assert_int_equal(it.n, 1);
+	assert_int_equal(it.mine, 1);
+	assert_int_equal(next_row(l), 0);  /* row 1 is done: the queue knows */
+	sg_labels_free(l);
 }
 
 /* Two processes label the same row at once: both annotations are kept. */
@@ -649,6 +673,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_fewest_first_and_not_mine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leases_spread_two_annotators, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_k2_two_annotators_share_an_item, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_id_column_added_later_moves_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_processes_both_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_loses_no_saved_label, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relabel_supersedes_and_undo_restores, setup,
