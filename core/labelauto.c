@@ -358,10 +358,11 @@ static int set_hps(struct sg_hps *h, const struct sg_algo *a, int k, uint64_t se
 		snprintf(buf, sizeof buf, k == 2 ? "predictor_type=binary_classifier normalize_data=false"
 			 : "predictor_type=multiclass_classifier num_classes=%d normalize_data=false", k);
 	else if (k == 2)
-		snprintf(buf, sizeof buf, "objective=binary:logistic num_round=60 max_depth=6 eta=0.3");
+		snprintf(buf, sizeof buf, "objective=binary:logistic num_round=40 max_depth=4 eta=0.3"
+			 " nthread=2");
 	else
-		snprintf(buf, sizeof buf, "objective=multi:softprob num_class=%d num_round=60 max_depth=6"
-			 " eta=0.3", k);
+		snprintf(buf, sizeof buf, "objective=multi:softprob num_class=%d num_round=40 max_depth=4"
+			 " eta=0.3 nthread=2", k);
 	if (sg_hps_set_text(h, buf, err) != 0)
 		return -1;
 	snprintf(buf, sizeof buf, "%llu", (unsigned long long)(seed % 1000000000ULL));
