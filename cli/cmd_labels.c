@@ -106,6 +106,30 @@ static int check_against_file(const struct sg_scheme *sc, const char *path, stru
 	return rc;
 }
 
+/* After a scheme change: existing answers that the new scheme would refuse
+ * stay as they are (history is never rewritten), but the user should know. */
+static void warn_misfits(struct sg_workspace *ws, long long dataset_id, const struct sg_scheme *sc)
+{
+	sqlite3_stmt *q = sg_store_prepare(ws->store,
+		"SELECT value, count(*) FROM label_annotations WHERE dataset_id = ?1 AND active = 1"
+		" GROUP BY value", NULL);
+	if (!q)
+		return;
+	sqlite3_bind_int64(q, 1, dataset_id);
+	long long bad = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		char *canon = NULL;
+		if (sg_scheme_value_check(sc, (const char *)sqlite3_column_text(q, 0), NULL, 0, &canon,
+					  NULL) != 0)
+			bad += sqlite3_column_int64(q, 1);
+		free(canon);
+	}
+	sqlite3_reset(q);
+	if (bad)
+		fprintf(stderr, "sagetty: warning: %lld existing annotation(s) use labels or a form the "
+			"new scheme does not have; they are kept as they are\n", bad);
+}
+
 static int labels_scheme(struct sg_workspace *ws, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -139,6 +163,8 @@ static int labels_scheme(struct sg_workspace *ws, int argc, char **argv)
 		rc = check_against_file(&sc, d.path, &err);
 		if (rc == 0)
 			rc = sg_labels_set_scheme(ws->store, d.info.id, &sc, sg_username(), &err);
+		if (rc == 0)
+			warn_misfits(ws, d.info.id, &sc);
 	} else {
 		rc = sg_labels_get_scheme(ws->store, d.info.id, &sc, &err);
 	}

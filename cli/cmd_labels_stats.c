@@ -100,6 +100,87 @@ static void print_stats(const struct sg_labels_consolidation *c, const struct sg
 	}
 }
 
+/* Multi-label schemes: agreement on each label's yes/no question, since
+ * whole answers rarely match exactly.  NULL when there is nothing to say. */
+static struct sg_agree_stats **per_label(const struct sg_labels_consolidation *c,
+					 const struct sg_scheme *sc, struct sg_error *err)
+{
+	const struct sg_label_table *t = &c->table;
+	if (sc->type != SG_SCHEME_MULTI || !t->nrec)
+		return NULL;
+	/* Each distinct value's labels, once. */
+	uint32_t **sets = sg_xcalloc(t->nvalues + 1, sizeof *sets);
+	size_t *nset = sg_xcalloc(t->nvalues + 1, sizeof *nset), total = 0;
+	for (size_t v = 0; v < t->nvalues; v++) {
+		json_t *arr = json_loads(t->values[v], 0, NULL);
+		sets[v] = sg_xcalloc(json_array_size(arr) + 1, sizeof **sets);
+		size_t i;
+		json_t *name;
+		json_array_foreach(arr, i, name) {
+			int li = sg_scheme_label_by_name(sc, json_string_value(name) ? json_string_value(name) : "");
+			if (li >= 0)
+				sets[v][nset[v]++] = (uint32_t)li;
+		}
+		json_decref(arr);
+	}
+	for (size_t i = 0; i < t->nrec; i++)
+		total += nset[t->rec[i].value] ? nset[t->rec[i].value] : 1;
+	uint32_t *item = sg_xcalloc(total + 1, sizeof *item), *ann = sg_xcalloc(total + 1, sizeof *ann);
+	uint32_t *lab = sg_xcalloc(total + 1, sizeof *lab);
+	size_t n = 0;
+	for (size_t i = 0; i < t->nrec; i++) {
+		const struct sg_label_record *r = &t->rec[i];
+		if (r->role != SG_ROLE_ANNOTATOR || r->source == SG_LABEL_MACHINE)
+			continue;
+		size_t k = nset[r->value];
+		for (size_t j = 0; j < (k ? k : 1); j++, n++) {
+			item[n] = r->item;
+			ann[n] = r->user;
+			lab[n] = k ? sets[r->value][j] : SG_AGREE_NONE;
+		}
+	}
+	struct sg_agree_input in = { .n = n, .item = item, .annotator = ann, .label = lab,
+				     .n_items = (uint32_t)t->nitems,
+				     .n_annotators = (uint32_t)t->nusers,
+				     .n_labels = (uint32_t)sc->nlabels };
+	struct sg_agree_stats **out = NULL;
+	if (n && sg_agree_compute_multi(&in, NULL, &out, err) != 0)
+		out = NULL;
+	for (size_t v = 0; v < t->nvalues; v++)
+		free(sets[v]);
+	free(sets);
+	free(nset);
+	free(item);
+	free(ann);
+	free(lab);
+	return out;
+}
+
+static json_t *per_label_json(struct sg_agree_stats **pl, const struct sg_scheme *sc)
+{
+	json_t *arr = json_array();
+	for (size_t l = 0; l < sc->nlabels; l++)
+		json_array_append_new(arr, json_pack("{ssso so so}", "label", sc->labels[l].name,
+			"percent_agreement", cli_json_real(pl[l]->percent_agreement),
+			"fleiss_kappa", cli_json_real(pl[l]->fleiss_kappa),
+			"krippendorff_alpha", cli_json_real(pl[l]->krippendorff_alpha)));
+	return arr;
+}
+
+static void per_label_text(struct sg_agree_stats **pl, const struct sg_scheme *sc)
+{
+	printf("\n%-20s %9s %8s %8s   (each label as a yes/no question)\n", "LABEL", "AGREE",
+	       "FLEISS", "ALPHA");
+	for (size_t l = 0; l < sc->nlabels; l++) {
+		char name[96], a[32], b[32], d[32];
+		cli_safe_text(name, sizeof name, sc->labels[l].name, strlen(sc->labels[l].name), 20);
+		fmt(pl[l]->percent_agreement, a, sizeof a, 1);
+		fmt(pl[l]->fleiss_kappa, b, sizeof b, 0);
+		fmt(pl[l]->krippendorff_alpha, d, sizeof d, 0);
+		printf("%s %9s %8s %8s\n", name, a, b, d);
+	}
+}
+
 /* Runs the consolidation (stored for `consolidate`) and prints it. */
 static int run(struct sg_workspace *ws, int argc, char **argv, int consolidate)
 {
@@ -121,9 +202,14 @@ static int run(struct sg_workspace *ws, int argc, char **argv, int consolidate)
 				       a.method ? a.method : "majority", consolidate, sg_username(),
 				       &c, &err);
 	size_t k = (size_t)sg_labels_scheme(l)->k;
+	struct sg_scheme sc;
+	sg_scheme_copy(&sc, sg_labels_scheme(l));
 	sg_labels_free(l);
-	if (rc != 0)
+	if (rc != 0) {
+		sg_scheme_done(&sc);
 		return cli_fail(&err);
+	}
+	struct sg_agree_stats **pl = consolidate ? NULL : per_label(&c, &sc, &err);
 	if (a.json) {
 		json_t *o = json_loads(c.summary, 0, NULL);
 		json_object_set_new(o, "rows", json_integer((json_int_t)sync.rows));
@@ -132,6 +218,9 @@ static int run(struct sg_workspace *ws, int argc, char **argv, int consolidate)
 				    json_integer((json_int_t)sync.orphaned_annotations));
 		json_object_set_new(o, "file_changed", json_boolean(sync.changed));
 		json_object_set_new(o, "annotations_per_item", json_integer((json_int_t)k));
+		json_object_set_new(o, "rows_with_empty_text", json_integer((json_int_t)sync.empty_text));
+		if (pl)
+			json_object_set_new(o, "per_label", per_label_json(pl, &sc));
 		if (!consolidate)
 			json_object_del(o, "method");
 		cli_print_json(o);
@@ -140,7 +229,12 @@ static int run(struct sg_workspace *ws, int argc, char **argv, int consolidate)
 		       "%zu from machine labels only\n", c.n, c.method, c.n_adjudicate, c.n_machine);
 	} else {
 		print_stats(&c, &sync, k);
+		if (pl)
+			per_label_text(pl, &sc);
 	}
+	if (pl)
+		sg_agree_multi_free(pl, (uint32_t)sc.nlabels);
+	sg_scheme_done(&sc);
 	sg_labels_consolidation_done(&c);
 	return EXIT_OK;
 }

@@ -136,6 +136,17 @@ struct sg_labels *sg_labels_open(struct sg_store *s, const struct sg_dataset_inf
 				 struct sg_labels_sync *sync, struct sg_error *err);
 void sg_labels_free(struct sg_labels *l);
 
+/* Moves the store's WAL into the database file with a passive checkpoint
+ * (it never waits for other processes) once the WAL has reached SQLite's
+ * usual 1000 pages; else does nothing.  While a dataset is open for
+ * labeling, its connection checkpoints by itself only past
+ * SG_LABELS_WAL_PAGES pages, so the fsync a checkpoint costs (milliseconds)
+ * falls here rather than inside a save: front ends call this when the
+ * annotator pauses (the Label view: after half a second without a key).
+ * Saves are durable either way.  sg_labels_free restores SQLite's default. */
+#define SG_LABELS_WAL_PAGES 16384
+int sg_labels_idle(struct sg_labels *l, struct sg_error *err);
+
 const struct sg_scheme *sg_labels_scheme(const struct sg_labels *l);
 struct sg_csv *sg_labels_csv(struct sg_labels *l);
 long long sg_labels_dataset_id(const struct sg_labels *l);

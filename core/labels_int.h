@@ -32,6 +32,8 @@ struct sg_labels {
 	size_t arena_len, arena_cap;
 	uint64_t *off;
 	struct sg_strmap map;      /* key → row */
+	int wal_pages;             /* WAL size after our last commit (wal hook) */
+	int wal_hooked;
 };
 
 /* Recounts an item's live annotations toward k and moves it in the queue

@@ -120,8 +120,10 @@ static void sc_value(struct scan *s, const char *path, int depth)
 		sc_string(s, NULL, 0);
 		return;
 	}
-	while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+	/* A scalar: up to a separator (never stuck, whatever the byte). */
+	do
 		sc_adv(s);
+	while (s->p < s->end && (*s->p == '\0' || !strchr(",]} \t\r\n", *s->p)));
 }
 
 /* Line and column of the value at path, or of the document (1:1). */

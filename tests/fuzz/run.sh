@@ -39,6 +39,7 @@ fi
 core="conf action theme keymap config error util regex csvfile colstats expr recipe metricline metricdef"
 core="$core store schema run runquery runquery_where"
 core="$core rules rules_spec"
+core="$core labelscheme"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 flags="$flags $(pkg-config --cflags jansson sqlite3) -I $src -I $build"
 objects=
@@ -110,6 +111,8 @@ build runquery "$f/fuzz_runquery.c"
 fuzz runquery
 build rules "$f/fuzz_rules.c"
 fuzz rules
+build labelscheme "$f/fuzz_labelscheme.c"
+fuzz labelscheme
 # Model folders and hyperparameters: the algorithm sources and their libraries.
 algo_objects=
 for a in algo algo_data algo_job algo_linear algo_kmeans algo_pca algo_knn algo_xgboost \
