@@ -16,6 +16,7 @@
 #include "tui/label.h"
 #include "tui/sheet.h"
 #include "tui/surface.h"
+#include "tests/fuzz/fuzz_labeltext.h"
 
 static char *dir;
 static struct sg_workspace *ws;
@@ -572,6 +573,37 @@ static void wraps_utf8_by_columns(void **state)
 	lbl_text_done(&x);
 }
 
+/* The fuzz harness's nasty cases, replayed: none breaks an invariant. */
+static void corpus_replays(void **state)
+{
+	(void)state;
+	assert_true(tu_replay_corpus("labeltext", sg_fuzz_labeltext) >= 10);
+}
+
+static void filter_line_parses(void **state)
+{
+	(void)state;
+	struct lbl_filter f = { .state = -1 };
+	char err[256];
+
+	assert_int_equal(lbl_filter_parse("label=spam  user=bob state=disagreed", &f, err,
+					  sizeof err), 0);
+	assert_string_equal(f.label, "spam");
+	assert_string_equal(f.user, "bob");
+	assert_int_equal(f.state, LBL_STATE_DISAGREED);
+	assert_int_equal(lbl_filter_parse("none", &f, err, sizeof err), 0);
+	assert_string_equal(f.label, "");
+	assert_int_equal(f.state, LBL_STATE_ANY);
+	f.state = 3;
+	assert_int_equal(lbl_filter_parse("state=sideways", &f, err, sizeof err), -1);
+	assert_non_null(strstr(err, "Unknown state 'sideways'"));
+	assert_int_equal(f.state, 3);      /* untouched */
+	assert_int_equal(lbl_filter_parse("spam", &f, err, sizeof err), -1);
+	assert_non_null(strstr(err, "Filter words are"));
+	assert_int_equal(lbl_filter_parse("colour=red", &f, err, sizeof err), -1);
+	assert_non_null(strstr(err, "Unknown filter 'colour'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +623,8 @@ int main(void)
 		cmocka_unit_test(empty_text_and_small_screens),
 		cmocka_unit_test(no_scheme_offers_editor),
 		cmocka_unit_test(wraps_utf8_by_columns),
+		cmocka_unit_test(filter_line_parses),
+		cmocka_unit_test(corpus_replays),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -85,6 +85,24 @@ int lbl_text_draw(const struct lbl_text *t, struct surface *s, int y, int x, int
 
 #endif
 
+/* ---- the filter line ---------------------------------------------------- */
+
+/* States a filter may ask for, in the order of labels.h's filter states. */
+enum { LBL_STATE_ANY, LBL_STATE_UNLABELED, LBL_STATE_LABELED, LBL_STATE_COMPLETE,
+       LBL_STATE_DISAGREED, LBL_STATE_REVIEW };
+
+struct lbl_filter {
+	char label[128];          /* "": any label */
+	char user[64];            /* "": any annotator */
+	int state;                /* LBL_STATE_* */
+};
+
+/* Parses a :label-filter line, "label=NAME annotator=USER state=S" (user=
+ * is annotator=; any order and subset; "", "none" and "-" mean no filter)
+ * into *out.  0, or -1 with a message in err (n bytes) naming the word;
+ * *out is untouched on error.  Names are not checked against a scheme. */
+int lbl_filter_parse(const char *text, struct lbl_filter *out, char *err, size_t n);
+
 /* ---- the Label view's sheets (sheet_label*.c) ------------------------- */
 
 #ifdef SG_LABELS_H

@@ -7,6 +7,7 @@
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -367,4 +368,56 @@ int lbl_text_draw(const struct lbl_text *t, struct surface *s, int y, int x, int
 			surface_textw(s, y + rows, x, 1, SG_ROLE_CURSOR, TEXT_PAD, " ");
 	}
 	return rows;
+}
+
+/* ---- the filter line --------------------------------------------------------- */
+
+int lbl_filter_parse(const char *text, struct lbl_filter *out, char *err, size_t n)
+{
+	static const char *const states[] = { "any", "unlabeled", "labeled", "complete",
+					       "disagreed", "review" };
+	struct lbl_filter f = { .state = LBL_STATE_ANY };
+	char buf[512], *save = NULL;
+
+	if (!text || strcmp(text, "none") == 0 || strcmp(text, "-") == 0)
+		text = "";
+	if (strlen(text) >= sizeof buf) {
+		snprintf(err, n, "The filter is too long");
+		return -1;
+	}
+	memcpy(buf, text, strlen(text) + 1);
+	for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(w, '=');
+		size_t k;
+		if (!eq) {
+			snprintf(err, n, "Filter words are label=NAME, annotator=USER, "
+				 "state=unlabeled|labeled|complete|disagreed|review: '%.40s'", w);
+			return -1;
+		}
+		*eq++ = '\0';
+		if (strcmp(w, "label") == 0 && strlen(eq) < sizeof f.label) {
+			memcpy(f.label, eq, strlen(eq) + 1);
+		} else if ((strcmp(w, "annotator") == 0 || strcmp(w, "user") == 0) &&
+			   strlen(eq) < sizeof f.user) {
+			memcpy(f.user, eq, strlen(eq) + 1);
+		} else if (strcmp(w, "state") == 0) {
+			for (k = 0; k < sizeof states / sizeof states[0] && strcmp(states[k], eq); k++)
+				;
+			if (k == sizeof states / sizeof states[0]) {
+				snprintf(err, n, "Unknown state '%.40s' (unlabeled, labeled, complete, "
+					 "disagreed, review)", eq);
+				return -1;
+			}
+			f.state = (int)k;
+		} else if (strcmp(w, "label") == 0 || strcmp(w, "annotator") == 0 ||
+			   strcmp(w, "user") == 0) {
+			snprintf(err, n, "The %s name is too long", w);
+			return -1;
+		} else {
+			snprintf(err, n, "Unknown filter '%.40s' (label, annotator, state)", w);
+			return -1;
+		}
+	}
+	*out = f;
+	return 0;
 }

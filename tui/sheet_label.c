@@ -776,51 +776,31 @@ static void browse(struct lsheet *L, enum sg_action a)
 
 /* Parses "label=X annotator=U state=S" (any order, any subset; "" clears)
  * and computes the filter's rows. */
+_Static_assert((int)SG_FILTER_UNLABELED == (int)LBL_STATE_UNLABELED &&
+	       (int)SG_FILTER_REVIEW == (int)LBL_STATE_REVIEW,
+	       "label.h's filter states follow labels.h's");
+
 static void set_filter(struct lsheet *L, const char *arg)
 {
-	static const char *const states[] = { "any", "unlabeled", "labeled", "complete",
-					       "disagreed", "review" };
 	struct sg_label_filter f = { .source = -1 };
-	char buf[256], *save_ptr = NULL;
+	struct lbl_filter lf;
+	char msg[256];
 	struct sg_error e = { 0 };
 	long long *rows = NULL;
 	size_t n = 0;
 
-	if (arg && (strcmp(arg, "none") == 0 || strcmp(arg, "-") == 0))
-		arg = "";
-	snprintf(buf, sizeof buf, "%s", arg ? arg : "");
-	L->filt_label[0] = L->filt_user[0] = '\0';
-	for (char *w = strtok_r(buf, " \t", &save_ptr); w; w = strtok_r(NULL, " \t", &save_ptr)) {
-		char *eq = strchr(w, '=');
-		size_t s;
-		if (!eq) {
-			status(L, SG_ROLE_ERROR, "Filter words are label=NAME, annotator=USER, "
-			       "state=unlabeled|labeled|complete|disagreed|review: '%s'", w);
-			return;
-		}
-		*eq++ = '\0';
-		if (strcmp(w, "label") == 0) {
-			if (sg_scheme_label_by_name(L->sc, eq) < 0) {
-				status(L, SG_ROLE_ERROR, "No label named '%s' in the scheme", eq);
-				return;
-			}
-			snprintf(L->filt_label, sizeof L->filt_label, "%s", eq);
-		} else if (strcmp(w, "annotator") == 0 || strcmp(w, "user") == 0) {
-			snprintf(L->filt_user, sizeof L->filt_user, "%s", eq);
-		} else if (strcmp(w, "state") == 0) {
-			for (s = 0; s < sizeof states / sizeof states[0] && strcmp(states[s], eq); s++)
-				;
-			if (s == sizeof states / sizeof states[0]) {
-				status(L, SG_ROLE_ERROR, "Unknown state '%s' (unlabeled, labeled, "
-				       "complete, disagreed, review)", eq);
-				return;
-			}
-			f.state = s;
-		} else {
-			status(L, SG_ROLE_ERROR, "Unknown filter '%s' (label, annotator, state)", w);
-			return;
-		}
+	if (lbl_filter_parse(arg, &lf, msg, sizeof msg) < 0) {
+		status(L, SG_ROLE_ERROR, "%s", msg);
+		return;
 	}
+	if (*lf.label && sg_scheme_label_by_name(L->sc, lf.label) < 0) {
+		status(L, SG_ROLE_ERROR, "No label named '%s' in the scheme", lf.label);
+		return;
+	}
+	snprintf(L->filt_label, sizeof L->filt_label, "%s", lf.label);
+	snprintf(L->filt_user, sizeof L->filt_user, "%s", lf.user);
+	/* the states are declared in the same order (label.h) */
+	f.state = lf.state;
 	f.label = *L->filt_label ? L->filt_label : NULL;
 	f.user = *L->filt_user ? L->filt_user : NULL;
 	free(L->frows);

@@ -1,8 +1,8 @@
 #!/bin/sh
 # run.sh SRCDIR BUILDDIR SECONDS — build the libFuzzer harnesses of every
 # parser (themes, keymaps, config, CSV, filter expressions, recipes, metric
-# lines, run queries, rules, model files) with Debian's clang (ASan + UBSan)
-# into BUILDDIR/fuzz/, then run each over a copy of its corpus in
+# lines, run queries, rules, model files, the Label view's text) with
+# Debian's clang (ASan + UBSan) into BUILDDIR/fuzz/, then run each over a copy of its corpus in
 # SRCDIR/tests/corpus/NAME/: for SECONDS each, or, with FUZZ_RUNS=N in the
 # environment, for N inputs from seed 1 (reproducible, for CI).  Exits
 # non-zero when a harness fails to build or a run finds a crash (the
@@ -113,6 +113,15 @@ build rules "$f/fuzz_rules.c"
 fuzz rules
 build labelscheme "$f/fuzz_labelscheme.c"
 fuzz labelscheme
+# The Label view's text model and filter line: tui/label_text.c and the
+# surface it measures and draws with (the memory backend, no curses).
+for t in label_text surface; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/tui/$t.c" \
+		-o "$out/obj/tui_$t.o"
+done
+build labeltext "$f/fuzz_labeltext.c" "$out/obj/tui_label_text.o" "$out/obj/tui_surface.o"
+fuzz labeltext
 # Model folders and hyperparameters: the algorithm sources and their libraries.
 algo_objects=
 for a in algo algo_data algo_job algo_linear algo_kmeans algo_pca algo_knn algo_xgboost \
