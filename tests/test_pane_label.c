@@ -281,6 +281,28 @@ static void span_selection(void **state)
 	tt_fx_free(f);
 }
 
+/* A saved span that no longer fits its row's text (the row was edited
+ * under the same id) is reported, not drawn, and never crashes. */
+static void span_outside_text_reported(void **state)
+{
+	(void)state;
+	static const char *const ents[] = { "PER", "LOC" };
+	make_dataset("spanx", SG_SCHEME_SPAN, 2, ents, 2);
+	struct fx *f = open_label("spanx", 80, 24, 1);
+
+	type(f, "vwwww1");
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "Saved row 1: 1 span"));
+	free(tu_write(dir, "spanx.csv", "id,text,author\nr0,\"it\",a\nr1,\"item 1\",a\n"));
+	type(f, "R");
+	type(f, "g");
+	assert_true(has(f, "1 saved span is outside this text"));
+	assert_true(has(f, "it"));
+	type(f, "vx");             /* selecting and clearing on the short text */
+	assert_true(has(f, "Selection dropped"));
+	tt_fx_free(f);
+}
+
 static void comment_saved_with_label(void **state)
 {
 	(void)state;
@@ -614,6 +636,7 @@ int main(void)
 		cmocka_unit_test(undo_skip_back),
 		cmocka_unit_test(multi_toggles_then_enter),
 		cmocka_unit_test(span_selection),
+		cmocka_unit_test(span_outside_text_reported),
 		cmocka_unit_test(comment_saved_with_label),
 		cmocka_unit_test(filter_by_label),
 		cmocka_unit_test(review_accepts_and_corrects),

@@ -317,7 +317,7 @@ static const struct lann *pending_machine(const struct lsheet *L)
 static void draft_from(struct lsheet *L, const char *value)
 {
 	json_t *v = value && *value == '[' ? json_loads(value, 0, NULL) : NULL;
-	size_t i;
+	size_t i, bad = 0;
 	json_t *e;
 
 	memset(L->toggled, 0, L->sc->nlabels + 1);
@@ -336,9 +336,16 @@ static void draft_from(struct lsheet *L, const char *value)
 			size_t sb = lbl_text_bytes(L->text.text, L->text.len, (size_t)(b < 0 ? 0 : b));
 			if (k >= 0 && sa != (size_t)-1 && sb != (size_t)-1 && sa < sb)
 				L->spans[L->nspans++] = (struct lspan){ sa, sb, k };
+			else
+				bad++;
 		}
 	}
 	json_decref(v);
+	/* an imported span beyond this text (the row was edited) is said,
+	 * not drawn; saving the item's spans again leaves it out */
+	if (bad)
+		status(L, SG_ROLE_ERROR, "%zu saved span%s outside this text or with an unknown "
+		       "label: not shown", bad, bad == 1 ? " is" : "s are");
 	L->dirty_draft = 0;
 }
 
@@ -1051,8 +1058,16 @@ static enum pane_result do_key(struct sheet *sh, int key, enum sg_action bound)
 	char name[32], keys[256];
 	int i;
 
-	if (!L->lab)
+	if (!L->lab) {
+		/* still opening: a label key must not switch panes meanwhile */
+		if (L->task && key > 0x20 && key < 0x7f && bound != SG_ACTION_QUIT &&
+		    bound != SG_ACTION_HELP && bound != SG_ACTION_COMMAND) {
+			pane_message(sh->pane, SG_ROLE_MESSAGE, "Still keying the rows: labels "
+				     "can be given in a moment (nothing recorded)");
+			return PANE_REDRAW;
+		}
 		return PANE_UNHANDLED;
+	}
 	i = key > 0 && key < 0x80 ? sg_scheme_label_by_key(L->sc, key) : -1;
 	if (i >= 0) {
 		note_key(L);
