@@ -369,6 +369,10 @@ static int load_row(struct lsheet *L, uint64_t row)
 		return -1;
 	}
 	if (!key || sg_csv_read_row(csv, row, &L->cur, &e) < 0) {
+		/* the text borrowed the cursor's buffers, which a failed read
+		 * may have moved: nothing of the old item is shown any more */
+		L->have = 0;
+		lbl_text_set(&L->text, NULL, 0);
 		status(L, SG_ROLE_ERROR, "Row %llu cannot be read: %s", (unsigned long long)row + 1,
 		       *e.msg ? e.msg : "not in the file");
 		return -1;
@@ -847,6 +851,10 @@ static void set_comment(struct lsheet *L, const char *arg)
 	const struct lann *mine = my_ann(L);
 	struct sg_error e = { 0 };
 
+	if (!L->have) {
+		status(L, SG_ROLE_MESSAGE, "No item shown to comment on");
+		return;
+	}
 	if (!L->sc->comment) {
 		status(L, SG_ROLE_MESSAGE, "This scheme takes no comments (= to change it)");
 		return;
@@ -1310,7 +1318,8 @@ static void label_draw(struct sheet *sh, struct surface *s)
 	}
 	draw_header(L, s, 0);
 	if (!L->have) {
-		surface_wrap(s, 2, 1, s->h - 4, s->w - 2, SG_ROLE_DIM,
+		surface_wrap(s, 2, 1, s->h - 4, s->w - 2, SG_ROLE_DIM, sg_labels_nrows(L->lab) ?
+			     "No item shown: PgDn, g or n to go on, R to key the rows again." :
 			     "No rows to label in this dataset.", 0);
 		draw_status(L, s, s->h - 1);
 		return;
