@@ -202,9 +202,20 @@ int main(int argc, char **argv)
 	long rows = atol(argv[2]);
 	char *csv = sg_path_join(argv[1], "data.csv"), *db = sg_path_join(argv[1], "store.db");
 	struct sg_error err = { 0 };
+	struct sg_dataset_info ds;
+	if (getenv("LABELS_BENCH_REUSE") && sg_is_file(db)) {
+		/* Iterating on one figure: the earlier run's data as it was left. */
+		struct sg_store *s = sg_store_open(db, 0, &err);
+		if (!s || sg_dataset_get(s, "data", &ds, &err) != 0)
+			die("reuse", &err);
+		struct sg_labels *l = open_as(s, &ds, csv, "ann");
+		bench_consolidate(s, l);
+		sg_labels_free(l);
+		sg_store_close(s);
+		return 0;
+	}
 	write_csv(csv, rows);
 	struct sg_store *s = sg_store_open(db, SG_STORE_CREATE, &err);
-	struct sg_dataset_info ds;
 	if (!s || sg_dataset_register(s, argv[1], csv, "data", 1, 0, NULL, &ds, &err) != 0)
 		die("store", &err);
 	const char *text = "{\"type\":\"single\",\"text_column\":\"review\",\"id_column\":\"id\","

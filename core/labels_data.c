@@ -80,6 +80,7 @@ int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
 	sg_strmap_init(&users.map, 16);
 	sg_strmap_init(&values.map, 64);
 	size_t cap = 1024;
+	uint32_t last_user = 0, last_value = 0;
 	out->rec = sg_xmalloc(cap * sizeof *out->rec);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -90,8 +91,15 @@ int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
 			out->rec = sg_xrealloc(out->rec, (cap *= 2) * sizeof *out->rec);
 		struct sg_label_record *r = &out->rec[out->nrec++];
 		r->item = intern(&items, (const char *)sqlite3_column_text(q, 0));
-		r->user = intern(&users, (const char *)sqlite3_column_text(q, 1));
-		r->value = intern(&values, (const char *)sqlite3_column_text(q, 2));
+		/* Annotators and values repeat from row to row (a person's work is
+		 * stored together; there are few labels): skip the hash then. */
+		const char *u = (const char *)sqlite3_column_text(q, 1);
+		const char *v = (const char *)sqlite3_column_text(q, 2);
+		r->user = users.n && strcmp(users.v[last_user], u) == 0 ? last_user : intern(&users, u);
+		r->value = values.n && strcmp(values.v[last_value], v) == 0 ? last_value :
+			   intern(&values, v);
+		last_user = r->user;
+		last_value = r->value;
 		r->source = (uint8_t)src;
 		r->role = strcmp((const char *)sqlite3_column_text(q, 4), "reviewer") == 0;
 		r->confidence = sqlite3_column_type(q, 5) == SQLITE_NULL ? NAN :
