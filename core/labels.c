@@ -627,7 +627,8 @@ int sg_labels_idle(struct sg_labels *l, struct sg_error *err)
 	if (l->wal_pages < 1000)
 		return 0;
 	l->wal_pages = 0;
-	return sg_store_exec(l->store, "PRAGMA wal_checkpoint(PASSIVE)", err);
+	/* also restarts the WAL, so the next save does not sync its header */
+	return sg_store_checkpoint(l->store, err);
 }
 
 struct sg_labels *sg_labels_open(struct sg_store *s, const struct sg_dataset_info *ds,

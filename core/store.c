@@ -327,13 +327,6 @@ void sg_store_close(struct sg_store *s)
 	free(s);
 }
 
-int sg_store_autocheckpoint(struct sg_store *s, int pages, struct sg_error *err)
-{
-	if (sqlite3_wal_autocheckpoint(sg_store_db(s), pages < 0 ? 0 : pages) != SQLITE_OK)
-		return sg_store_error(s, err, "cannot set the WAL checkpoint threshold");
-	return 0;
-}
-
 int sg_store_checkpoint(struct sg_store *s, struct sg_error *err)
 {
 	int log = 0, done = 0;

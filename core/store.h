@@ -54,13 +54,8 @@ long long sg_store_data_version(struct sg_store *s);
 /* PRAGMA integrity_check; 0 when "ok". */
 int sg_store_check(struct sg_store *s, struct sg_error *err);
 
-/* WAL checkpoints off the latency path.  SQLite checkpoints the WAL inside
- * whichever commit crosses its threshold (1000 pages), which costs that one
- * commit an fsync or two: milliseconds.  A connection committing on a
- * keypress budget (the Label view) turns the automatic ones off (pages 0)
- * and calls sg_store_checkpoint when the user pauses.  Durability is the
- * same either way: a commit is in the WAL before it returns. */
-int sg_store_autocheckpoint(struct sg_store *s, int pages, struct sg_error *err);
+/* WAL checkpoints off the latency path (labels.h's sg_labels_idle runs one
+ * when the annotator pauses). */
 /* A passive checkpoint: copies what it can without waiting on readers;
  * when it copied everything it also restarts the WAL (one small commit),
  * so the next commit does not pay for the restart's header sync. */

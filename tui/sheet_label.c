@@ -28,8 +28,7 @@
 #include "tui/label.h"
 
 #define OPEN_TICK_MS 100
-#define CHECKPOINT_IDLE_MS 400     /* a pause this long checkpoints the WAL */
-#define CHECKPOINT_FORCE 4000      /* commits after which one is due anyway */
+#define CHECKPOINT_IDLE_MS 400     /* a pause this long lets the store checkpoint */
 #define MAX_SPANS 256
 
 /* One annotation of the shown item (copied out of the store's callback). */
@@ -111,7 +110,7 @@ struct lsheet {
 	char status[512];         /* the status line: saved, hints, errors */
 	enum sg_role status_role;
 	int resync;               /* the file changed on disk: open again */
-	int commits;              /* commits since the last WAL checkpoint */
+	int commits;              /* keys since the store's last idle call */
 	double last_key;          /* when the last key came (sg_now) */
 };
 
@@ -247,8 +246,6 @@ static void open_done(struct lsheet *L)
 	}
 	L->lab = L->job.lab;
 	L->job.lab = NULL;
-	/* checkpoints wait for a pause, never a keypress (store.h) */
-	sg_store_autocheckpoint(L->store, 0, &e);
 	L->sc = sg_labels_scheme(L->lab);
 	L->text_col = sg_labels_text_col(L->lab);
 	L->mine = L->job.mine;
@@ -947,17 +944,12 @@ static enum pane_result motion(struct lsheet *L, enum sg_action a)
 
 static void scheme_saved(void *ud);
 
-/* A key came: it may commit, so a checkpoint becomes due after a pause
- * (or now, after very many commits without one). */
+/* A key came: it may commit, so the store's housekeeping (a WAL
+ * checkpoint, labels.h's sg_labels_idle) waits for the next pause. */
 static void note_key(struct lsheet *L)
 {
-	struct sg_error e = { 0 };
-
 	L->last_key = sg_now();
-	if (++L->commits >= CHECKPOINT_FORCE) {
-		sg_store_checkpoint(L->store, &e);
-		L->commits = 0;
-	}
+	L->commits++;
 }
 
 static enum pane_result do_action(struct sheet *sh, enum sg_action a)
@@ -1393,7 +1385,7 @@ static enum pane_result label_on_fd(struct sheet *sh, int fd)
 	if (!L->task) {
 		if (fd == -1 && L->lab && L->commits &&
 		    sg_now() - L->last_key >= CHECKPOINT_IDLE_MS / 1000.0 * 0.9) {
-			sg_store_checkpoint(L->store, &e);
+			sg_labels_idle(L->lab, &e);
 			L->commits = 0;
 		}
 		return PANE_UNHANDLED;
@@ -1430,7 +1422,7 @@ static void label_free(struct sheet *sh)
 	}
 	if (L->lab) {
 		sg_labels_release(L->lab, &e);  /* leases go back to the queue */
-		sg_store_checkpoint(L->store, &e);
+		sg_labels_idle(L->lab, &e);
 		sg_labels_free(L->lab);
 	}
 	free(L->job.path);
