@@ -63,7 +63,14 @@ const struct cli_command cli_commands[] = {
 		    "       sagetty labels export DATASET -o OUT.csv|OUT.jsonl [--method majority|em]\n"
 		    "                             [--annotations] [--format csv|jsonl] [--json]\n"
 		    "       sagetty labels stats DATASET [--json]\n"
-		    "       sagetty labels consolidate DATASET [--method majority|em] [--json]",
+		    "       sagetty labels consolidate DATASET [--method majority|em] [--json]\n"
+		    "       sagetty labels auto DATASET [--target-accuracy 0.95] [--algo NAME]\n"
+		    "                           [--validation SHARE] [--min-count N] [--hash-bits N]\n"
+		    "                           [--review-below X] [--audit PCT] [--seed N]\n"
+		    "                           [--dry-run] [--json]\n"
+		    "       sagetty labels review DATASET [--rules [--below X] [--audit PCT] [--seed N]]\n"
+		    "                             [--accept KEY]... [--correct KEY=LABEL]...\n"
+		    "                             [--limit N] [--json]",
 	  "Label schemes, annotations, agreement, consolidation, import and export",
 	  "`labels scheme --set FILE` stores DATASET's label scheme from a JSON file such as\n"
 	  "{\"type\": \"single\", \"text_column\": \"review\", \"id_column\": \"id\", \"labels\":\n"
@@ -84,7 +91,19 @@ const struct cli_command cli_commands[] = {
 	  "(ties and low agreement go to adjudication).  `labels export` writes the data plus\n"
 	  "row_key, label, confidence, annotators, source and state as CSV, or JSON Lines in\n"
 	  "the style of a Ground Truth augmented manifest; --annotations writes every live\n"
-	  "annotation in the format import reads.  Label interactively with `sagetty label`.",
+	  "annotation in the format import reads.  Label interactively with `sagetty label`.\n"
+	  "`labels auto` trains a built-in model (linear-learner, or xgboost) on the\n"
+	  "consolidated human labels of a single-label scheme, using the text column (hashed\n"
+	  "words, word pairs and character trigrams, TF-IDF) and numeric columns; it holds out\n"
+	  "a validation share (below 1,000 labels every fold in turn), picks the lowest\n"
+	  "confidence at which the validation rows above it reach --target-accuracy, labels\n"
+	  "the rows without a human label above that confidence as machine labels, and puts\n"
+	  "the rest in the work queue most uncertain first.  Run it again as people label\n"
+	  "more: machine labels the new run does not confirm are retired.  `labels review`\n"
+	  "lists machine labels waiting for review (lowest confidence first); --rules sends\n"
+	  "machine labels below --below (default: the scheme's review.confidence_below) and a\n"
+	  "random --audit percent of the rest to review; --accept KEY and --correct KEY=LABEL\n"
+	  "record the reviewer's decision (a correction counts as a human label).",
 	  cmd_labels },
 	{ "runs", "runs ls [--experiment E] [--where EXPR] [--sort KEY[:desc]] [--limit N]\n"
 		  "                       [--columns COL,...] [--json]\n"

@@ -371,12 +371,13 @@ int cmd_labels(struct cli *cli, int argc, char **argv)
 		{ "scheme", labels_scheme, 1 }, { "ls", labels_ls, 1 },
 		{ "import", labels_import, 1 }, { "export", labels_export, 1 },
 		{ "stats", labels_stats, 1 }, { "consolidate", labels_consolidate, 1 },
+		{ "auto", labels_auto, 1 }, { "review", labels_review, 1 },
 	};
 	if (cli_wants_help("labels", argc, argv))
 		return EXIT_OK;
 	if (argc < 2)
-		return cli_usage("labels", "labels needs a verb: scheme, ls, import, export, stats or "
-				 "consolidate");
+		return cli_usage("labels", "labels needs a verb: scheme, ls, import, export, stats, "
+				 "consolidate, auto or review");
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
 		if (strcmp(argv[1], verbs[i].verb) != 0)
 			continue;

@@ -21,5 +21,8 @@ int labels_import(struct sg_workspace *ws, int argc, char **argv);
 int labels_export(struct sg_workspace *ws, int argc, char **argv);
 int labels_stats(struct sg_workspace *ws, int argc, char **argv);
 int labels_consolidate(struct sg_workspace *ws, int argc, char **argv);
+/* cmd_labels_auto.c */
+int labels_auto(struct sg_workspace *ws, int argc, char **argv);
+int labels_review(struct sg_workspace *ws, int argc, char **argv);
 
 #endif

@@ -20,8 +20,8 @@
  *  4. Threshold: validation rows sorted by the model's confidence (the top
  *     class probability); the threshold is the lowest confidence at which the
  *     rows at or above it reach the target accuracy — judged by the lower
- *     end of a one-standard-error Wilson interval, so a handful of lucky
- *     rows does not pass — with at least min_count rows.  None qualifies:
+ *     end of their 95% Wilson score interval, so a handful of lucky rows
+ *     does not pass — with at least min_count rows.  None qualifies:
  *     nothing is machine-labeled (the report says so).
  *  5. Apply: every row with no live human or imported annotation is
  *     predicted, streaming through the CSV in blocks.  Rows at or above the
@@ -80,7 +80,8 @@ struct sg_labelauto_report {
 	size_t review_audit;      /* ... for the random audit */
 	size_t left;              /* candidates below the threshold, ordered for people */
 	char **uncertain;         /* their row keys, most uncertain first (list_uncertain) */
-	double *uncertain_conf;
+	double *uncertain_conf;   /* their top-class probability */
+	double *uncertain_margin; /* top minus second probability (the order) */
 	size_t n_uncertain;
 	double seconds;
 };

@@ -10,12 +10,13 @@
 double sg_labelauto_audit_draw(const char *key, uint64_t seed);
 
 /* Retires (makes inactive) the live machine labels of SG_LABELAUTO_USER
- * except those of keys[0..n) and those a reviewer accepted; unchanged[i]
- * is set when key i already has a live machine label with value vals[i]
- * (so it is not written again).  One transaction. */
+ * except those of keys[0..n) and those a reviewer accepted or corrected;
+ * unchanged[i] is set when key i already has a live machine label with
+ * value vals[i] — it is kept (with its review state) and given the new
+ * confidence confs[i], rather than written again.  One transaction. */
 int sg_labelauto_retire(struct sg_store *s, struct sg_labels *l, const char *const *keys,
-			const char *const *vals, size_t n, uint8_t *unchanged, size_t *retired,
-			struct sg_error *err);
+			const char *const *vals, const double *confs, size_t n, uint8_t *unchanged,
+			size_t *retired, struct sg_error *err);
 
 /* Renumbers the queue's unlabeled level (items with no live human
  * annotation) so that keys[0..n) come in that order, after nothing else at

@@ -109,9 +109,23 @@ static int deactivate(struct sg_store *s, long long id, struct sg_error *err)
 	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot retire a machine label");
 }
 
+/* Sets a kept machine label's confidence to the new run's. */
+static int refresh(struct sg_store *s, long long id, double conf, struct sg_error *err)
+{
+	sqlite3_stmt *u = sg_store_prepare(s,
+		"UPDATE label_annotations SET confidence = ?2 WHERE id = ?1", err);
+	if (!u)
+		return -1;
+	sqlite3_bind_int64(u, 1, id);
+	sqlite3_bind_double(u, 2, conf);
+	int rc = sqlite3_step(u);
+	sqlite3_reset(u);
+	return rc == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot update a machine label");
+}
+
 int sg_labelauto_retire(struct sg_store *s, struct sg_labels *l, const char *const *keys,
-			const char *const *vals, size_t n, uint8_t *unchanged, size_t *retired,
-			struct sg_error *err)
+			const char *const *vals, const double *confs, size_t n, uint8_t *unchanged,
+			size_t *retired, struct sg_error *err)
 {
 	*retired = 0;
 	struct mrow *m;
@@ -133,8 +147,11 @@ int sg_labelauto_retire(struct sg_store *s, struct sg_labels *l, const char *con
 	for (size_t j = 0; j < nm && rc == 0; j++) {
 		long long i = find_key(keys, order, n, m[j].key);
 		if (i >= 0) {
-			if (strcmp(vals[i], m[j].value) == 0)
+			if (strcmp(vals[i], m[j].value) == 0) {
 				unchanged[i] = 1;
+				if (m[j].conf != confs[i])
+					rc = refresh(s, m[j].id, confs[i], err);
+			}
 			continue;   /* a different value: the new label supersedes it */
 		}
 		rc = deactivate(s, m[j].id, err);
