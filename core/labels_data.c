@@ -65,6 +65,20 @@ static void sort_records(struct sg_label_table *t)
 	}
 }
 
+/* The dataset's item count, to size the key map once (growing it from
+ * small rehashes every key about twice). */
+static long long count_items(struct sg_store *s, long long dataset_id)
+{
+	sqlite3_stmt *q = sg_store_prepare(s,
+		"SELECT count(*) FROM label_items WHERE dataset_id = ?1", NULL);
+	if (!q)
+		return 1024;
+	sqlite3_bind_int64(q, 1, dataset_id);
+	long long n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return n > 1024 ? n : 1024;
+}
+
 int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
 		   struct sg_label_table *out, struct sg_error *err)
 {
@@ -76,7 +90,7 @@ int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
 		return -1;
 	sqlite3_bind_int64(q, 1, dataset_id);
 	struct names items = { 0 }, users = { 0 }, values = { 0 };
-	sg_strmap_init(&items.map, 1024);
+	sg_strmap_init(&items.map, (size_t)count_items(s, dataset_id));
 	sg_strmap_init(&users.map, 16);
 	sg_strmap_init(&values.map, 64);
 	size_t cap = 1024;

@@ -29,7 +29,10 @@ static long long next_seq(struct sg_store *s, long long ds, struct sg_error *err
 	return v;
 }
 
-int sg_labels_recount(struct sg_store *s, long long ds, const char *key, struct sg_error *err)
+/* *seq, when given, is the caller's running sequence (a bulk insert
+ * numbers its items itself and stores the counter once at the end). */
+static int recount(struct sg_store *s, long long ds, const char *key, long long *seq_run,
+		   struct sg_error *err)
 {
 	sqlite3_stmt *c = sg_store_prepare(s,
 		"SELECT count(*), (SELECT n FROM label_items WHERE dataset_id = ?1 AND row_key = ?2)"
@@ -49,7 +52,7 @@ int sg_labels_recount(struct sg_store *s, long long ds, const char *key, struct 
 	sqlite3_reset(c);
 	if (exists && old == n)
 		return 0;
-	long long seq = next_seq(s, ds, err);
+	long long seq = seq_run ? ++*seq_run : next_seq(s, ds, err);
 	if (seq < 0)
 		return -1;
 	sqlite3_stmt *u = sg_store_prepare(s,
@@ -63,6 +66,11 @@ int sg_labels_recount(struct sg_store *s, long long ds, const char *key, struct 
 	sqlite3_bind_int64(u, 3, n);
 	sqlite3_bind_int64(u, 4, seq);
 	return step_done(s, u, "cannot update the item", err);
+}
+
+int sg_labels_recount(struct sg_store *s, long long ds, const char *key, struct sg_error *err)
+{
+	return recount(s, ds, key, NULL, err);
 }
 
 /* Supersedes and inserts; the item's count is the caller's to update. */
@@ -330,12 +338,21 @@ static int recount_keys(struct sg_store *s, long long dataset_id, const struct s
 	for (size_t i = 0; i < n; i++)
 		keys[i] = a[i].row_key;
 	qsort(keys, n, sizeof *keys, key_ptr_cmp);
-	int rc = 0;
+	long long seq = next_seq(s, dataset_id, err);
+	int rc = seq < 0 ? -1 : 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (i == 0 || strcmp(keys[i], keys[i - 1]) != 0)
-			rc = sg_labels_recount(s, dataset_id, keys[i], err);
+			rc = recount(s, dataset_id, keys[i], &seq, err);
 	free(keys);
-	return rc;
+	if (rc != 0)
+		return -1;
+	sqlite3_stmt *u = sg_store_prepare(s, "UPDATE label_sets SET seq = ?2 WHERE dataset_id = ?1",
+					   err);
+	if (!u)
+		return -1;
+	sqlite3_bind_int64(u, 1, dataset_id);
+	sqlite3_bind_int64(u, 2, seq);
+	return step_done(s, u, "cannot update the queue order", err);
 }
 
 int sg_labels_insert(struct sg_store *s, long long dataset_id, const struct sg_scheme *sc,
