@@ -591,7 +591,10 @@ static void em_results(const struct em *em, struct sg_agree_stats *s)
  * of its size (EM never lowers it; the test also ends the rare fall from
  * rounding).  A posterior-change test would run on for long at scale: with
  * hundreds of thousands of items a few near-ties keep drifting while the
- * labels and reliabilities no longer change. */
+ * labels and reliabilities no longer change.  The tolerance is not looser
+ * (1e-5, say) because EM can crawl: one expert against two weak annotators
+ * who often agree gains a few hundredths of a nat per iteration for dozens
+ * of iterations while it learns to trust the expert (tests/test_agree.c). */
 static void em_pass(const struct grouped *g, const struct sg_agree_options *o,
 		    struct sg_agree_stats *s)
 {
