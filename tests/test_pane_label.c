@@ -243,6 +243,13 @@ static void multi_toggles_then_enter(void **state)
 	assert_string_equal(anns(id, "r0"), "");
 	assert_int_equal(role_at(f, "news"), SG_ROLE_SELECTED);
 	assert_int_equal(role_at(f, "tech"), SG_ROLE_SELECTED);
+	/* a draft survives one Esc, and quitting asks first */
+	key(f, SG_KEY_ESC);
+	assert_true(has(f, "Not saved yet"));
+	assert_true(has(f, "Row 1 of 4"));
+	type(f, "q");
+	assert_true(has(f, "unsaved labels of row 1"));
+	type(f, "n");
 	key(f, SG_KEY_ENTER);
 	assert_true(has(f, "Saved row 1: news, tech"));
 	assert_true(has(f, "Row 2 of 4"));

@@ -408,6 +408,17 @@ static enum pane_result data_key(struct pane *p, int key, enum sg_action bound)
 	return sh && sh->ops->key ? sh->ops->key(sh, key, bound) : PANE_UNHANDLED;
 }
 
+/* Work a sheet of the stack would lose on quit (a Label view's draft). */
+static const char *data_unsaved(struct pane *p)
+{
+	for (struct sheet *sh = priv(p)->top; sh; sh = sh->below) {
+		const char *u = sh->ops->unsaved ? sh->ops->unsaved(sh) : NULL;
+		if (u)
+			return u;
+	}
+	return NULL;
+}
+
 /* "3/12 datasets", or the open dataset's name. */
 static void data_summary(struct pane *p, char *buf, size_t n)
 {
@@ -436,7 +447,7 @@ const struct pane_ops pane_data_ops = {
 	.draw = data_draw,
 	.action = data_action,
 	.reload = data_reload,
-	.unsaved = NULL,
+	.unsaved = data_unsaved,
 	.summary = data_summary,
 	.action_arg = data_action_arg,
 	.poll_fds = data_poll_fds,

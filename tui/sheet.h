@@ -68,6 +68,8 @@ struct sheet_ops {
 	const char *context;
 	/* As pane_ops' key (may be NULL). */
 	enum pane_result (*key)(struct sheet *sh, int key, enum sg_action bound);
+	/* As pane_ops' unsaved (may be NULL). */
+	const char *(*unsaved)(struct sheet *sh);
 };
 
 struct sheet {

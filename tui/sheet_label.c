@@ -94,6 +94,8 @@ struct lsheet {
 	struct lspan spans[MAX_SPANS];
 	size_t nspans;
 	int dirty_draft;          /* the draft differs from what is saved */
+	int esc_warned;           /* Esc was pressed once over an unsaved draft */
+	char unsaved_text[96];
 	char comment[512];
 
 	/* navigation */
@@ -964,8 +966,20 @@ static enum pane_result do_action(struct sheet *sh, enum sg_action a)
 			task_cancel(L->task);
 			return PANE_HANDLED;
 		}
+		if (L->text.selecting) {
+			L->text.selecting = 0;
+			return PANE_REDRAW;
+		}
+		/* a draft is not dropped by one stray Esc */
+		if (L->have && L->dirty_draft && !L->esc_warned) {
+			L->esc_warned = 1;
+			status(L, SG_ROLE_ERROR, "Not saved yet: Enter saves, x clears; Esc again "
+			       "leaves without saving");
+			return PANE_REDRAW;
+		}
 		return PANE_UNHANDLED;   /* the pane pops the view */
 	}
+	L->esc_warned = 0;
 	if (a == SG_ACTION_LABEL_SCHEME) {
 		/* the editor writes through the app's connection: this view's
 		 * may be busy in the opening task's thread */
@@ -1070,6 +1084,7 @@ static enum pane_result do_key(struct sheet *sh, int key, enum sg_action bound)
 	}
 	i = key > 0 && key < 0x80 ? sg_scheme_label_by_key(L->sc, key) : -1;
 	if (i >= 0) {
+		L->esc_warned = 0;
 		note_key(L);
 		apply_label(L, i);
 		return PANE_REDRAW;
@@ -1399,6 +1414,18 @@ static enum pane_result label_on_fd(struct sheet *sh, int fd)
 	return PANE_REDRAW;
 }
 
+/* sheet_ops.unsaved: the draft of the item shown (toggles, spans). */
+static const char *label_unsaved(struct sheet *sh)
+{
+	struct lsheet *L = ls(sh);
+
+	if (!L->lab || !L->have || !L->dirty_draft)
+		return NULL;
+	snprintf(L->unsaved_text, sizeof L->unsaved_text, "the unsaved %s of row %llu",
+		 L->sc->type == SG_SCHEME_SPAN ? "spans" : "labels", (unsigned long long)L->row + 1);
+	return L->unsaved_text;
+}
+
 static void label_summary(struct sheet *sh, char *buf, size_t n)
 {
 	struct lsheet *L = ls(sh);
@@ -1449,6 +1476,7 @@ static const struct sheet_ops label_ops = {
 	.free = label_free,
 	.context = "label",
 	.key = label_key,
+	.unsaved = label_unsaved,
 };
 
 /* The scheme editor saved a change: open again with it. */
