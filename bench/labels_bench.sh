@@ -46,6 +46,7 @@ function ratio(name, v, target) { printf("%-28s %9.3f ms   target %6g ms   ratio
 /^keypress_p99/ { ratio("keypress to next p99", $2, 5) }
 /^keypress_noidle_p99/ { printf "%-28s %9.3f ms   (checkpoints inside saves; for reference)\n", "keypress, no idle, p99", $2 }
 /^consolidate_em / { ratio("consolidation (EM) + stats", $2, 2000) }
+/^queue_cpu_p99|^keypress_cpu_p99/ { printf "%-28s %9.3f ms   (CPU time of the thread: the work without waiting for a core)\n", $1, $2 }
 END { print (over ? "== some figures are over target" : "== all within target") }
 ' "$work/result.txt"
 [ -n "${KEEP:-}" ] || rm -rf "$work/data.csv" "$work/store.db"*
