@@ -443,7 +443,7 @@ struct em_part {
 	const struct em *em;
 	uint32_t lo, hi;
 	int step;               /* 0: M-step accumulation, 1: E-step */
-	double *C, *prior;      /* M: [annotator][true k][given l] counts, [k] */
+	double *C, *prior;      /* M: [annotator][given l][true k] counts, [k] */
 	double *acc;            /* E: K scratch */
 	uint32_t *nz;           /* M: K scratch */
 	double ll;              /* E: log-likelihood of the slice */
@@ -469,9 +469,14 @@ static void em_mstep_range(struct em_part *p)
 				p->nz[nnz++] = k;
 			}
 		for (size_t q = b; q < e; q++) {
-			double *c = p->C + g->ann[q] * em->KK + g->lab[q];
-			for (uint32_t z = 0; z < nnz; z++)
-				c[(size_t)p->nz[z] * K] += t[p->nz[z]];
+			double *c = p->C + g->ann[q] * em->KK + (size_t)g->lab[q] * K;
+			if (nnz == K) {
+				for (uint32_t k = 0; k < K; k++)
+					c[k] += t[k];
+			} else {
+				for (uint32_t z = 0; z < nnz; z++)
+					c[p->nz[z]] += t[p->nz[z]];
+			}
 		}
 	}
 }
@@ -535,9 +540,10 @@ static void em_run_parts(struct em_part *parts, int np, int step)
 			pthread_join(th[t], NULL);
 }
 
-/* Turns the summed counts into smoothed priors and confusion rows, and
- * their logs laid out for the E-step. */
-static void em_normalize(struct em *em, struct sg_agree_stats *s, double sm)
+/* Turns the summed counts cnt[annotator][given l][true k] (laid out so the
+ * M-step adds whole rows of T) into smoothed priors, the confusion rows
+ * [annotator][true k][given l], and their logs laid out for the E-step. */
+static void em_normalize(struct em *em, const double *cnt, struct sg_agree_stats *s, double sm)
 {
 	uint32_t K = em->K;
 	for (uint32_t k = 0; k < K; k++) {
@@ -545,13 +551,14 @@ static void em_normalize(struct em *em, struct sg_agree_stats *s, double sm)
 		s->em_prior[k] = exp(em->logp[k]);
 	}
 	for (uint32_t j = 0; j < em->na; j++) {
+		const double *n = cnt + j * em->KK;
 		double *c = s->em_confusion + j * em->KK, *lc = em->logc + j * em->KK;
 		for (uint32_t k = 0; k < K; k++) {
 			double sum = K * sm;
 			for (uint32_t l = 0; l < K; l++)
-				sum += c[(size_t)k * K + l];
+				sum += n[(size_t)l * K + k];
 			for (uint32_t l = 0; l < K; l++) {
-				double p = (c[(size_t)k * K + l] + sm) / sum;
+				double p = (n[(size_t)l * K + k] + sm) / sum;
 				c[(size_t)k * K + l] = p;
 				lc[(size_t)l * K + k] = log(p);
 			}
@@ -621,7 +628,7 @@ static void em_pass(const struct grouped *g, const struct sg_agree_options *o,
 			.hi = (uint32_t)((uint64_t)ni * (t + 1) / np),
 			.acc = sg_xmalloc(K * sizeof(double)), .nz = sg_xmalloc(K * sizeof(uint32_t)),
 		};
-		parts[t].C = t ? sg_xmalloc(na * KK * sizeof(double) + 1) : s->em_confusion;
+		parts[t].C = sg_xmalloc(na * KK * sizeof(double) + 1);
 		parts[t].prior = t ? sg_xmalloc(K * sizeof(double)) : s->em_prior;
 	}
 	double prev = -INFINITY;
@@ -634,11 +641,11 @@ static void em_pass(const struct grouped *g, const struct sg_agree_options *o,
 		em_run_parts(parts, np, 0);
 		for (int t = 1; t < np; t++) {
 			for (size_t x = 0; x < na * KK; x++)
-				s->em_confusion[x] += parts[t].C[x];
+				parts[0].C[x] += parts[t].C[x];
 			for (uint32_t k = 0; k < K; k++)
 				s->em_prior[k] += parts[t].prior[k];
 		}
-		em_normalize(&em, s, o->em_smoothing);
+		em_normalize(&em, parts[0].C, s, o->em_smoothing);
 		em_run_parts(parts, np, 1);
 		double ll = 0;
 		for (int t = 0; t < np; t++)
@@ -655,10 +662,9 @@ static void em_pass(const struct grouped *g, const struct sg_agree_options *o,
 	for (int t = 0; t < np; t++) {
 		free(parts[t].acc);
 		free(parts[t].nz);
-		if (t) {
-			free(parts[t].C);
+		free(parts[t].C);
+		if (t)
 			free(parts[t].prior);
-		}
 	}
 	free(em.T);
 	free(em.logc);
