@@ -267,6 +267,11 @@ static void pairs_pass(const struct grouped *g, struct sg_agree_stats *s)
 	}
 	if (np == 0)
 		return;
+	if (np > SG_AGREE_PAIRS_MAX) {
+		/* an item labeled by thousands of people: m^2/2 pairs each */
+		s->pairs_skipped = true;
+		return;
+	}
 	struct pinst *v = sg_xmalloc(np * sizeof *v);
 	size_t k = 0;
 	for (uint32_t i = 0; i < g->n_items; i++)
@@ -743,12 +748,11 @@ double sg_agree_confusion(const struct sg_agree_stats *s, uint32_t annotator, ui
 	return s->em_confusion[((size_t)annotator * K + k) * K + l];
 }
 
-static const struct sg_agree_stats *adj_stats;
-
-static int cmp_adj(const void *x, const void *y)
+static int cmp_adj(const void *x, const void *y, void *ud)
 {
+	const struct sg_agree_stats *st = ud;
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	const struct sg_agree_item *p = &adj_stats->items[a], *q = &adj_stats->items[b];
+	const struct sg_agree_item *p = &st->items[a], *q = &st->items[b];
 	if (p->share != q->share)
 		return p->share < q->share ? -1 : 1;
 	if (p->em_confidence != q->em_confidence)
@@ -769,11 +773,7 @@ size_t sg_agree_adjudication(const struct sg_agree_stats *s, uint32_t **items)
 	for (uint32_t i = 0; i < s->n_items; i++)
 		if (s->items[i].flags)
 			v[k++] = i;
-	/* qsort has no context argument in C11; the comparison reads a file
-	 * static, so this function is not reentrant across threads. */
-	adj_stats = s;
-	qsort(v, n, sizeof *v, cmp_adj);
-	adj_stats = NULL;
+	qsort_r(v, n, sizeof *v, cmp_adj, (void *)s);   /* glibc's, with _GNU_SOURCE */
 	*items = v;
 	return n;
 }
@@ -847,6 +847,7 @@ json_t *sg_agree_to_json(const struct sg_agree_stats *s, const char *const *labe
 		json_array_append_new(pairs, x);
 	}
 	json_object_set_new(o, "pairs", pairs);
+	json_object_set_new(o, "pairs_skipped", json_boolean(s->pairs_skipped));
 	return o;
 }
 
