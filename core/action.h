@@ -46,7 +46,7 @@
 	X(DESCRIBE,         "describe",         "Statistics of every column (a describe sheet)") \
 	X(FREQ,             "freq",             "Frequencies of the current column's values") \
 	X(PREP,             "prep",             "Build a preprocessing recipe for this dataset") \
-	X(LABEL,            "label",            "Label this dataset's rows in the Label view (from a table)") \
+	X(LABEL,            "label",            "Label the dataset's rows in the Label view (from the list or a table)") \
 	X(LABEL_SAVE,       "label-save",       "Label view: save the toggled labels or spans and go to the next item") \
 	X(LABEL_AS,         "label-as",         "Label view: label with a label by name, keyed or not (:label-as NAME)") \
 	X(LABEL_UNDO,       "label-undo",       "Label view: undo your last label and show its item again") \

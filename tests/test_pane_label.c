@@ -146,6 +146,24 @@ static void item_wrapped_with_keys(void **state)
 	tt_fx_free(f);
 }
 
+/* L on the dataset list opens the selected dataset's Label view (the only
+ * dataset so far: this test runs second); Esc goes back to its table. */
+static void opened_from_the_data_list(void **state)
+{
+	(void)state;
+	struct fx *f = tt_fx_new(ws, 80, 24, 1, NULL);
+
+	settle(f);
+	assert_true(has(f, "wrap"));
+	type(f, "L");
+	assert_true(has(f, "Row 1 of 5"));
+	assert_true(has(f, "1 positive"));
+	key(f, SG_KEY_ESC);
+	assert_false(has(f, "1 positive"));
+	assert_true(has(f, "text"));           /* the table's header */
+	tt_fx_free(f);
+}
+
 static void help_lists_the_view_keys(void **state)
 {
 	(void)state;
@@ -637,6 +655,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(item_wrapped_with_keys),
+		cmocka_unit_test(opened_from_the_data_list),
 		cmocka_unit_test(help_lists_the_view_keys),
 		cmocka_unit_test(key_saves_and_advances),
 		cmocka_unit_test(stray_key_hints_and_records_nothing),

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "core/dataset.h"
 #include "core/util.h"
+#include "tui/label.h"
 #include "tui/pane.h"
 #include "tui/sheet.h"
 
@@ -316,6 +317,19 @@ static void data_open_table(struct pane *p)
 	free(path);
 }
 
+/* L on the list: the selected dataset's table, and its Label view on top
+ * (at the first item of the work queue). */
+static void data_open_label(struct pane *p)
+{
+	struct data_priv *d = priv(p);
+	struct sg_error e = { 0 };
+
+	if (!d->n)
+		return;
+	if (label_open_dataset(p, d->items[d->v.t.sel].name, &e) < 0)
+		pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
+}
+
 /* Actions on the dataset list itself. */
 static enum pane_result list_action(struct pane *p, enum sg_action a)
 {
@@ -328,6 +342,9 @@ static enum pane_result list_action(struct pane *p, enum sg_action a)
 		return list_view_action(&d->v, SG_ACTION_OPEN, p, data_open);
 	case SG_ACTION_OPEN:
 		return list_view_action(&d->v, a, p, data_open_table);
+	case SG_ACTION_LABEL:
+		data_open_label(p);
+		return PANE_REDRAW;
 	case SG_ACTION_GOTO_ROW: case SG_ACTION_SEARCH: case SG_ACTION_SEARCH_NEXT:
 	case SG_ACTION_SEARCH_PREV: case SG_ACTION_SORT_ASC: case SG_ACTION_SORT_DESC:
 	case SG_ACTION_SORT_ADD_ASC: case SG_ACTION_SORT_ADD_DESC: case SG_ACTION_FILTER:
