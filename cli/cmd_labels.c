@@ -42,6 +42,9 @@ static void report_sync(const struct sg_labels_sync *s, const char *name)
 			"%s: kept as orphans (`sagetty labels ls %s --state orphaned`)\n",
 			(unsigned long long)s->orphaned_annotations,
 			(unsigned long long)s->orphaned_items, name, name);
+	if (s->rekeyed)
+		fprintf(stderr, "sagetty: the scheme's id column changed: labels of %llu row(s) moved "
+			"to the new row keys\n", (unsigned long long)s->rekeyed);
 	if (s->duplicate_keys)
 		fprintf(stderr, "sagetty: warning: %llu row(s) of %s repeat an earlier row's key; "
 			"they are keyed KEY#2, KEY#3...\n", (unsigned long long)s->duplicate_keys, name);

@@ -10,13 +10,31 @@
 
 /* ---- a growing output buffer --------------------------------------------------------- */
 
+/* Output goes through a buffer that is written to the temp file of an
+ * atomic writer every few megabytes, so exporting a large dataset does not
+ * hold it all in memory. */
 struct buf {
 	char *p;
 	size_t len, cap;
+	struct sg_atomic_file *sink;
+	struct sg_error err;
+	int failed;
 };
+
+#define BUF_FLUSH (4u << 20)
+
+static void buf_flush(struct buf *b)
+{
+	if (b->sink && !b->failed && b->len &&
+	    sg_atomic_write(b->sink, b->p, b->len, &b->err) != 0)
+		b->failed = 1;
+	b->len = 0;
+}
 
 static void buf_put(struct buf *b, const char *p, size_t n)
 {
+	if (b->sink && b->len + n > BUF_FLUSH)
+		buf_flush(b);
 	if (b->len + n + 1 > b->cap) {
 		b->cap = b->cap ? b->cap : 1 << 16;
 		while (b->len + n + 1 > b->cap)
@@ -654,9 +672,21 @@ int labels_export(struct sg_workspace *ws, int argc, char **argv)
 		a.method = method;
 	time_t now = time(NULL);
 	strftime(x.date, sizeof x.date, "%Y-%m-%dT%H:%M:%S", gmtime(&now));
-	int rc = a.annotations ? export_annotations(ws, &x, &err) : export_data(ws, &x, &err);
-	if (rc == 0)
-		rc = sg_write_atomic(a.out, x.out.p ? x.out.p : "", x.out.len, 0666, &err);
+	struct sg_atomic_file file;
+	int rc = sg_atomic_open(&file, a.out, 0666, &err);
+	if (rc == 0) {
+		x.out.sink = &file;
+		rc = a.annotations ? export_annotations(ws, &x, &err) : export_data(ws, &x, &err);
+		buf_flush(&x.out);
+		if (rc == 0 && x.out.failed) {
+			err = x.out.err;
+			rc = -1;
+		}
+		if (rc == 0)
+			rc = sg_atomic_commit(&file, &err);
+		else
+			sg_atomic_abort(&file);
+	}
 	sg_labels_free(l);
 	free(x.out.p);
 	if (rc != 0)

@@ -426,6 +426,18 @@ static int write_items(struct sg_labels *l, struct sg_labels_sync *sync, struct 
 		next += (long long)l->nrows + 1;
 	free(fresh);
 	free(seen);
+	/* Keys gone from the file that never carried a label hold nothing. */
+	sqlite3_stmt *gone = rc ? NULL : sg_store_prepare(s,
+		"DELETE FROM label_items WHERE dataset_id = ?1 AND row IS NULL AND NOT EXISTS"
+		" (SELECT 1 FROM label_annotations a WHERE a.dataset_id = ?1"
+		"  AND a.row_key = label_items.row_key)", err);
+	if (gone) {
+		sqlite3_bind_int64(gone, 1, l->dataset_id);
+		rc = sqlite3_step(gone) == SQLITE_DONE ? 0 : sg_store_error(s, err, "cannot drop items");
+		sqlite3_reset(gone);
+	} else {
+		rc = -1;
+	}
 	if (rc == 0) {
 		sqlite3_stmt *u = sg_store_prepare(s,
 			"UPDATE label_sets SET seq = ?2 WHERE dataset_id = ?1", err);
@@ -462,10 +474,9 @@ static int record_sync(struct sg_labels *l, const char *sha, long long size, dou
 static int count_orphans(struct sg_labels *l, struct sg_labels_sync *sync, struct sg_error *err)
 {
 	sqlite3_stmt *q = sg_store_prepare(l->store,
-		"SELECT count(*), (SELECT count(*) FROM label_annotations a"
-		"   WHERE a.dataset_id = ?1 AND a.active = 1 AND a.row_key IN"
-		"     (SELECT row_key FROM label_items WHERE dataset_id = ?1 AND row IS NULL))"
-		" FROM label_items WHERE dataset_id = ?1 AND row IS NULL", err);
+		"SELECT count(DISTINCT a.row_key), count(*) FROM label_items i"
+		" JOIN label_annotations a ON a.dataset_id = i.dataset_id AND a.row_key = i.row_key"
+		" WHERE i.dataset_id = ?1 AND i.row IS NULL AND a.active = 1", err);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, l->dataset_id);
@@ -475,6 +486,71 @@ static int count_orphans(struct sg_labels *l, struct sg_labels_sync *sync, struc
 	}
 	sqlite3_reset(q);
 	return 0;
+}
+
+/* Moves everything keyed by old to new: annotations, skips, the item (or
+ * its count, when new exists already); leases are dropped. */
+static int move_key(struct sg_labels *l, const char *old, const char *new, struct sg_error *err)
+{
+	static const char *const sql[] = {
+		"UPDATE label_annotations SET row_key = ?3 WHERE dataset_id = ?1 AND row_key = ?2",
+		"UPDATE OR REPLACE label_skips SET row_key = ?3 WHERE dataset_id = ?1 AND row_key = ?2",
+		"DELETE FROM label_leases WHERE dataset_id = ?1 AND row_key = ?2 AND ?3 IS NOT NULL",
+		"DELETE FROM label_results WHERE dataset_id = ?1 AND row_key = ?2 AND ?3 IS NOT NULL",
+		"DELETE FROM label_items WHERE dataset_id = ?1 AND row_key = ?2 AND ?3 IS NOT NULL",
+	};
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+		sqlite3_stmt *st = sg_store_prepare(l->store, sql[i], err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, l->dataset_id);
+		sqlite3_bind_text(st, 2, old, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, new, -1, SQLITE_TRANSIENT);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return sg_store_error(l->store, err, "cannot re-key labels");
+	}
+	return sg_labels_recount(l->store, l->dataset_id, new, err);
+}
+
+/* The scheme's id column changed while the file did not: each row's labels
+ * move from its old key to its new one, so nothing is orphaned by the
+ * change.  (With the file changed too, rows cannot be matched: the old keys'
+ * labels become orphans as usual.) */
+static int rekey_items(struct sg_labels *l, struct sg_labels_sync *sync, struct sg_error *err)
+{
+	sqlite3_stmt *q = sg_store_prepare(l->store,
+		"SELECT row_key, row FROM label_items i WHERE dataset_id = ?1 AND row IS NOT NULL"
+		" AND (n > 0 OR EXISTS (SELECT 1 FROM label_annotations a WHERE a.dataset_id = ?1"
+		"   AND a.row_key = i.row_key))", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, l->dataset_id);
+	char **old = NULL;
+	long long *rows = NULL;
+	size_t n = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		long long row = sqlite3_column_int64(q, 1);
+		const char *key = (const char *)sqlite3_column_text(q, 0);
+		if (row < 0 || (uint64_t)row >= l->nrows || strcmp(key, l->arena + l->off[row]) == 0)
+			continue;
+		old = sg_xrealloc(old, (n + 1) * sizeof *old);
+		rows = sg_xrealloc(rows, (n + 1) * sizeof *rows);
+		old[n] = sg_xstrdup(key);
+		rows[n++] = row;
+	}
+	sqlite3_reset(q);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = move_key(l, old[i], l->arena + l->off[rows[i]], err);
+		free(old[i]);
+	}
+	free(old);
+	free(rows);
+	sync->rekeyed = n;
+	return rc;
 }
 
 /* Brings label_items in line with the file (see labels.h). */
@@ -510,7 +586,9 @@ static int sync_items(struct sg_labels *l, const char *path, sg_labels_progress_
 		return -1;
 	if (sg_store_begin(l->store, err) != 0)
 		return -1;
-	if (write_items(l, sync, err) != 0 || record_sync(l, sync->sha256, size, mtime, err) != 0) {
+	int rekey = st.synced && !same_keys && strcmp(sync->sha256, st.sha256) == 0;
+	if ((rekey && rekey_items(l, sync, err) != 0) || write_items(l, sync, err) != 0 ||
+	    record_sync(l, sync->sha256, size, mtime, err) != 0) {
 		sg_store_rollback(l->store);
 		return -1;
 	}

@@ -26,7 +26,8 @@
  * with the last sync, then its SHA-256; when the content changed, every row
  * is re-keyed: keys found again get their new row number, new keys become
  * new items, and keys gone from the file keep their annotations with row
- * NULL — reported as orphans, never deleted.
+ * NULL — reported as orphans, never deleted (items that never had an
+ * annotation are simply dropped).
  *
  * Durability.  Every write (an annotation, an undo, a lease) is its own
  * committed transaction before the function returns.  The store runs in WAL
@@ -94,8 +95,10 @@ struct sg_annotation {
 
 /* ---- schemes in the store ----------------------------------------------- */
 
-/* Stores the scheme for a dataset (replacing any), after checking its
- * columns against the file.  Changing id_column re-keys on the next open. */
+/* Stores the scheme for a dataset (replacing any).  Changing id_column
+ * re-keys on the next open: when the file is unchanged since the last sync,
+ * each row's labels move to its new key; else the old keys' labels become
+ * orphans. */
 int sg_labels_set_scheme(struct sg_store *s, long long dataset_id, const struct sg_scheme *sc,
 			 const char *user, struct sg_error *err);
 /* Loads the stored scheme; SG_E_NOTFOUND when the dataset has none. */
@@ -112,10 +115,11 @@ struct sg_labels_sync {
 	int first;                     /* first sync of this dataset */
 	uint64_t new_items;            /* keys seen for the first time */
 	uint64_t moved;                /* keys whose row number changed */
-	uint64_t orphaned_items;       /* keys no longer in the file (all time) */
+	uint64_t orphaned_items;       /* keys no longer in the file with live annotations */
 	uint64_t orphaned_annotations; /* active annotations on those keys */
 	uint64_t duplicate_keys;       /* rows whose key repeated an earlier row's */
 	uint64_t empty_text;           /* rows with an empty text column */
+	uint64_t rekeyed;              /* labeled rows moved to new keys (id column changed) */
 	char sha256[65];
 };
 

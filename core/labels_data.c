@@ -65,6 +65,20 @@ static void sort_records(struct sg_label_table *t)
 	}
 }
 
+/* The dataset's item count, to size the key map once (growing it from
+ * small rehashes every key about twice). */
+static long long count_items(struct sg_store *s, long long dataset_id)
+{
+	sqlite3_stmt *q = sg_store_prepare(s,
+		"SELECT count(*) FROM label_items WHERE dataset_id = ?1", NULL);
+	if (!q)
+		return 1024;
+	sqlite3_bind_int64(q, 1, dataset_id);
+	long long n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return n > 1024 ? n : 1024;
+}
+
 int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
 		   struct sg_label_table *out, struct sg_error *err)
 {
@@ -76,10 +90,11 @@ int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
 		return -1;
 	sqlite3_bind_int64(q, 1, dataset_id);
 	struct names items = { 0 }, users = { 0 }, values = { 0 };
-	sg_strmap_init(&items.map, 1024);
+	sg_strmap_init(&items.map, (size_t)count_items(s, dataset_id));
 	sg_strmap_init(&users.map, 16);
 	sg_strmap_init(&values.map, 64);
 	size_t cap = 1024;
+	uint32_t last_user = 0, last_value = 0;
 	out->rec = sg_xmalloc(cap * sizeof *out->rec);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -90,8 +105,15 @@ int sg_labels_load(struct sg_store *s, long long dataset_id, unsigned sources,
 			out->rec = sg_xrealloc(out->rec, (cap *= 2) * sizeof *out->rec);
 		struct sg_label_record *r = &out->rec[out->nrec++];
 		r->item = intern(&items, (const char *)sqlite3_column_text(q, 0));
-		r->user = intern(&users, (const char *)sqlite3_column_text(q, 1));
-		r->value = intern(&values, (const char *)sqlite3_column_text(q, 2));
+		/* Annotators and values repeat from row to row (a person's work is
+		 * stored together; there are few labels): skip the hash then. */
+		const char *u = (const char *)sqlite3_column_text(q, 1);
+		const char *v = (const char *)sqlite3_column_text(q, 2);
+		r->user = users.n && strcmp(users.v[last_user], u) == 0 ? last_user : intern(&users, u);
+		r->value = values.n && strcmp(values.v[last_value], v) == 0 ? last_value :
+			   intern(&values, v);
+		last_user = r->user;
+		last_value = r->value;
 		r->source = (uint8_t)src;
 		r->role = strcmp((const char *)sqlite3_column_text(q, 4), "reviewer") == 0;
 		r->confidence = sqlite3_column_type(q, 5) == SQLITE_NULL ? NAN :

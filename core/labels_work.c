@@ -29,7 +29,10 @@ static long long next_seq(struct sg_store *s, long long ds, struct sg_error *err
 	return v;
 }
 
-int sg_labels_recount(struct sg_store *s, long long ds, const char *key, struct sg_error *err)
+/* *seq, when given, is the caller's running sequence (a bulk insert
+ * numbers its items itself and stores the counter once at the end). */
+static int recount(struct sg_store *s, long long ds, const char *key, long long *seq_run,
+		   struct sg_error *err)
 {
 	sqlite3_stmt *c = sg_store_prepare(s,
 		"SELECT count(*), (SELECT n FROM label_items WHERE dataset_id = ?1 AND row_key = ?2)"
@@ -49,7 +52,7 @@ int sg_labels_recount(struct sg_store *s, long long ds, const char *key, struct 
 	sqlite3_reset(c);
 	if (exists && old == n)
 		return 0;
-	long long seq = next_seq(s, ds, err);
+	long long seq = seq_run ? ++*seq_run : next_seq(s, ds, err);
 	if (seq < 0)
 		return -1;
 	sqlite3_stmt *u = sg_store_prepare(s,
@@ -65,8 +68,14 @@ int sg_labels_recount(struct sg_store *s, long long ds, const char *key, struct 
 	return step_done(s, u, "cannot update the item", err);
 }
 
-int sg_labels_insert_one(struct sg_store *s, const struct sg_annotation *a, long long *id,
-			 struct sg_error *err)
+int sg_labels_recount(struct sg_store *s, long long ds, const char *key, struct sg_error *err)
+{
+	return recount(s, ds, key, NULL, err);
+}
+
+/* Supersedes and inserts; the item's count is the caller's to update. */
+static int insert_row(struct sg_store *s, const struct sg_annotation *a, long long *id,
+		      struct sg_error *err)
 {
 	const char *role = a->role == SG_ROLE_REVIEWER ? "reviewer" : "annotator";
 	sqlite3_stmt *prev = sg_store_prepare(s,
@@ -122,6 +131,14 @@ int sg_labels_insert_one(struct sg_store *s, const struct sg_annotation *a, long
 		return -1;
 	if (id)
 		*id = sqlite3_last_insert_rowid(sg_store_db(s));
+	return 0;
+}
+
+int sg_labels_insert_one(struct sg_store *s, const struct sg_annotation *a, long long *id,
+			 struct sg_error *err)
+{
+	if (insert_row(s, a, id, err) != 0)
+		return -1;
 	return sg_labels_recount(s, a->dataset_id, a->row_key, err);
 }
 
@@ -307,6 +324,37 @@ int sg_labels_unskip(struct sg_labels *l, const char *row_key, struct sg_error *
 	return skip(l, row_key, 0, err);
 }
 
+static int key_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Recounts each distinct key of a once (a bulk insert touches an item
+ * several times: once per annotator). */
+static int recount_keys(struct sg_store *s, long long dataset_id, const struct sg_annotation *a,
+			size_t n, struct sg_error *err)
+{
+	const char **keys = sg_xmalloc((n + 1) * sizeof *keys);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = a[i].row_key;
+	qsort(keys, n, sizeof *keys, key_ptr_cmp);
+	long long seq = next_seq(s, dataset_id, err);
+	int rc = seq < 0 ? -1 : 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (i == 0 || strcmp(keys[i], keys[i - 1]) != 0)
+			rc = recount(s, dataset_id, keys[i], &seq, err);
+	free(keys);
+	if (rc != 0)
+		return -1;
+	sqlite3_stmt *u = sg_store_prepare(s, "UPDATE label_sets SET seq = ?2 WHERE dataset_id = ?1",
+					   err);
+	if (!u)
+		return -1;
+	sqlite3_bind_int64(u, 1, dataset_id);
+	sqlite3_bind_int64(u, 2, seq);
+	return step_done(s, u, "cannot update the queue order", err);
+}
+
 int sg_labels_insert(struct sg_store *s, long long dataset_id, const struct sg_scheme *sc,
 		     const struct sg_annotation *a, size_t n, size_t *bad, struct sg_error *err)
 {
@@ -316,14 +364,11 @@ int sg_labels_insert(struct sg_store *s, long long dataset_id, const struct sg_s
 		char *canon = NULL;
 		struct sg_annotation one = a[i];
 		one.dataset_id = dataset_id;
-		if (sg_scheme_value_check(sc, a[i].value, NULL, 0, &canon, err) != 0) {
-			if (bad)
-				*bad = i;
-			sg_store_rollback(s);
-			return -1;
+		int rc = sg_scheme_value_check(sc, a[i].value, NULL, 0, &canon, err);
+		if (rc == 0) {
+			one.value = canon;
+			rc = insert_row(s, &one, NULL, err);
 		}
-		one.value = canon;
-		int rc = sg_labels_insert_one(s, &one, NULL, err);
 		free(canon);
 		if (rc != 0) {
 			if (bad)
@@ -332,28 +377,14 @@ int sg_labels_insert(struct sg_store *s, long long dataset_id, const struct sg_s
 			return -1;
 		}
 	}
+	if (recount_keys(s, dataset_id, a, n, err) != 0) {
+		sg_store_rollback(s);
+		return -1;
+	}
 	return sg_store_commit(s, err);
 }
 
 /* ---- the queue ------------------------------------------------------------------------- */
-
-/* 1 when the annotator has a live annotation or a skip on the item. */
-static int is_mine(struct sg_labels *l, const char *key, struct sg_error *err)
-{
-	sqlite3_stmt *q = sg_store_prepare(l->store,
-		"SELECT EXISTS (SELECT 1 FROM label_annotations WHERE dataset_id = ?1 AND row_key = ?2"
-		"   AND user = ?3 AND active = 1)"
-		" OR EXISTS (SELECT 1 FROM label_skips WHERE dataset_id = ?1 AND row_key = ?2"
-		"   AND user = ?3)", err);
-	if (!q)
-		return -1;
-	sqlite3_bind_int64(q, 1, l->dataset_id);
-	sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 3, l->user, -1, SQLITE_TRANSIENT);
-	int v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
-	sqlite3_reset(q);
-	return v < 0 ? sg_store_error(l->store, err, "queue check failed") : v;
-}
 
 static long long others_leases(struct sg_labels *l, const char *key, double now,
 			       struct sg_error *err)
@@ -400,40 +431,51 @@ static int cursor_set(struct sg_labels *l, int level, long long seq, struct sg_e
 	return step_done(l->store, u, "cannot save the queue position", err);
 }
 
-/* Scans one level from the annotator's cursor.  The cursor only moves over
- * a leading run of items that can never be offered to this annotator at
- * this level again (theirs, skipped, orphaned): an item changes level, and
- * so its place, whenever its count changes, and unskip and sync reset the
- * cursors.  Items passed over for others' leases keep the cursor before
- * them, so they come back when the lease runs out. */
+/* The end of a level: one past its largest seq (0 when empty). */
+static long long level_end(struct sg_labels *l, int level)
+{
+	sqlite3_stmt *q = sg_store_prepare(l->store,
+		"SELECT max(seq) FROM label_items WHERE dataset_id = ?1 AND n = ?2", NULL);
+	if (!q)
+		return 0;
+	sqlite3_bind_int64(q, 1, l->dataset_id);
+	sqlite3_bind_int(q, 2, level);
+	long long v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) + 1 : 0;
+	sqlite3_reset(q);
+	return v;
+}
+
+/* Scans one level from the annotator's cursor.  SQLite itself passes over
+ * the items that can never be offered to this annotator at this level
+ * (theirs, skipped, orphaned); the cursor then moves up to the first item
+ * left, so the next scan starts there.  That holds because an item changes
+ * level, and so its place, whenever its count changes, and unskip and sync
+ * reset the cursors.  Items passed over for others' leases stay after the
+ * cursor, so they come back when the lease runs out. */
 static int scan_level(struct sg_labels *l, int level, double now, char *key, long long *row,
 		      struct sg_error *err)
 {
-	long long from = cursor_get(l, level), pass = from;
-	int moving = 1, found = 0;
+	long long from = cursor_get(l, level), pass = -1;
+	int found = 0;
 	sqlite3_stmt *q = sg_store_prepare(l->store,
-		"SELECT row_key, row, seq FROM label_items WHERE dataset_id = ?1 AND n = ?2"
-		" AND seq >= ?3 ORDER BY seq", err);
+		"SELECT row_key, row, seq FROM label_items i WHERE dataset_id = ?1 AND n = ?2"
+		" AND seq >= ?3 AND row IS NOT NULL"
+		" AND NOT EXISTS (SELECT 1 FROM label_annotations a WHERE a.dataset_id = ?1"
+		"   AND a.row_key = i.row_key AND a.user = ?4 AND a.active = 1)"
+		" AND NOT EXISTS (SELECT 1 FROM label_skips k WHERE k.dataset_id = ?1"
+		"   AND k.row_key = i.row_key AND k.user = ?4)"
+		" ORDER BY seq", err);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, l->dataset_id);
 	sqlite3_bind_int(q, 2, level);
 	sqlite3_bind_int64(q, 3, from);
+	sqlite3_bind_text(q, 4, l->user, -1, SQLITE_TRANSIENT);
 	int rc;
 	while (!found && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(q, 2);
-		int orphan = sqlite3_column_type(q, 1) == SQLITE_NULL;
-		char k[SG_LABEL_KEY_MAX];
-		snprintf(k, sizeof k, "%s", (const char *)sqlite3_column_text(q, 0));
-		int mine = orphan ? 1 : is_mine(l, k, err);
-		if (mine < 0)
-			break;
-		if (mine) {
-			if (moving)
-				pass = seq + 1;
-			continue;
-		}
-		moving = 0;
+		const char *k = (const char *)sqlite3_column_text(q, 0);
+		if (pass < 0)
+			pass = sqlite3_column_int64(q, 2);
 		long long leased = others_leases(l, k, now, err);
 		if (leased < 0)
 			break;
@@ -444,9 +486,11 @@ static int scan_level(struct sg_labels *l, int level, double now, char *key, lon
 		found = 1;
 	}
 	sqlite3_reset(q);
-	if (!found && (rc != SQLITE_DONE && rc != SQLITE_ROW))
+	if (!found && rc != SQLITE_DONE)
 		return sg_store_error(l->store, err, "queue scan failed");
-	if (pass != from && cursor_set(l, level, pass, err) != 0)
+	if (pass < 0)  /* nothing left for this annotator at this level */
+		pass = level_end(l, level);
+	if (pass > from && cursor_set(l, level, pass, err) != 0)
 		return -1;
 	return found;
 }

@@ -21,7 +21,8 @@
  * Label view reserves (SG_SCHEME_RESERVED_KEYS) and keys taken explicitly.
  * An explicit key is one printable ASCII character (a digit may also be
  * given as a JSON number) that is not reserved.  Any number of labels is
- * allowed; past the 9 + 13 + 26 assignable keys a label has key 0 (no key:
+ * allowed; past the 45 assignable keys (9 digits, 10 free
+ * lowercase and 26 uppercase letters) a label has key 0 (no key:
  * the view offers it through its label picker).
  *
  * Errors are SG_E_PARSE "file:line:col: what": syntax errors where jansson

@@ -255,7 +255,7 @@ static void test_hash_keys_orphans_reported_not_dropped(void **state)
 	/* The edit is reverted: the orphan is attached again. */
 	write_csv(f, "review,stars\nawful,1\ngreat,5\ngreat,5\n");
 	l = open_as(f, f->s, "alice", &sync);
-	assert_int_equal(sync.orphaned_items, 1);       /* now the "awful!" row */
+	assert_int_equal(sync.orphaned_items, 0);  /* "awful!" had no labels: dropped */
 	assert_int_equal(sync.orphaned_annotations, 0);
 	assert_int_equal(sg_labels_row_of(l, awful), 0);
 	sg_labels_free(l);
@@ -387,6 +387,30 @@ static void test_k2_two_annotators_share_an_item(void **state)
 	sg_labels_free(a);
 	sg_labels_free(b);
 	sg_labels_free(c);
+}
+
+static void test_id_column_added_later_moves_labels(void **state)
+{
+	struct fixture *f = *state;
+	register_with(f, "id,review\n7,great\n3,awful\n", single_by_hash);
+	struct sg_labels *l = open_as(f, f->s, "ann", NULL);
+	label(l, 1, "negative");
+	sg_labels_free(l);
+	struct sg_scheme sc;
+	struct sg_error err = { 0 };
+	assert_int_equal(sg_scheme_parse(&sc, "s", single_by_id, strlen(single_by_id), &err), 0);
+	assert_int_equal(sg_labels_set_scheme(f->s, f->ds.id, &sc, "ann", &err), 0);
+	sg_scheme_done(&sc);
+	struct sg_labels_sync sync;
+	l = open_as(f, f->s, "ann", &sync);
+	assert_int_equal(sync.rekeyed, 1);
+	assert_int_equal(sync.orphaned_items, 0);
+	struct sg_label_item it;
+	assert_int_equal(sg_labels_item(l, "3", &it, &err), 0);
+	assert_int_equal(it.n, 1);
+	assert_int_equal(it.mine, 1);
+	assert_int_equal(next_row(l), 0);  /* row 1 is done: the queue knows */
+	sg_labels_free(l);
 }
 
 /* Two processes label the same row at once: both annotations are kept. */
@@ -615,6 +639,79 @@ static void test_filters_import_review_results(void **state)
 	sg_labels_free(l);
 }
 
+static const struct sg_label_result *result_of(const struct sg_labels_consolidation *c,
+					       const char *key)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->results[i].row_key, key) == 0)
+			return &c->results[i];
+	return NULL;
+}
+
+/* A reviewer decides, humans outvote, ties wait, machine labels fill in. */
+static void test_consolidation_rules(void **state)
+{
+	struct fixture *f = *state;
+	register_with(f, "id,review\n1,a\n2,b\n3,c\n4,d\n", single_by_id);
+	struct sg_error err = { 0 };
+	struct sg_scheme sc;
+	assert_int_equal(sg_labels_get_scheme(f->s, f->ds.id, &sc, &err), 0);
+	struct sg_annotation in[] = {
+		{ .row_key = "1", .user = "ann", .value = "positive", .confidence = NAN },
+		{ .row_key = "1", .user = "bob", .value = "positive", .confidence = NAN },
+		{ .row_key = "1", .user = "cy", .value = "negative", .confidence = NAN },
+		{ .row_key = "2", .user = "ann", .value = "positive", .confidence = NAN },
+		{ .row_key = "2", .user = "bob", .value = "negative", .confidence = NAN },
+		{ .row_key = "3", .user = "ann", .value = "positive", .confidence = NAN },
+		{ .row_key = "3", .user = "bob", .value = "positive", .confidence = NAN },
+		{ .row_key = "3", .user = "rev", .value = "negative", .confidence = NAN,
+		  .role = SG_ROLE_REVIEWER },
+		{ .row_key = "4", .user = "machine", .value = "negative", .confidence = 0.7,
+		  .source = SG_LABEL_MACHINE },
+	};
+	assert_int_equal(sg_labels_insert(f->s, f->ds.id, &sc, in, sizeof in / sizeof *in, NULL,
+					  &err), 0);
+	struct sg_labels_consolidation c;
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sc, "majority", 1, "ann", &c, &err), 0);
+	assert_int_equal(c.n, 4);
+	const struct sg_label_result *r = result_of(&c, "1");
+	assert_string_equal(r->value, "positive");
+	assert_true(fabs(r->confidence - 2.0 / 3.0) < 1e-9);
+	assert_int_equal(r->n_annotators, 3);
+	assert_int_equal(r->state, SG_RESULT_AGREED);
+	r = result_of(&c, "2");
+	assert_int_equal(r->state, SG_RESULT_TIE);
+	assert_string_equal(r->value, "");
+	r = result_of(&c, "3");
+	assert_int_equal(r->state, SG_RESULT_ADJUDICATED);
+	assert_string_equal(r->value, "negative");
+	r = result_of(&c, "4");
+	assert_int_equal(r->state, SG_RESULT_MACHINE);
+	assert_int_equal(r->source, SG_LABEL_MACHINE);
+	assert_true(fabs(r->confidence - 0.7) < 1e-6);
+	assert_int_equal(c.n_adjudicate, 1);
+	sg_labels_consolidation_done(&c);
+	/* The disagreed jump: any difference among the annotators (row 0, 2 to
+	 * 1) and the tie; not row 2, which a reviewer decided. */
+	struct sg_labels *l = open_as(f, f->s, "ann", NULL);
+	struct sg_label_item it;
+	assert_int_equal(sg_labels_next(l, SG_JUMP_DISAGREED, -1, &it, &err), 1);
+	assert_string_equal(it.row_key, "1");
+	assert_int_equal(sg_labels_next(l, SG_JUMP_DISAGREED, 0, &it, &err), 1);
+	assert_string_equal(it.row_key, "2");
+	assert_int_equal(sg_labels_next(l, SG_JUMP_DISAGREED, 1, &it, &err), 1);
+	assert_string_equal(it.row_key, "1");  /* wrapped past row 2 */
+	sg_labels_free(l);
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sc, "em", 0, "ann", &c, &err), 0);
+	r = result_of(&c, "1");
+	assert_string_equal(r->value, "positive");
+	assert_true(r->confidence > 0.5 && r->confidence <= 1);
+	sg_labels_consolidation_done(&c);
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sc, "vote", 0, "ann", &c, &err), -1);
+	assert_int_equal(err.code, SG_E_USAGE);
+	sg_scheme_done(&sc);
+}
+
 static void test_unlabeled_jump_wraps(void **state)
 {
 	struct fixture *f = *state;
@@ -649,11 +746,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_fewest_first_and_not_mine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leases_spread_two_annotators, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_k2_two_annotators_share_an_item, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_id_column_added_later_moves_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_processes_both_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_loses_no_saved_label, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relabel_supersedes_and_undo_restores, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_filters_import_review_results, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consolidation_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlabeled_jump_wraps, setup, teardown),
 		cmocka_unit_test(test_corpus),
 	};
