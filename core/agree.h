@@ -47,6 +47,11 @@
 #include <jansson.h>
 #include "core/error.h"
 
+/* Cohen's kappa per pair costs one record per pair of annotators on each
+ * item (sum of m_i(m_i - 1)/2, 16 bytes each); past this many the pairs are
+ * skipped (pairs_skipped) rather than allocating gigabytes. */
+#define SG_AGREE_PAIRS_MAX 50000000u
+
 /* Multi-label only: "looked at the item and chose no label". */
 #define SG_AGREE_NONE UINT32_MAX
 
@@ -120,6 +125,7 @@ struct sg_agree_stats {
 	struct sg_agree_annotator *annotators;  /* n_annotators */
 	struct sg_agree_pair *pairs;            /* sorted by (a, b) */
 	size_t n_pairs;
+	bool pairs_skipped;                     /* more than SG_AGREE_PAIRS_MAX pair records */
 	/* Dawid–Skene */
 	int em_iterations;
 	bool em_converged;

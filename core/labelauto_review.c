@@ -73,11 +73,10 @@ static int mrows_read(struct sg_store *s, const char *sql, long long ds, const c
 	return 0;
 }
 
-static const char *const *sort_keys;
-
-static int cmp_key_index(const void *a, const void *b)
+static int cmp_key_index(const void *a, const void *b, void *ud)
 {
-	return strcmp(sort_keys[*(const size_t *)a], sort_keys[*(const size_t *)b]);
+	const char *const *keys = ud;
+	return strcmp(keys[*(const size_t *)a], keys[*(const size_t *)b]);
 }
 
 /* Index of key in keys (via the sorted order), or -1. */
@@ -138,11 +137,7 @@ int sg_labelauto_retire(struct sg_store *s, struct sg_labels *l, const char *con
 	size_t *order = sg_xmalloc((n + 1) * sizeof *order);
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;
-	/* qsort has no context argument; this file static makes the function
-	 * non-reentrant, which a CLI run does not need. */
-	sort_keys = keys;
-	qsort(order, n, sizeof *order, cmp_key_index);
-	sort_keys = NULL;
+	qsort_r(order, n, sizeof *order, cmp_key_index, (void *)keys);
 	int rc = sg_store_begin(s, err);
 	for (size_t j = 0; j < nm && rc == 0; j++) {
 		long long i = find_key(keys, order, n, m[j].key);

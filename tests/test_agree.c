@@ -433,6 +433,30 @@ static void test_queue_duplicates_seconds(void **state)
 	ann_free(&a);
 }
 
+/* One item labeled by 10,001 people has 50,005,000 annotator pairs: past
+ * SG_AGREE_PAIRS_MAX the pairs are skipped, everything else is computed. */
+static void test_pairs_bound(void **state)
+{
+	(void)state;
+	struct ann a = { 0 };
+	for (uint32_t r = 0; r < 10001; r++)
+		add(&a, 0, r, r % 10 == 0);
+	add(&a, 1, 0, 1);
+	add(&a, 1, 1, 1);
+	struct sg_agree_stats *s = compute(&a, 2, 10001, 2);
+	assert_true(s->pairs_skipped);
+	assert_int_equal(s->n_pairs, 0);
+	assert_true(isnan(s->mean_pair_kappa));
+	assert_int_equal(s->items[0].majority, 0);
+	assert_int_equal(s->items[0].majority_votes, 9000);
+	assert_false(isnan(s->fleiss_kappa));
+	json_t *j = sg_agree_to_json(s, NULL, NULL);
+	assert_true(json_is_true(json_object_get(j, "pairs_skipped")));
+	json_decref(j);
+	sg_agree_stats_free(s);
+	ann_free(&a);
+}
+
 /* Multi-label: annotator 0 chose {0, 2}, annotator 1 chose {0}, annotator 2
  * chose nothing on item 0; on item 1 annotators 0 and 1 both chose {1}.
  * Label 0 as yes/no: item 0 → yes, yes, no; item 1 → no, no. */
@@ -487,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_em_recovers_reliability),
 		cmocka_unit_test(test_em_threads),
 		cmocka_unit_test(test_queue_duplicates_seconds),
+		cmocka_unit_test(test_pairs_bound),
 		cmocka_unit_test(test_multilabel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
