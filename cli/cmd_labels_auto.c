@@ -265,7 +265,8 @@ static int list_one(const struct sg_review_item *it, void *ud)
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_integer(it->id));
 		json_object_set_new(o, "row_key", json_string(it->row_key));
-		json_object_set_new(o, "row", it->row >= 0 ? json_integer(it->row) : json_null());
+		/* 1-based, as `labels ls` shows rows */
+		json_object_set_new(o, "row", it->row >= 0 ? json_integer(it->row + 1) : json_null());
 		json_object_set_new(o, "label", labels_value_json(x->sc, it->value));
 		json_object_set_new(o, "confidence", isfinite(it->confidence)
 				    ? json_real(it->confidence) : json_null());

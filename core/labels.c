@@ -414,6 +414,12 @@ static int write_items(struct sg_labels *l, struct sg_labels_sync *sync, struct 
 	sort_by_key(l, fresh, nfresh);
 	for (size_t i = 0; ins && rc == 0 && i < nfresh; i++) {
 		uint64_t r = fresh[i];
+		/* Writing a million new items takes seconds: report it too. */
+		if (l->progress && (i & 0xFFFF) == 0xFFFF &&
+		    l->progress(i, nfresh, l->progress_ud)) {
+			rc = sg_error_set(err, SG_E_USAGE, "cancelled");
+			break;
+		}
 		sqlite3_bind_int64(ins, 1, l->dataset_id);
 		sqlite3_bind_text(ins, 2, l->arena + l->off[r], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(ins, 3, (long long)r);
@@ -665,7 +671,11 @@ struct sg_labels *sg_labels_open(struct sg_store *s, const struct sg_dataset_inf
 	l->nrows = sg_csv_nrows(l->csv);
 	l->off = sg_xmalloc((l->nrows + 1) * sizeof *l->off);
 	memset(l->off, 0xFF, (l->nrows + 1) * sizeof *l->off);
-	if (sync_items(l, path, progress, ud, sync, err) != 0)
+	l->progress = progress;
+	l->progress_ud = ud;
+	int synced = sync_items(l, path, progress, ud, sync, err);
+	l->progress = NULL;
+	if (synced != 0)
 		goto fail;
 	/* Our own WAL hook replaces SQLite's automatic checkpoint (which is a
 	 * WAL hook too) so checkpoints can wait for a pause: sg_labels_idle. */

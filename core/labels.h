@@ -123,8 +123,10 @@ struct sg_labels_sync {
 	char sha256[65];
 };
 
-/* Called during sync with rows done of total (total 0: still counting);
- * returning non-zero cancels the open (SG_E_USAGE "cancelled"). */
+/* Called during sync with rows done of total: first while the rows are
+ * keyed, then (first sync, or after a change) while new items are written;
+ * returning non-zero cancels the open (SG_E_USAGE "cancelled"; nothing of
+ * the sync is kept). */
 typedef int (*sg_labels_progress_fn)(uint64_t done, uint64_t total, void *ud);
 
 /* Opens dataset ds (path: the file, absolute or relative to the cwd) for

@@ -33,6 +33,8 @@ struct sg_labels {
 	uint64_t *off;
 	struct sg_strmap map;      /* key → row */
 	int wal_pages;             /* WAL size after our last commit (wal hook) */
+	sg_labels_progress_fn progress;  /* during open only */
+	void *progress_ud;
 	int wal_hooked;
 };
 

@@ -42,8 +42,9 @@
  *   r next for review c comment          / filter
  *   ? help            q quit             x clear the item's spans/labels
  *   h j k w e v       span motions (char left, down, up, word fwd, word end, select)
+ *   ' label by name   = scheme editor    % agreement statistics   : command line
  * plus space, Enter, Esc, Tab and arrow keys (never label keys anyway). */
-#define SG_SCHEME_RESERVED_KEYS "ubsndlrc/?qxhjkwev"
+#define SG_SCHEME_RESERVED_KEYS "ubsndlrc/?qxhjkwev'=%:"
 
 #define SG_SCHEME_NAME_MAX 128
 #define SG_SCHEME_COLUMN_MAX 256

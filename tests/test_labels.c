@@ -261,6 +261,45 @@ static void test_hash_keys_orphans_reported_not_dropped(void **state)
 	sg_labels_free(l);
 }
 
+struct progress_count {
+	int calls, stop;
+};
+
+static int count_progress(uint64_t done, uint64_t total, void *ud)
+{
+	struct progress_count *c = ud;
+	assert_true(done <= total);
+	return ++c->calls >= c->stop;
+}
+
+/* A long first sync reports progress and can be cancelled, keeping nothing. */
+static void test_open_progress_and_cancel(void **state)
+{
+	struct fixture *f = *state;
+	size_t cap = 200000 * 24 + 64, len = 0;
+	char *csv = malloc(cap);
+	len += (size_t)snprintf(csv, cap, "id,review\n");
+	for (int i = 0; i < 200000; i++)
+		len += (size_t)snprintf(csv + len, cap - len, "%d,t%d\n", i, i);
+	register_with(f, csv, single_by_id);
+	free(csv);
+	/* Cancelled while keying (4 reports for 200,000 rows), then while
+	 * writing the new items (3 more). */
+	for (int stop = 3; stop <= 6; stop += 3) {
+		struct progress_count pc = { 0, stop };
+		struct sg_error err = { 0 };
+		assert_null(sg_labels_open(f->s, &f->ds, f->csv, "ann", count_progress, &pc, NULL,
+					   &err));
+		assert_int_equal(pc.calls, stop);
+		assert_non_null(strstr(err.msg, "cancelled"));
+	}
+	struct sg_labels_sync sync;
+	struct sg_labels *l = open_as(f, f->s, "ann", &sync);
+	assert_int_equal(sync.first, 1);  /* the cancelled sync left nothing */
+	assert_int_equal(sync.new_items, 200000);
+	sg_labels_free(l);
+}
+
 static void test_empty_text_and_unknown_column(void **state)
 {
 	struct fixture *f = *state;
@@ -742,6 +781,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_id_keys_survive_resort_and_append, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_keys_orphans_reported_not_dropped, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_open_progress_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_text_and_unknown_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_fewest_first_and_not_mine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leases_spread_two_annotators, setup, teardown),
