@@ -38,6 +38,8 @@ int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_data(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
+/* cmd_label.c: the workbench on a dataset's Label view. */
+int cmd_label(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
 /* cmd_predict.c: `predict MODEL DATA -o OUT`; cmd_algo_run.c: the internal
  * `algo-run NAME` that runs a built-in algorithm as a job's program. */
@@ -47,6 +49,8 @@ int cmd_train(struct cli *cli, int argc, char **argv);
 int cmd_jobs(struct cli *cli, int argc, char **argv);
 /* cmd_nb.c: `nb log|diff|restore|commit|convert` (notebook versions). */
 int cmd_nb(struct cli *cli, int argc, char **argv);
+/* cmd_labels.c: `labels scheme|ls|import|export|stats|consolidate`. */
+int cmd_labels(struct cli *cli, int argc, char **argv);
 /* cmd_jobs.c: a job as JSON; following a job to its end (logs to the
  * terminal; with json the job's stdout goes to stderr and a JSON object of
  * the end to stdout): EXIT_OK only when it Completed. */

@@ -55,6 +55,56 @@ const struct cli_command cli_commands[] = {
 	  "register their outputs with the input as parent (registering the input first if needed)\n"
 	  "and the fitted recipe or split as the recipe; --no-register skips that.",
 	  cmd_data },
+	{ "labels", "labels scheme DATASET [--set FILE | --show] [--json]\n"
+		    "       sagetty labels ls DATASET [--state S] [--label L] [--annotator U]\n"
+		    "                         [--source SRC] [-n N] [--json]\n"
+		    "       sagetty labels import DATASET FILE.csv [--annotator NAME] [--key-column C]\n"
+		    "                             [--source imported|machine] [--json]\n"
+		    "       sagetty labels export DATASET -o OUT.csv|OUT.jsonl [--method majority|em]\n"
+		    "                             [--annotations] [--format csv|jsonl] [--json]\n"
+		    "       sagetty labels stats DATASET [--json]\n"
+		    "       sagetty labels consolidate DATASET [--method majority|em] [--json]\n"
+		    "       sagetty labels auto DATASET [--target-accuracy 0.95] [--algo NAME]\n"
+		    "                           [--validation SHARE] [--min-count N] [--hash-bits N]\n"
+		    "                           [--review-below X] [--audit PCT] [--seed N]\n"
+		    "                           [--dry-run] [--json]\n"
+		    "       sagetty labels review DATASET [--rules [--below X] [--audit PCT] [--seed N]]\n"
+		    "                             [--accept KEY]... [--correct KEY=LABEL]...\n"
+		    "                             [--limit N] [--json]",
+	  "Label schemes, annotations, agreement, consolidation, import and export",
+	  "`labels scheme --set FILE` stores DATASET's label scheme from a JSON file such as\n"
+	  "{\"type\": \"single\", \"text_column\": \"review\", \"id_column\": \"id\", \"labels\":\n"
+	  "[{\"name\": \"positive\", \"key\": \"1\"}, {\"name\": \"negative\", \"key\": \"2\"}]} (type single,\n"
+	  "multi or span; optional annotations_per_item, lease_seconds, low_confidence, comment,\n"
+	  "review {confidence_below, audit_percent}); errors name FILE:LINE:COL.  Without --set\n"
+	  "it shows the stored scheme.  Labels follow rows by the id column, else by a hash of\n"
+	  "the row, so re-sorting or appending to the file keeps them; labels whose row is gone\n"
+	  "are kept and reported as orphans.  `labels ls` lists items and their annotations\n"
+	  "(--state unlabeled, labeled, complete, disagreed, review or orphaned).  `labels\n"
+	  "import` records annotations from a CSV with a row key column (row_key, key, the id\n"
+	  "column or id), an annotator column (or --annotator) and a label column (multi: a;b\n"
+	  "or a JSON array; span: a JSON array of {start, end, label}), optional confidence,\n"
+	  "comment, seconds and created_at; all or nothing, as imported (or machine) labels.\n"
+	  "`labels stats` shows percent agreement, Cohen's kappa per pair, Fleiss' kappa,\n"
+	  "Krippendorff's alpha and per-annotator counts, speed and agreement with the consensus.\n"
+	  "`labels consolidate` stores one label per item by majority vote or Dawid-Skene EM\n"
+	  "(ties and low agreement go to adjudication).  `labels export` writes the data plus\n"
+	  "row_key, label, confidence, annotators, source and state as CSV, or JSON Lines in\n"
+	  "the style of a Ground Truth augmented manifest; --annotations writes every live\n"
+	  "annotation in the format import reads.  Label interactively with `sagetty label`.\n"
+	  "`labels auto` trains a built-in model (linear-learner, or xgboost) on the\n"
+	  "consolidated human labels of a single-label scheme, using the text column (hashed\n"
+	  "words, word pairs and character trigrams, TF-IDF) and numeric columns; it holds out\n"
+	  "a validation share (below 1,000 labels every fold in turn), picks the lowest\n"
+	  "confidence at which the validation rows above it reach --target-accuracy, labels\n"
+	  "the rows without a human label above that confidence as machine labels, and puts\n"
+	  "the rest in the work queue most uncertain first.  Run it again as people label\n"
+	  "more: machine labels the new run does not confirm are retired.  `labels review`\n"
+	  "lists machine labels waiting for review (lowest confidence first); --rules sends\n"
+	  "machine labels below --below (default: the scheme's review.confidence_below) and a\n"
+	  "random --audit percent of the rest to review; --accept KEY and --correct KEY=LABEL\n"
+	  "record the reviewer's decision (a correction counts as a human label).",
+	  cmd_labels },
 	{ "runs", "runs ls [--experiment E] [--where EXPR] [--sort KEY[:desc]] [--limit N]\n"
 		  "                       [--columns COL,...] [--json]\n"
 		  "       sagetty runs show RUN [--json]\n"
@@ -233,6 +283,18 @@ const struct cli_command cli_commands[] = {
 	  NULL,
 	  "Internal: owns one kernel for `kernels start` and the workbench (see kernels).",
 	  cmd_kernel_keeper },
+	{ "label", "label DATASET",
+	  "Label a dataset's rows in the workbench's Label view",
+	  "Opens the workbench on DATASET's Label view: the current item large (the scheme's\n"
+	  "text column wrapped, the other fields compact) and the scheme's keys at the bottom.\n"
+	  "One key labels, saves and moves to the next item of the work queue; u undoes, s\n"
+	  "skips, b goes back, n d l jump to the next unlabeled, disagreed or low-confidence\n"
+	  "item, / filters by label=, annotator= or state=, c adds a comment, = edits the\n"
+	  "scheme, % shows agreement statistics and r toggles review of machine labels.\n"
+	  "Multi-label schemes toggle with the keys and save with Enter; span schemes select\n"
+	  "with v and w e h j k and the arrows, then a label's key.  A label is in the store\n"
+	  "when the view says Saved.  The annotator is your Unix account.  A dataset without a\n"
+	  "scheme opens on the scheme editor's offer (=).", cmd_label },
 	{ "help", "help [COMMAND]", "Show help for a command",
 	  "Without COMMAND, lists the commands.", cmd_help },
 	{ NULL, NULL, NULL, NULL, NULL },

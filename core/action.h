@@ -46,6 +46,30 @@
 	X(DESCRIBE,         "describe",         "Statistics of every column (a describe sheet)") \
 	X(FREQ,             "freq",             "Frequencies of the current column's values") \
 	X(PREP,             "prep",             "Build a preprocessing recipe for this dataset") \
+	X(LABEL,            "label",            "Label the dataset's rows in the Label view (from the list or a table)") \
+	X(LABEL_SAVE,       "label-save",       "Label view: save the toggled labels or spans and go to the next item") \
+	X(LABEL_AS,         "label-as",         "Label view: label with a label by name, keyed or not (:label-as NAME)") \
+	X(LABEL_UNDO,       "label-undo",       "Label view: undo your last label and show its item again") \
+	X(LABEL_SKIP,       "label-skip",       "Label view: skip this item (not offered to you again)") \
+	X(LABEL_PREV,       "label-prev",       "Label view: back to the item shown before") \
+	X(LABEL_CLEAR,      "label-clear",      "Label view: clear the toggled labels, the spans or the selection") \
+	X(NEXT_UNLABELED,   "next-unlabeled",   "Label view: jump to the next item you have not labeled") \
+	X(NEXT_DISAGREED,   "next-disagreed",   "Label view: jump to the next item whose annotators disagree") \
+	X(NEXT_LOW_CONF,    "next-low-confidence", "Label view: jump to the next item with a low-confidence consensus") \
+	X(LABEL_REVIEW,     "label-review",     "Label view: review mode on/off (machine labels: Enter accepts, a label key corrects)") \
+	X(LABEL_COMMENT,    "label-comment",    "Label view: a comment saved with your label (:label-comment TEXT)") \
+	X(LABEL_FILTER,     "label-filter",     "Label view: only items by label, annotator or state (:label-filter label=X annotator=U state=S)") \
+	X(SPAN_SELECT,      "span-select",      "Label view: start or drop a span selection at the cursor") \
+	X(WORD_NEXT,        "word-next",        "Label view: cursor to the next word") \
+	X(WORD_PREV,        "word-prev",        "Label view: cursor to the previous word") \
+	X(WORD_END,         "word-end",         "Label view: cursor to the end of the word") \
+	X(LABEL_SCHEME,     "label-scheme",     "Label view: edit the label scheme (labels, keys, type, columns, k)") \
+	X(LABEL_STATS,      "label-stats",      "Label view: agreement statistics (annotators, kappa, Fleiss, Krippendorff)") \
+	X(SCHEME_ADD,       "scheme-add",       "Scheme editor: add a label (:scheme-add NAME [KEY])") \
+	X(SCHEME_RENAME,    "scheme-rename",    "Scheme editor: rename the selected label (:scheme-rename NAME)") \
+	X(SCHEME_REMOVE,    "scheme-remove",    "Scheme editor: remove the selected label (asks first)") \
+	X(SCHEME_KEY,       "scheme-key",       "Scheme editor: give the selected label another key (:scheme-key K)") \
+	X(SCHEME_SET,       "scheme-set",       "Scheme editor: type, columns, k, comments (:scheme-set type=multi text=COL id=COL k=3)") \
 	X(COLUMNS,          "columns",          "Choose the runs table's columns (:columns param.lr,metric.acc)") \
 	X(SUMMARY,          "summary",          "Cycle the current metric column's summary: last, min, max") \
 	X(GROUP,            "group",            "Group runs by the current column, mean ± std (:group param.depth)") \
@@ -91,6 +115,7 @@
 	X(NB_RESTORE,       "restore",          "In history: restore the selected version as a new commit (asks first)") \
 	X(NB_NEW,           "new",              "Create a notebook and open it (:new NAME.ipynb)") \
 	X(NB_CONFLICT_NEXT, "conflict-next",    "Select the next cell with a merge conflict")
+
 
 enum sg_action {
 	SG_ACTION_NONE = 0,

@@ -16,6 +16,7 @@ extern const char sg_builtin_keymap[];
 
 static const char *const contexts[] = {
 	"global", "data", "notebooks", "monitor", "experiments", "help",
+	"label", "scheme",
 };
 
 /* Named keys.  sg_key_name prints the first entry for a code, so each
@@ -295,7 +296,7 @@ static int keymap_line(const struct sg_conf_line *l, void *ud, struct sg_error *
 		return sg_conf_error(err, l, 4, "unexpected '%s' after the action", l->argv[4]);
 	if (!sg_keymap_context_valid(l->argv[1]))
 		return sg_conf_error(err, l, 1,
-				     "unknown context '%s' (global, data, notebooks, monitor, experiments, help)",
+				     "unknown context '%s' (global, data, notebooks, monitor, experiments, help, label, scheme)",
 				     l->argv[1]);
 	int key = sg_key_parse(l->argv[2]);
 	if (key < 0)

@@ -3,7 +3,9 @@
  *     bind CONTEXT KEY ACTION
  *
  * CONTEXT is `global` or a pane name (data, notebooks, monitor,
- * experiments); a pane's bindings win over global ones.  KEY is a single
+ * experiments), or `label` / `scheme` (the Label view and its scheme
+ * editor, inside the Data pane); a
+ * pane's bindings win over global ones.  KEY is a single
  * character (`q`, `?`, `|`) or a name in angle brackets: <Tab> <S-Tab>
  * <Enter> <Esc> <Space> <Backspace> <Up> <Down> <Left> <Right> <PgUp> <PgDn>
  * <Home> <End> <Insert> <Delete> <F1>…<F12> <C-a>…<C-z> <S-Enter> <C-Enter>.
@@ -46,7 +48,7 @@ enum sg_key {
  * together, and the app splits them again where Alt means nothing. */
 #define SG_KEY_ALT 0x40000000
 
-#define SG_KEYMAP_CONTEXTS 6   /* global + 4 panes + spare */
+#define SG_KEYMAP_CONTEXTS 8   /* global + 4 panes + help + the Label view + its scheme editor */
 
 struct sg_binding {
 	char context[16];

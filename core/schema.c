@@ -166,7 +166,97 @@ static const char v6[] =
 	"  created_at REAL NOT NULL);"
 	"CREATE INDEX notifications_by_run ON notifications(run_id);";
 
-static const char *const migrations[SG_SCHEMA_VERSION] = { v1, v2, v3, v4, v5, v6 };
+/* v7: labeling (labels.h).  label_sets holds a dataset's scheme and the
+ * file's state at the last sync; label_items one row per stable row key, with
+ * row NULL once the key left the file (its annotations are kept: orphans);
+ * n counts live annotations toward k and seq orders the queue inside a level
+ * (it changes whenever n does), so the next item is an index range scan.
+ * label_annotations is the log of every annotation; sagetty never deletes
+ * from it: undo and re-labeling clear `active`, `replaces` links a
+ * re-label to the annotation it superseded.  source tells human, machine
+ * and imported work apart; role tells the k annotators from a reviewer's
+ * decision; review is a machine label's review state.  label_results caches
+ * the last consolidation per item, label_consolidations its runs. */
+static const char v7[] =
+	"CREATE TABLE label_sets ("
+	"  dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,"
+	"  scheme TEXT NOT NULL,"
+	"  key_column TEXT NOT NULL DEFAULT '',"
+	"  sha256 TEXT NOT NULL DEFAULT '',"
+	"  size INTEGER NOT NULL DEFAULT -1,"
+	"  mtime REAL NOT NULL DEFAULT 0,"
+	"  rows INTEGER NOT NULL DEFAULT 0,"
+	"  seq INTEGER NOT NULL DEFAULT 0,"
+	"  synced_at REAL,"
+	"  user TEXT NOT NULL,"
+	"  updated_at REAL NOT NULL);"
+	"CREATE TABLE label_items ("
+	"  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+	"  row_key TEXT NOT NULL,"
+	"  row INTEGER,"
+	"  n INTEGER NOT NULL DEFAULT 0,"
+	"  seq INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (dataset_id, row_key)) WITHOUT ROWID;"
+	"CREATE INDEX label_items_queue ON label_items(dataset_id, n, seq);"
+	"CREATE INDEX label_items_by_row ON label_items(dataset_id, row);"
+	"CREATE TABLE label_annotations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+	"  row_key TEXT NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  source TEXT NOT NULL CHECK (source IN ('human','machine','imported')),"
+	"  role TEXT NOT NULL DEFAULT 'annotator' CHECK (role IN ('annotator','reviewer')),"
+	"  confidence REAL,"
+	"  created_at REAL NOT NULL,"
+	"  seconds REAL NOT NULL DEFAULT 0,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  replaces INTEGER,"
+	"  review TEXT NOT NULL DEFAULT '' CHECK (review IN ('','pending','accepted','corrected')),"
+	"  reviewer TEXT,"
+	"  reviewed_at REAL);"
+	"CREATE INDEX label_ann_by_item ON label_annotations(dataset_id, row_key, user, active);"
+	"CREATE INDEX label_ann_by_user ON label_annotations(dataset_id, user, active, id);"
+	"CREATE INDEX label_ann_review ON label_annotations(dataset_id, review) WHERE review <> '';"
+	"CREATE TABLE label_leases ("
+	"  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+	"  row_key TEXT NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  until REAL NOT NULL,"
+	"  PRIMARY KEY (dataset_id, row_key, user)) WITHOUT ROWID;"
+	"CREATE INDEX label_leases_by_user ON label_leases(dataset_id, user);"
+	"CREATE TABLE label_skips ("
+	"  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+	"  row_key TEXT NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  at REAL NOT NULL,"
+	"  PRIMARY KEY (dataset_id, row_key, user)) WITHOUT ROWID;"
+	"CREATE TABLE label_cursors ("
+	"  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+	"  user TEXT NOT NULL,"
+	"  level INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (dataset_id, user, level)) WITHOUT ROWID;"
+	"CREATE TABLE label_results ("
+	"  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+	"  row_key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  confidence REAL NOT NULL,"
+	"  n_annotators INTEGER NOT NULL,"
+	"  source TEXT NOT NULL CHECK (source IN ('human','machine')),"
+	"  state TEXT NOT NULL CHECK (state IN ('agreed','tie','low','adjudicated','machine')),"
+	"  PRIMARY KEY (dataset_id, row_key)) WITHOUT ROWID;"
+	"CREATE TABLE label_consolidations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+	"  method TEXT NOT NULL,"
+	"  summary TEXT,"
+	"  user TEXT NOT NULL,"
+	"  created_at REAL NOT NULL);"
+	"CREATE INDEX label_consolidations_by_dataset ON label_consolidations(dataset_id, id);";
+
+static const char *const migrations[SG_SCHEMA_VERSION] = { v1, v2, v3, v4, v5, v6, v7 };
 
 const char *sg_schema_migration(int version)
 {

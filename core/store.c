@@ -326,3 +326,32 @@ void sg_store_close(struct sg_store *s)
 	free(s->path);
 	free(s);
 }
+
+int sg_store_checkpoint(struct sg_store *s, struct sg_error *err)
+{
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(sg_store_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+					   &done);
+	char sql[64];
+	long long v;
+
+	/* BUSY: another connection is checkpointing; its work counts too */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return sg_store_error(s, err, "WAL checkpoint failed");
+	if (rc != SQLITE_OK || log <= 0 || done < log)
+		return 0;
+	/* Everything was copied: the next commit restarts the WAL, and with
+	 * synchronous=NORMAL that commit syncs the WAL's new header — an fsync
+	 * on someone's keypress.  Restart it now with a write that changes
+	 * nothing (the schema version rewritten under the write lock, so a
+	 * concurrent migration cannot be undone). */
+	if (sg_store_exec(s, "BEGIN IMMEDIATE", NULL) < 0)
+		return 0;   /* busy: someone else is writing, and restarts it */
+	v = query_int(s, "PRAGMA user_version", err);
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", v);
+	if (v < 0 || sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		sg_store_rollback(s);
+		return v < 0 ? -1 : sg_store_error(s, err, "cannot restart the WAL");
+	}
+	return sg_store_commit(s, err);
+}

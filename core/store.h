@@ -54,4 +54,11 @@ long long sg_store_data_version(struct sg_store *s);
 /* PRAGMA integrity_check; 0 when "ok". */
 int sg_store_check(struct sg_store *s, struct sg_error *err);
 
+/* WAL checkpoints off the latency path (labels.h's sg_labels_idle runs one
+ * when the annotator pauses). */
+/* A passive checkpoint: copies what it can without waiting on readers;
+ * when it copied everything it also restarts the WAL (one small commit),
+ * so the next commit does not pay for the restart's header sync. */
+int sg_store_checkpoint(struct sg_store *s, struct sg_error *err);
+
 #endif

@@ -312,3 +312,57 @@ int sg_random_bytes(void *buf, size_t n)
 	close(fd);
 	return r == (ssize_t)n ? 0 : -1;
 }
+
+int sg_atomic_open(struct sg_atomic_file *f, const char *path, mode_t mode, struct sg_error *err)
+{
+	f->path = sg_xstrdup(path);
+	f->tmp = sg_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (f->fd >= 0)
+		return 0;
+	sg_error_errno(err, "cannot write %s", path);
+	free(f->path);
+	free(f->tmp);
+	f->path = f->tmp = NULL;
+	return -1;
+}
+
+int sg_atomic_write(struct sg_atomic_file *f, const void *data, size_t len, struct sg_error *err)
+{
+	if (write_all(f->fd, data, len) == 0)
+		return 0;
+	return sg_error_errno(err, "cannot write %s", f->path);
+}
+
+void sg_atomic_abort(struct sg_atomic_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->tmp)
+		unlink(f->tmp);
+	free(f->path);
+	free(f->tmp);
+	f->path = f->tmp = NULL;
+	f->fd = -1;
+}
+
+int sg_atomic_commit(struct sg_atomic_file *f, struct sg_error *err)
+{
+	if (fsync(f->fd) != 0) {
+		sg_error_errno(err, "cannot write %s", f->path);
+		sg_atomic_abort(f);
+		return -1;
+	}
+	close(f->fd);
+	f->fd = -1;
+	if (rename(f->tmp, f->path) != 0) {
+		sg_error_errno(err, "cannot replace %s", f->path);
+		sg_atomic_abort(f);
+		return -1;
+	}
+	sync_parent(f->path);
+	free(f->path);
+	free(f->tmp);
+	f->path = f->tmp = NULL;
+	return 0;
+}

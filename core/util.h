@@ -36,6 +36,19 @@ char *sg_read_file(const char *path, size_t max_bytes, size_t *len, struct sg_er
 int sg_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		    struct sg_error *err);
 
+/* The same protocol for output too large to hold in memory: open a temp
+ * file next to path, write it in pieces, then commit (fsync, rename over
+ * path, fsync the folder) or abort (the temp file is removed and path is
+ * untouched).  Either ends the writer. */
+struct sg_atomic_file {
+	char *path, *tmp;
+	int fd;
+};
+int sg_atomic_open(struct sg_atomic_file *f, const char *path, mode_t mode, struct sg_error *err);
+int sg_atomic_write(struct sg_atomic_file *f, const void *data, size_t len, struct sg_error *err);
+int sg_atomic_commit(struct sg_atomic_file *f, struct sg_error *err);
+void sg_atomic_abort(struct sg_atomic_file *f);
+
 /* The Unix account name of the real user: identity for runs and labels. */
 const char *sg_username(void);
 /* Wall-clock time in seconds since the epoch, with sub-second precision. */

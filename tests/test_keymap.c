@@ -4,7 +4,7 @@
 #include "core/util.h"
 
 static const char *const contexts[] = {
-	"global", "data", "notebooks", "monitor", "experiments", "help",
+	"global", "data", "notebooks", "monitor", "experiments", "help", "label", "scheme",
 };
 
 static void name_of(int key, char *buf)
@@ -123,7 +123,7 @@ static void test_defaults(void **state)
 	for (int a = SG_ACTION_NONE + 1; a < SG_ACTION_COUNT; a++) {
 		/* in some context: pane actions are bound in their pane */
 		static const char *const ctx[] = { "global", "data", "notebooks", "monitor",
-						   "experiments" };
+						   "experiments", "label", "scheme" };
 		buf[0] = '\0';
 		for (size_t c = 0; c < sizeof ctx / sizeof ctx[0] && !buf[0]; c++)
 			sg_keymap_keys_for(&km, ctx[c], a, buf, sizeof buf);
@@ -249,7 +249,7 @@ static void expect_error(const char *text, const char *want)
 static void test_errors(void **state)
 {
 	expect_error("bind global q quit\nbind glbal q quit\n",
-		     "bad.keymap:2:6: unknown context 'glbal' (global, data, notebooks, monitor, experiments, help)");
+		     "bad.keymap:2:6: unknown context 'glbal' (global, data, notebooks, monitor, experiments, help, label, scheme)");
 	expect_error("bind data <F13> quit\n", "bad.keymap:1:11: unknown key '<F13>'");
 	expect_error("bind data xy quit\n", "bad.keymap:1:11: unknown key 'xy'");
 	expect_error("bind data x qiut\n", "bad.keymap:1:13: unknown action 'qiut'");

@@ -228,6 +228,37 @@ static void test_transactions_roll_back(void **state)
 	sg_store_close(s);
 }
 
+/* An idle checkpoint (automatic ones off, as labels.h does) copies every
+ * frame and restarts the WAL, the data and schema version unchanged. */
+static void test_idle_checkpoint_restarts_wal(void **state)
+{
+	struct fixture *f = *state;
+	struct sg_store *s = sg_store_open(f->path, SG_STORE_CREATE, NULL);
+	int version = sg_store_schema_version(s), log = -1, done = -1;
+	char sql[128];
+
+	sqlite3_wal_autocheckpoint(sg_store_db(s), 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(sql, sizeof sql, "INSERT INTO experiments(name, created_at, user) "
+			 "VALUES ('e%d', 1, 'u')", i);
+		assert_int_equal(sg_store_exec(s, sql, NULL), 0);
+	}
+	/* nothing was checkpointed by the commits themselves */
+	assert_int_equal(sqlite3_wal_checkpoint_v2(sg_store_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE,
+						    &log, &done), SQLITE_OK);
+	assert_true(log >= 300);
+	assert_int_equal(done, log);
+	/* everything is copied, but the WAL only restarts with the next commit:
+	 * the idle checkpoint makes that commit its own */
+	assert_int_equal(sg_store_checkpoint(s, NULL), 0);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(sg_store_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE,
+						    &log, &done), SQLITE_OK);
+	assert_true(log >= 1 && log <= 2);
+	assert_int_equal(sg_store_schema_version(s), version);
+	assert_int_equal(one_int(s, "SELECT count(*) FROM experiments"), 300);
+	sg_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +273,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_open_of_old_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_version_sees_other_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions_roll_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_checkpoint_restarts_wal, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,38 @@ static void test_write_atomic_replaces_whole(void **state)
 	free(dir); free(path); free(listing); free(bad);
 }
 
+static void test_atomic_file_in_pieces(void **state)
+{
+	char *dir = tu_tempdir();
+	struct sg_error err = { 0 };
+	char *path = sg_path_join(dir, "out.csv");
+	struct sg_atomic_file f;
+	assert_int_equal(sg_atomic_open(&f, path, 0644, &err), 0);
+	assert_int_equal(sg_atomic_write(&f, "a,b\n", 4, &err), 0);
+	assert_int_equal(sg_atomic_write(&f, "1,2\n", 4, &err), 0);
+	assert_false(sg_is_file(path));  /* nothing at path until the commit */
+	assert_int_equal(sg_atomic_commit(&f, &err), 0);
+	size_t n;
+	char *data = sg_read_file(path, 100, &n, &err);
+	assert_string_equal(data, "a,b\n1,2\n");
+	free(data);
+	/* An aborted rewrite leaves the old content and no temp file. */
+	assert_int_equal(sg_atomic_open(&f, path, 0644, &err), 0);
+	assert_int_equal(sg_atomic_write(&f, "half", 4, &err), 0);
+	sg_atomic_abort(&f);
+	data = sg_read_file(path, 100, &n, &err);
+	assert_string_equal(data, "a,b\n1,2\n");
+	free(data);
+	char *listing = sg_xasprintf("ls -A '%s' | wc -l", dir);
+	FILE *p = popen(listing, "r");
+	int count = 0;
+	assert_int_equal(fscanf(p, "%d", &count), 1);
+	pclose(p);
+	assert_int_equal(count, 1);
+	tu_rmtree(dir);
+	free(dir); free(path); free(listing);
+}
+
 static void test_formatting(void **state)
 {
 	char buf[32];
@@ -151,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_path_join),
 		cmocka_unit_test(test_mkdir_p_and_read_limits),
 		cmocka_unit_test(test_write_atomic_replaces_whole),
+		cmocka_unit_test(test_atomic_file_in_pieces),
 		cmocka_unit_test(test_formatting),
 		cmocka_unit_test(test_regex_guard),
 	};

@@ -29,6 +29,7 @@
 #include "core/util.h"
 #include "tui/app.h"
 #include "tui/draw.h"
+#include "tui/label.h"
 
 static const struct pane_ops *const pane_table[APP_NPANES] = {
 	&pane_data_ops, &pane_notebooks_ops, &pane_monitor_ops, &pane_experiments_ops,
@@ -195,6 +196,10 @@ struct app *app_new(struct sg_workspace *ws, const struct tui_options *opt,
 			app_free(app);
 			return NULL;
 		}
+	}
+	if (opt && opt->label && label_open_dataset(&app->panes[0], opt->label, err) < 0) {
+		app_free(app);
+		return NULL;
 	}
 	app->running = sg_run_count(ws->store, SG_RUN_RUNNING, NULL);
 	app->data_version = sg_store_data_version(ws->store);
@@ -417,11 +422,12 @@ void app_action(struct app *app, enum sg_action a)
  * hint that it is not bound. */
 static void key_normal(struct app *app, int key)
 {
-	enum sg_action a = sg_keymap_lookup(&app->km, app_focused(app)->ops->name, key);
+	struct pane *p = app_focused(app);
+	enum sg_action a = sg_keymap_lookup(&app->km, pane_context(p), key);
 	char name[32], help[32];
-	enum pane_result r = pane_key(app_focused(app), key);
+	enum pane_result r = pane_key(p, key, a);
 
-	if (r != PANE_UNHANDLED) { /* a pane taking text had it */
+	if (r != PANE_UNHANDLED) {
 		if (r == PANE_REDRAW)
 			app->dirty = 1;
 		return;
@@ -1008,7 +1014,7 @@ static int self_pipe(int fd[2], struct sg_error *err)
 
 int tui_run(struct sg_workspace *ws, const struct tui_options *opt, struct sg_error *err)
 {
-	static const struct tui_options none = { NULL, 0, 0 };
+	static const struct tui_options none = { NULL, 0, 0, NULL };
 	struct surface_backend *be;
 	struct app *app;
 	int fd[2], code;

@@ -21,6 +21,7 @@ struct tui_options {
 	const char *theme;   /* NULL: the workspace config's theme */
 	int ascii;           /* force ASCII lines */
 	int no_color;        /* monochrome, whatever the terminal can do */
+	const char *label;   /* a dataset to open the Label view on, or NULL */
 };
 
 /* Runs the full-screen workbench on an open workspace until the user quits.

@@ -34,9 +34,9 @@ int draw_layout(const struct app *app, int w, int h, struct rect box[2])
 /* The keys of action a in the focused pane's context: "1, <F1>". */
 static void keys_for(const struct app *app, enum sg_action a, char *buf, size_t n)
 {
-	const struct pane *p = &app->panes[app->side[app->focus]];
+	struct pane *p = (struct pane *)&app->panes[app->side[app->focus]];
 
-	sg_keymap_keys_for(&app->km, p->ops ? p->ops->name : "global", a, buf, n);
+	sg_keymap_keys_for(&app->km, pane_context(p), a, buf, n);
 }
 
 void draw_first_key(const struct app *app, enum sg_action a, char *buf, size_t n)

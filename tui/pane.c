@@ -86,9 +86,16 @@ enum pane_result pane_on_fd(struct pane *p, int fd)
 	return p->ops && p->ops->on_fd ? p->ops->on_fd(p, fd) : PANE_UNHANDLED;
 }
 
-enum pane_result pane_key(struct pane *p, int key)
+const char *pane_context(struct pane *p)
 {
-	return p->ops && p->ops->key ? p->ops->key(p, key) : PANE_UNHANDLED;
+	const char *c = p->ops && p->ops->context ? p->ops->context(p) : NULL;
+
+	return c ? c : p->ops ? p->ops->name : "global";
+}
+
+enum pane_result pane_key(struct pane *p, int key, enum sg_action bound)
+{
+	return p->ops && p->ops->key ? p->ops->key(p, key, bound) : PANE_UNHANDLED;
 }
 
 void pane_title(struct pane *p, char *buf, size_t n)

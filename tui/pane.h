@@ -80,11 +80,15 @@ struct pane_ops {
 	int (*poll_fds)(struct pane *p, int *fds, int max, int *timeout_ms);
 	/* fd (one of poll_fds') is readable, or -1: the pane's timer went off. */
 	enum pane_result (*on_fd)(struct pane *p, int fd);
-	/* A key (sg_key code) before the keymap maps it, for a pane taking
-	 * text (a cell editor, an answer to a program's input()): HANDLED or
-	 * REDRAW when taken, UNHANDLED to let the keymap have it.  May be
-	 * NULL. */
-	enum pane_result (*key)(struct pane *p, int key);
+	/* The keymap context for the pane's current view ("label" while the
+	 * Data pane shows the Label view); NULL or missing: ops->name. */
+	const char *(*context)(struct pane *p);
+	/* A key before its binding runs; bound is the action the keymap gives
+	 * it in the context (NONE when unbound).  A view whose keys are data
+	 * (a label scheme's keys) or that takes text (a cell editor, an answer
+	 * to a program's input()) takes them here: HANDLED or REDRAW; UNHANDLED
+	 * lets the binding run.  May be NULL. */
+	enum pane_result (*key)(struct pane *p, int key, enum sg_action bound);
 };
 
 struct pane {
@@ -117,8 +121,10 @@ enum pane_result pane_action_arg(struct pane *p, enum sg_action a, const char *a
 /* ops->poll_fds, or 0 for a pane without background work. */
 int pane_poll_fds(struct pane *p, int *fds, int max, int *timeout_ms);
 enum pane_result pane_on_fd(struct pane *p, int fd);
+/* The keymap context: ops->context's answer, else ops->name. */
+const char *pane_context(struct pane *p);
 /* ops->key, or UNHANDLED. */
-enum pane_result pane_key(struct pane *p, int key);
+enum pane_result pane_key(struct pane *p, int key, enum sg_action bound);
 /* The box title line: "Data" plus the pane's summary. */
 void pane_title(struct pane *p, char *buf, size_t n);
 /* Asks question through the env; yes(p) runs on y (no-op without one). */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "core/dataset.h"
 #include "core/util.h"
+#include "tui/label.h"
 #include "tui/pane.h"
 #include "tui/sheet.h"
 
@@ -220,6 +221,11 @@ struct dsfile *data_top_file(struct pane *p)
 	return priv(p)->top ? priv(p)->top->file : NULL;
 }
 
+struct sheet *data_top(struct pane *p)
+{
+	return priv(p)->top;
+}
+
 const char *data_top_kind(struct pane *p)
 {
 	return priv(p)->top ? priv(p)->top->ops->kind : "list";
@@ -311,6 +317,19 @@ static void data_open_table(struct pane *p)
 	free(path);
 }
 
+/* L on the list: the selected dataset's table, and its Label view on top
+ * (at the first item of the work queue). */
+static void data_open_label(struct pane *p)
+{
+	struct data_priv *d = priv(p);
+	struct sg_error e = { 0 };
+
+	if (!d->n)
+		return;
+	if (label_open_dataset(p, d->items[d->v.t.sel].name, &e) < 0)
+		pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
+}
+
 /* Actions on the dataset list itself. */
 static enum pane_result list_action(struct pane *p, enum sg_action a)
 {
@@ -323,6 +342,9 @@ static enum pane_result list_action(struct pane *p, enum sg_action a)
 		return list_view_action(&d->v, SG_ACTION_OPEN, p, data_open);
 	case SG_ACTION_OPEN:
 		return list_view_action(&d->v, a, p, data_open_table);
+	case SG_ACTION_LABEL:
+		data_open_label(p);
+		return PANE_REDRAW;
 	case SG_ACTION_GOTO_ROW: case SG_ACTION_SEARCH: case SG_ACTION_SEARCH_NEXT:
 	case SG_ACTION_SEARCH_PREV: case SG_ACTION_SORT_ASC: case SG_ACTION_SORT_DESC:
 	case SG_ACTION_SORT_ADD_ASC: case SG_ACTION_SORT_ADD_DESC: case SG_ACTION_FILTER:
@@ -387,6 +409,33 @@ static enum pane_result data_on_fd(struct pane *p, int fd)
 	return r;
 }
 
+/* The top sheet's keymap context ("label" in the Label view). */
+static const char *data_context(struct pane *p)
+{
+	struct sheet *sh = priv(p)->top;
+
+	return sh && sh->ops->context ? sh->ops->context : "data";
+}
+
+/* Keys go to the top sheet first (a label scheme's keys). */
+static enum pane_result data_key(struct pane *p, int key, enum sg_action bound)
+{
+	struct sheet *sh = priv(p)->top;
+
+	return sh && sh->ops->key ? sh->ops->key(sh, key, bound) : PANE_UNHANDLED;
+}
+
+/* Work a sheet of the stack would lose on quit (a Label view's draft). */
+static const char *data_unsaved(struct pane *p)
+{
+	for (struct sheet *sh = priv(p)->top; sh; sh = sh->below) {
+		const char *u = sh->ops->unsaved ? sh->ops->unsaved(sh) : NULL;
+		if (u)
+			return u;
+	}
+	return NULL;
+}
+
 /* "3/12 datasets", or the open dataset's name. */
 static void data_summary(struct pane *p, char *buf, size_t n)
 {
@@ -415,9 +464,11 @@ const struct pane_ops pane_data_ops = {
 	.draw = data_draw,
 	.action = data_action,
 	.reload = data_reload,
-	.unsaved = NULL,
+	.unsaved = data_unsaved,
 	.summary = data_summary,
 	.action_arg = data_action_arg,
 	.poll_fds = data_poll_fds,
 	.on_fd = data_on_fd,
+	.context = data_context,
+	.key = data_key,
 };

@@ -1113,8 +1113,9 @@ static enum pane_result editor_key(struct pane *p, int key)
 	return PANE_HANDLED;
 }
 
-static enum pane_result nb_key(struct pane *p, int key)
+static enum pane_result nb_key(struct pane *p, int key, enum sg_action bound)
 {
+	(void)bound;
 	struct nb_priv *d = priv(p);
 
 	d->keys++;

@@ -64,6 +64,12 @@ struct sheet_ops {
 	/* The box title's text ("iris.csv  row 3/150"). */
 	void (*summary)(struct sheet *sh, char *buf, size_t n);
 	void (*free)(struct sheet *sh);
+	/* The keymap context while the sheet is on top (NULL: "data"). */
+	const char *context;
+	/* As pane_ops' key (may be NULL). */
+	enum pane_result (*key)(struct sheet *sh, int key, enum sg_action bound);
+	/* As pane_ops' unsaved (may be NULL). */
+	const char *(*unsaved)(struct sheet *sh);
 };
 
 struct sheet {
@@ -79,6 +85,8 @@ void data_push(struct pane *p, struct sheet *sh);
 void data_reload_list(struct pane *p);
 /* The file of the top sheet, or NULL (the dataset list). */
 struct dsfile *data_top_file(struct pane *p);
+/* The top sheet, or NULL (the dataset list). */
+struct sheet *data_top(struct pane *p);
 /* The kind of the top sheet ("table"...), or "list". */
 const char *data_top_kind(struct pane *p);
 
@@ -95,6 +103,15 @@ int sheet_table_open(struct pane *p, const char *path, const char *name, long lo
 /* Pushes the table of f filtered by expression text (a freq sheet's Enter);
  * errors go to the status bar. */
 void sheet_table_filter(struct pane *p, struct dsfile *f, const char *text);
+
+/* The data row under a table sheet's cursor, or UINT64_MAX for a sheet
+ * that is not a table or has no rows. */
+uint64_t sheet_table_row(struct sheet *sh);
+
+/* sheet_label.c: the Label view over f's rows, starting at row (or the
+ * first unlabeled row after it); -1 with err when the dataset cannot be
+ * labeled (not registered, the store cannot be read). */
+int sheet_label_open(struct pane *p, struct dsfile *f, uint64_t row, struct sg_error *err);
 
 /* sheet_stats.c */
 struct sheet *sheet_describe_new(struct pane *p, struct dsfile *f, const char *scope);

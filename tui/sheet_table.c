@@ -988,6 +988,12 @@ static enum pane_result tsheet_action(struct sheet *sh, enum sg_action a)
 			data_push(p, prep);
 		break;
 	}
+	case SG_ACTION_LABEL: {
+		struct sg_error e = { 0 };
+		if (sheet_label_open(p, t->f, nrows(t) ? row_at(t, t->pos) : 0, &e) < 0)
+			pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
+		break;
+	}
 	case SG_ACTION_INFO:
 		pane_message(p, SG_ROLE_MESSAGE, "%s: %d columns, %llu rows%s", t->f->path,
 			     sg_csv_ncols(t->f->csv), (unsigned long long)sg_csv_nrows(t->f->csv),
@@ -1036,6 +1042,16 @@ static void table_free(struct sheet *sh)
 	free(t->right);
 	dsfile_unref(t->f);
 	free(t);
+}
+
+uint64_t sheet_table_row(struct sheet *sh)
+{
+	struct tsheet *t;
+
+	if (!sh || strcmp(sh->ops->kind, "table") != 0)
+		return UINT64_MAX;
+	t = ts(sh);
+	return nrows(t) ? row_at(t, t->pos) : UINT64_MAX;
 }
 
 static const struct sheet_ops table_ops = {

@@ -1,8 +1,9 @@
 #!/bin/sh
 # run.sh SRCDIR BUILDDIR SECONDS — build the libFuzzer harnesses of every
 # parser (themes, keymaps, config, CSV, filter expressions, recipes, metric
-# lines, run queries, rules, model files, notebooks) with Debian's clang (ASan + UBSan)
-# into BUILDDIR/fuzz/, then run each over a copy of its corpus in
+# lines, run queries, rules, model files, notebooks, kernel messages, Python
+# and markdown text, label schemes, the Label view's text) with Debian's clang
+# (ASan + UBSan) into BUILDDIR/fuzz/, then run each over a copy of its corpus in
 # SRCDIR/tests/corpus/NAME/: for SECONDS each, or, with FUZZ_RUNS=N in the
 # environment, for N inputs from seed 1 (reproducible, for CI).  Exits
 # non-zero when a harness fails to build or a run finds a crash (the
@@ -41,6 +42,7 @@ core="$core store schema run runquery runquery_where"
 core="$core rules rules_spec"
 core="$core ansi"
 core="$core textbuf pysyntax mdtext"
+core="$core labelscheme"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 flags="$flags $(pkg-config --cflags jansson sqlite3) -I $src -I $build"
 objects=
@@ -125,6 +127,17 @@ for t in editor surface; do
 done
 build editor "$f/fuzz_editor.c" "$out/obj/tui_editor.o" "$out/obj/tui_surface.o"
 fuzz editor
+build labelscheme "$f/fuzz_labelscheme.c"
+fuzz labelscheme
+# The Label view's text model and filter line: tui/label_text.c and the
+# surface it measures and draws with (the memory backend, no curses).
+for t in label_text surface; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/tui/$t.c" \
+		-o "$out/obj/tui_$t.o"
+done
+build labeltext "$f/fuzz_labeltext.c" "$out/obj/tui_label_text.o" "$out/obj/tui_surface.o"
+fuzz labeltext
 # Model folders and hyperparameters: the algorithm sources and their libraries.
 algo_objects=
 for a in algo algo_data algo_job algo_linear algo_kmeans algo_pca algo_knn algo_xgboost \

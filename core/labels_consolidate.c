@@ -1,0 +1,159 @@
+/* labels_consolidate.c — one result per item from its annotations, with the
+ * agreement statistics of agree.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "core/agree.h"
+#include "core/labels_int.h"
+#include "core/util.h"
+
+/* The human (annotator role) records as agree.h input. */
+static int human_stats(const struct sg_label_table *t, struct sg_agree_stats **stats,
+		       struct sg_error *err)
+{
+	size_t n = 0;
+	uint32_t *item = sg_xcalloc(t->nrec + 1, sizeof *item);
+	uint32_t *ann = sg_xcalloc(t->nrec + 1, sizeof *ann);
+	uint32_t *lab = sg_xcalloc(t->nrec + 1, sizeof *lab);
+	double *secs = sg_xcalloc(t->nrec + 1, sizeof *secs);
+	for (size_t i = 0; i < t->nrec; i++) {
+		const struct sg_label_record *r = &t->rec[i];
+		if (r->role != SG_ROLE_ANNOTATOR || r->source == SG_LABEL_MACHINE)
+			continue;
+		item[n] = r->item;
+		ann[n] = r->user;
+		lab[n] = r->value;
+		secs[n] = r->seconds > 0 ? r->seconds : NAN;
+		n++;
+	}
+	*stats = NULL;
+	int rc = 0;
+	if (n) {
+		struct sg_agree_input in = {
+			.n = n, .item = item, .annotator = ann, .label = lab, .seconds = secs,
+			.n_items = (uint32_t)t->nitems, .n_annotators = (uint32_t)t->nusers,
+			.n_labels = (uint32_t)t->nvalues,
+		};
+		rc = sg_agree_compute(&in, NULL, stats, err);
+	}
+	free(item);
+	free(ann);
+	free(lab);
+	free(secs);
+	return rc;
+}
+
+/* The latest record of an item with the given role/source test, or -1. */
+static long long latest(const struct sg_label_table *t, size_t from, size_t to, int reviewer,
+			int machine)
+{
+	long long best = -1;
+	for (size_t i = from; i < to; i++) {
+		const struct sg_label_record *r = &t->rec[i];
+		if ((r->role == SG_ROLE_REVIEWER) != reviewer)
+			continue;
+		if (!reviewer && (r->source == SG_LABEL_MACHINE) != machine)
+			continue;
+		if (best < 0 || r->created_at >= t->rec[best].created_at)
+			best = (long long)i;
+	}
+	return best;
+}
+
+static void one_result(struct sg_labels_consolidation *c, const struct sg_scheme *sc, int em,
+		       size_t from, size_t to, struct sg_label_result *r)
+{
+	const struct sg_label_table *t = &c->table;
+	uint32_t item = t->rec[from].item;
+	const struct sg_agree_item *ai = c->stats ? &c->stats->items[item] : NULL;
+	r->row_key = t->items[item];
+	r->n_annotators = ai ? (int)ai->n_votes : 0;
+	r->source = SG_LABEL_HUMAN;
+	long long rv = latest(t, from, to, 1, 0);
+	if (rv >= 0) {
+		r->value = t->values[t->rec[rv].value];
+		r->confidence = 1;
+		r->state = SG_RESULT_ADJUDICATED;
+		return;
+	}
+	if (ai && ai->n_votes > 0) {
+		int32_t v = em ? ai->em_label : ai->majority;
+		r->value = v >= 0 ? t->values[v] : "";
+		r->confidence = em ? ai->em_confidence : ai->share;
+		r->state = SG_RESULT_AGREED;
+		if (em ? r->confidence < sc->low_confidence : (ai->flags & SG_AGREE_LOW) != 0)
+			r->state = SG_RESULT_LOW;
+		if (!em && (ai->flags & SG_AGREE_TIE)) {
+			r->state = SG_RESULT_TIE;
+			r->value = "";  /* no answer until a reviewer decides */
+		}
+		c->n_adjudicate += r->state != SG_RESULT_AGREED;
+		return;
+	}
+	long long m = latest(t, from, to, 0, 1);
+	r->value = m >= 0 ? t->values[t->rec[m].value] : "";
+	r->confidence = m >= 0 && !isnan(t->rec[m].confidence) ? t->rec[m].confidence : 0;
+	r->source = SG_LABEL_MACHINE;
+	r->state = SG_RESULT_MACHINE;
+	c->n_machine++;
+}
+
+static char *summary_json(struct sg_labels_consolidation *c)
+{
+	const struct sg_label_table *t = &c->table;
+	json_t *o = c->stats ? sg_agree_to_json(c->stats, (const char *const *)t->values,
+						(const char *const *)t->users) : json_object();
+	json_object_set_new(o, "method", json_string(c->method));
+	json_object_set_new(o, "consolidated_items", json_integer((json_int_t)c->n));
+	json_object_set_new(o, "to_adjudicate", json_integer((json_int_t)c->n_adjudicate));
+	json_object_set_new(o, "machine_only", json_integer((json_int_t)c->n_machine));
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	char *out = sg_xstrdup(text ? text : "{}");
+	free(text);
+	return out;
+}
+
+int sg_labels_consolidate(struct sg_store *s, long long dataset_id, const struct sg_scheme *sc,
+			  const char *method, int store, const char *user,
+			  struct sg_labels_consolidation *out, struct sg_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (strcmp(method, "majority") != 0 && strcmp(method, "em") != 0)
+		return sg_error_set(err, SG_E_USAGE, "unknown method '%s' (majority or em)", method);
+	snprintf(out->method, sizeof out->method, "%s", method);
+	if (sg_labels_load(s, dataset_id, 0, &out->table, err) != 0)
+		return -1;
+	if (human_stats(&out->table, &out->stats, err) != 0) {
+		sg_labels_consolidation_done(out);
+		return -1;
+	}
+	const struct sg_label_table *t = &out->table;
+	out->results = sg_xcalloc(t->nitems + 1, sizeof *out->results);
+	/* Records are ordered by item: one result per run of an item. */
+	for (size_t i = 0; i < t->nrec;) {
+		size_t j = i;
+		while (j < t->nrec && t->rec[j].item == t->rec[i].item)
+			j++;
+		one_result(out, sc, strcmp(method, "em") == 0, i, j, &out->results[out->n++]);
+		i = j;
+	}
+	out->summary = summary_json(out);
+	if (store && sg_labels_store_results(s, dataset_id, method, out->results, out->n,
+					     out->summary, user, err) != 0) {
+		sg_labels_consolidation_done(out);
+		return -1;
+	}
+	return 0;
+}
+
+void sg_labels_consolidation_done(struct sg_labels_consolidation *c)
+{
+	sg_label_table_done(&c->table);
+	free(c->results);
+	sg_agree_stats_free(c->stats);
+	free(c->summary);
+	memset(c, 0, sizeof *c);
+}
