@@ -341,6 +341,32 @@ static void test_review_rules(void **state)
 	sg_labels_free(l);
 }
 
+/* The same pipeline with boosted trees: a dry run writes nothing and any
+ * threshold it finds holds on the validation rows. */
+static void test_auto_xgboost(void **state)
+{
+	struct fixture *f = *state;
+	rs = 13;
+	human_labels(f, 0, 300, "alice", 0);
+	struct sg_labels *l = open_as(f, "alice");
+	struct sg_labelauto_options o = { .algo = "xgboost", .target_accuracy = 0.9,
+					  .review_below = -1, .audit_percent = -1, .dry_run = 1 };
+	struct sg_labelauto_report r;
+	run_auto(l, f, &o, &r);
+	assert_string_equal(r.algo, "xgboost");
+	assert_int_equal(r.truth, 300);
+	assert_int_equal(r.valid_rows, 300);
+	assert_true(r.valid_accuracy_all > 0.6);   /* well above the 1/3 of guessing */
+	if (!isnan(r.threshold))
+		assert_true(r.valid_accuracy_low >= 0.9);
+	assert_int_equal(r.machine_labeled + r.left, r.candidates);
+	size_t right;
+	double minconf;
+	assert_int_equal(machine_labels(f, l, &right, &minconf), 0);
+	sg_labelauto_report_done(&r);
+	sg_labels_free(l);
+}
+
 static void test_refusals(void **state)
 {
 	struct fixture *f = *state;
@@ -396,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_features),
 		cmocka_unit_test_setup_teardown(test_auto_reaches_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_review_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_xgboost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
