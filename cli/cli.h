@@ -125,4 +125,18 @@ int cli_safe_text(char *out, size_t outsz, const char *p, size_t len, int width)
 /* Handles --help/-h for a subcommand: prints its help, returns 1 if shown. */
 int cli_wants_help(const char *command, int argc, char **argv);
 
+/* A noun's verb and what it needs of the workspace: read, write, or
+ * optional (works on plain files outside one; ws is then NULL). */
+enum cli_ws { CLI_WS_READ, CLI_WS_WRITE, CLI_WS_OPTIONAL };
+struct cli_verb {
+	const char *verb;
+	int (*fn)(struct sg_workspace *ws, int argc, char **argv);  /* argv[0]: the verb */
+	enum cli_ws ws;
+};
+/* Runs `sagetty NOUN VERB ARGS`: --help, a missing or unknown verb (the
+ * message lists the verbs), the workspace opened as the verb needs it and
+ * freed after, getopt reset for the verb. */
+int cli_dispatch(struct cli *cli, const char *noun, const struct cli_verb *verbs, size_t n,
+		 int argc, char **argv);
+
 #endif

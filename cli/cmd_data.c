@@ -594,52 +594,14 @@ static int data_freq(struct sg_workspace *ws, int argc, char **argv)
 	return rc;
 }
 
-/* The workspace for verbs that also work on plain files outside one. */
-static struct sg_workspace *optional_workspace(struct cli *cli, int *status)
-{
-	struct sg_error err = { 0 };
-	struct sg_workspace *ws = cli->workspace
-		? sg_workspace_open(cli->workspace, SG_WS_READONLY, &err)
-		: sg_workspace_discover(".", SG_WS_READONLY, &err);
-	*status = EXIT_OK;
-	if (!ws && (cli->workspace || err.code != SG_E_NOWORKSPACE))
-		*status = cli_fail(&err);
-	return ws;
-}
-
-enum ws_need { WS_WRITE, WS_READ, WS_OPTIONAL };
-
 int cmd_data(struct cli *cli, int argc, char **argv)
 {
-	static const struct {
-		const char *verb;
-		int (*fn)(struct sg_workspace *, int, char **);
-		enum ws_need need;
-	} verbs[] = {
-		{ "add", data_add, WS_WRITE }, { "ls", data_ls, WS_READ },
-		{ "head", data_head, WS_OPTIONAL }, { "stats", data_stats, WS_OPTIONAL },
-		{ "freq", data_freq, WS_OPTIONAL },
-		{ "prep", data_prep, WS_OPTIONAL }, { "split", data_split, WS_OPTIONAL },
-		{ "sort", data_sort, WS_OPTIONAL }, { "filter", data_filter, WS_OPTIONAL },
+	static const struct cli_verb verbs[] = {
+		{ "add", data_add, CLI_WS_WRITE }, { "ls", data_ls, CLI_WS_READ },
+		{ "head", data_head, CLI_WS_OPTIONAL }, { "stats", data_stats, CLI_WS_OPTIONAL },
+		{ "freq", data_freq, CLI_WS_OPTIONAL }, { "sort", data_sort, CLI_WS_OPTIONAL },
+		{ "filter", data_filter, CLI_WS_OPTIONAL }, { "prep", data_prep, CLI_WS_OPTIONAL },
+		{ "split", data_split, CLI_WS_OPTIONAL },
 	};
-	if (cli_wants_help("data", argc, argv))
-		return EXIT_OK;
-	if (argc < 2)
-		return cli_usage("data", "data needs a verb: add, ls, head, stats, freq, sort, filter, prep or split");
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strcmp(argv[1], verbs[i].verb) != 0)
-			continue;
-		int status;
-		struct sg_workspace *ws = verbs[i].need == WS_OPTIONAL
-			? optional_workspace(cli, &status)
-			: cli_open(cli, verbs[i].need == WS_WRITE ? 0 : SG_WS_READONLY, &status);
-		if (!ws && status != EXIT_OK)
-			return status;
-		opterr = 0;
-		optind = 0;
-		status = verbs[i].fn(ws, argc - 1, argv + 1);
-		sg_workspace_free(ws);
-		return status;
-	}
-	return cli_usage("data", "no verb '%s' for data", argv[1]);
+	return cli_dispatch(cli, "data", verbs, sizeof verbs / sizeof verbs[0], argc, argv);
 }

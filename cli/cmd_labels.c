@@ -363,34 +363,13 @@ static int labels_ls(struct sg_workspace *ws, int argc, char **argv)
 
 int cmd_labels(struct cli *cli, int argc, char **argv)
 {
-	static const struct {
-		const char *verb;
-		int (*fn)(struct sg_workspace *, int, char **);
-		int write;
-	} verbs[] = {
-		{ "scheme", labels_scheme, 1 }, { "ls", labels_ls, 1 },
-		{ "import", labels_import, 1 }, { "export", labels_export, 1 },
-		{ "stats", labels_stats, 1 }, { "consolidate", labels_consolidate, 1 },
-		{ "auto", labels_auto, 1 }, { "review", labels_review, 1 },
-	};
-	if (cli_wants_help("labels", argc, argv))
-		return EXIT_OK;
-	if (argc < 2)
-		return cli_usage("labels", "labels needs a verb: scheme, ls, import, export, stats, "
-				 "consolidate, auto or review");
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strcmp(argv[1], verbs[i].verb) != 0)
-			continue;
-		int status;
+	static const struct cli_verb verbs[] = {
 		/* Every verb may sync the items with the file, which writes. */
-		struct sg_workspace *ws = cli_open(cli, verbs[i].write ? 0 : SG_WS_READONLY, &status);
-		if (!ws)
-			return status;
-		opterr = 0;
-		optind = 0;
-		status = verbs[i].fn(ws, argc - 1, argv + 1);
-		sg_workspace_free(ws);
-		return status;
-	}
-	return cli_usage("labels", "no verb '%s' for labels", argv[1]);
+		{ "scheme", labels_scheme, CLI_WS_WRITE }, { "ls", labels_ls, CLI_WS_WRITE },
+		{ "import", labels_import, CLI_WS_WRITE }, { "export", labels_export, CLI_WS_WRITE },
+		{ "stats", labels_stats, CLI_WS_WRITE },
+		{ "consolidate", labels_consolidate, CLI_WS_WRITE },
+		{ "auto", labels_auto, CLI_WS_WRITE }, { "review", labels_review, CLI_WS_WRITE },
+	};
+	return cli_dispatch(cli, "labels", verbs, sizeof verbs / sizeof verbs[0], argc, argv);
 }

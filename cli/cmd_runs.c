@@ -274,33 +274,11 @@ static int runs_finish(struct sg_workspace *ws, int argc, char **argv)
 
 int cmd_runs(struct cli *cli, int argc, char **argv)
 {
-	static const struct {
-		const char *verb;
-		int (*fn)(struct sg_workspace *, int, char **);
-		int writes;
-	} verbs[] = {
-		{ "ls", runs_ls, 0 }, { "show", runs_show, 0 },
-		{ "start", runs_start, 1 }, { "finish", runs_finish, 1 },
-		{ "exec", runs_exec, 1 },
-		{ "compare", runs_compare, 0 }, { "rm", runs_rm, 1 }, { "export", runs_export, 0 },
+	static const struct cli_verb verbs[] = {
+		{ "ls", runs_ls, CLI_WS_READ }, { "show", runs_show, CLI_WS_READ },
+		{ "start", runs_start, CLI_WS_WRITE }, { "finish", runs_finish, CLI_WS_WRITE },
+		{ "exec", runs_exec, CLI_WS_WRITE }, { "compare", runs_compare, CLI_WS_READ },
+		{ "rm", runs_rm, CLI_WS_WRITE }, { "export", runs_export, CLI_WS_READ },
 	};
-	if (cli_wants_help("runs", argc, argv))
-		return EXIT_OK;
-	if (argc < 2)
-		return cli_usage("runs", "runs needs a verb: ls, show, start, finish, exec, "
-				 "compare, rm or export");
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strcmp(argv[1], verbs[i].verb) != 0)
-			continue;
-		int status;
-		struct sg_workspace *ws = cli_open(cli, verbs[i].writes ? 0 : SG_WS_READONLY, &status);
-		if (!ws)
-			return status;
-		opterr = 0;
-		optind = 0;
-		status = verbs[i].fn(ws, argc - 1, argv + 1);
-		sg_workspace_free(ws);
-		return status;
-	}
-	return cli_usage("runs", "no verb '%s' for runs", argv[1]);
+	return cli_dispatch(cli, "runs", verbs, sizeof verbs / sizeof verbs[0], argc, argv);
 }

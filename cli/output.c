@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 #include "cli/cli.h"
 
@@ -127,4 +128,54 @@ int cli_safe_text(char *out, size_t outsz, const char *p, size_t len, int width)
 	}
 	out[o] = '\0';
 	return cols;
+}
+
+/* The workspace for verbs that also work on plain files outside one. */
+static struct sg_workspace *optional_workspace(struct cli *cli, int *status)
+{
+	struct sg_error err = { 0 };
+	struct sg_workspace *ws = cli->workspace
+		? sg_workspace_open(cli->workspace, SG_WS_READONLY, &err)
+		: sg_workspace_discover(".", SG_WS_READONLY, &err);
+	*status = EXIT_OK;
+	if (!ws && (cli->workspace || err.code != SG_E_NOWORKSPACE))
+		*status = cli_fail(&err);
+	return ws;
+}
+
+/* "a, b or c" of the verbs. */
+static void verb_list(const struct cli_verb *verbs, size_t n, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i == 0 ? "" : i + 1 == n ? " or " : ", ", verbs[i].verb);
+}
+
+int cli_dispatch(struct cli *cli, const char *noun, const struct cli_verb *verbs, size_t n,
+		 int argc, char **argv)
+{
+	if (cli_wants_help(noun, argc, argv))
+		return EXIT_OK;
+	char list[512];
+	verb_list(verbs, n, list, sizeof list);
+	if (argc < 2)
+		return cli_usage(noun, "%s needs a verb: %s", noun, list);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(argv[1], verbs[i].verb) != 0)
+			continue;
+		int status;
+		struct sg_workspace *ws = verbs[i].ws == CLI_WS_OPTIONAL
+			? optional_workspace(cli, &status)
+			: cli_open(cli, verbs[i].ws == CLI_WS_WRITE ? 0 : SG_WS_READONLY, &status);
+		if (!ws && status != EXIT_OK)
+			return status;
+		opterr = 0;
+		optind = 0;
+		status = verbs[i].fn(ws, argc - 1, argv + 1);
+		sg_workspace_free(ws);
+		return status;
+	}
+	return cli_usage(noun, "no verb '%s' for %s (%s)", argv[1], noun, list);
 }
