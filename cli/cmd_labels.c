@@ -63,6 +63,17 @@ struct sg_labels *labels_open_cli(struct sg_workspace *ws, struct cli_dataset *d
 	return l;
 }
 
+struct sg_labels *labels_open_arg(struct sg_workspace *ws, const char *arg, int quiet,
+				  struct sg_labels_sync *sync, struct sg_error *err)
+{
+	struct cli_dataset d;
+	if (labels_dataset(ws, arg, &d, err) != 0)
+		return NULL;
+	struct sg_labels *l = labels_open_cli(ws, &d, quiet, sync, err);
+	cli_dataset_done(&d);
+	return l;
+}
+
 json_t *labels_value_json(const struct sg_scheme *sc, const char *value)
 {
 	if (!value || !*value)
@@ -314,11 +325,7 @@ static int labels_ls(struct sg_workspace *ws, int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage("labels", "labels ls needs one DATASET");
 	struct sg_error err = { 0 };
-	struct cli_dataset d;
-	if (labels_dataset(ws, argv[optind], &d, &err) != 0)
-		return cli_fail(&err);
-	struct sg_labels *l = labels_open_cli(ws, &d, json, NULL, &err);
-	cli_dataset_done(&d);
+	struct sg_labels *l = labels_open_arg(ws, argv[optind], json, NULL, &err);
 	if (!l)
 		return cli_fail(&err);
 	json_t *arr = json ? json_array() : NULL;

@@ -148,11 +148,7 @@ int labels_auto(struct sg_workspace *ws, int argc, char **argv)
 	if (st)
 		return st;
 	struct sg_error err = { 0 };
-	struct cli_dataset d;
-	if (labels_dataset(ws, a.dataset, &d, &err) != 0)
-		return cli_fail(&err);
-	struct sg_labels *l = labels_open_cli(ws, &d, a.json, NULL, &err);
-	cli_dataset_done(&d);
+	struct sg_labels *l = labels_open_arg(ws, a.dataset, a.json, NULL, &err);
 	if (!l)
 		return cli_fail(&err);
 	if (!a.json && isatty(STDERR_FILENO))
@@ -311,11 +307,7 @@ static int review_decide(struct sg_workspace *ws, struct sg_labels *l, const str
 
 static int review_run(struct sg_workspace *ws, struct review_args *a, struct sg_error *err)
 {
-	struct cli_dataset d;
-	if (labels_dataset(ws, a->dataset, &d, err) != 0)
-		return cli_fail(err);
-	struct sg_labels *l = labels_open_cli(ws, &d, a->json, NULL, err);
-	cli_dataset_done(&d);
+	struct sg_labels *l = labels_open_arg(ws, a->dataset, a->json, NULL, err);
 	if (!l)
 		return cli_fail(err);
 	const struct sg_scheme *sc = sg_labels_scheme(l);

@@ -302,11 +302,7 @@ int labels_import(struct sg_workspace *ws, int argc, char **argv)
 	if (st)
 		return st;
 	struct sg_error err = { 0 };
-	struct cli_dataset d;
-	if (labels_dataset(ws, a.dataset, &d, &err) != 0)
-		return cli_fail(&err);
-	struct sg_labels *l = labels_open_cli(ws, &d, a.json, NULL, &err);
-	cli_dataset_done(&d);
+	struct sg_labels *l = labels_open_arg(ws, a.dataset, a.json, NULL, &err);
 	if (!l)
 		return cli_fail(&err);
 	struct import_rows r = { 0 };

@@ -189,12 +189,8 @@ static int run(struct sg_workspace *ws, int argc, char **argv, int consolidate)
 	if (st)
 		return st;
 	struct sg_error err = { 0 };
-	struct cli_dataset d;
-	if (labels_dataset(ws, a.dataset, &d, &err) != 0)
-		return cli_fail(&err);
 	struct sg_labels_sync sync;
-	struct sg_labels *l = labels_open_cli(ws, &d, a.json, &sync, &err);
-	cli_dataset_done(&d);
+	struct sg_labels *l = labels_open_arg(ws, a.dataset, a.json, &sync, &err);
 	if (!l)
 		return cli_fail(&err);
 	struct sg_labels_consolidation c;

@@ -14,6 +14,9 @@ int labels_dataset(struct sg_workspace *ws, const char *arg, struct cli_dataset 
  * changed file, orphaned labels and duplicate keys on stderr. */
 struct sg_labels *labels_open_cli(struct sg_workspace *ws, struct cli_dataset *d, int quiet,
 				  struct sg_labels_sync *sync, struct sg_error *err);
+/* labels_dataset then labels_open_cli: DATASET opened for labeling. */
+struct sg_labels *labels_open_arg(struct sg_workspace *ws, const char *arg, int quiet,
+				  struct sg_labels_sync *sync, struct sg_error *err);
 /* A stored value as JSON: single → string, multi/span → the array. */
 json_t *labels_value_json(const struct sg_scheme *sc, const char *value);
 
