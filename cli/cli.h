@@ -125,6 +125,11 @@ int cli_safe_text(char *out, size_t outsz, const char *p, size_t len, int width)
 /* Handles --help/-h for a subcommand: prints its help, returns 1 if shown. */
 int cli_wants_help(const char *command, int argc, char **argv);
 
+/* The folder of the sagetty_log Python helper: $SAGETTY_DATADIR/python,
+ * the installed pkgdatadir/python, or the source tree's python/ when
+ * running uninstalled; malloc'd, NULL when none has it. */
+char *cli_python_helper_dir(void);
+
 /* A noun's verb and what it needs of the workspace: read, write, or
  * optional (works on plain files outside one; ws is then NULL). */
 enum cli_ws { CLI_WS_READ, CLI_WS_WRITE, CLI_WS_OPTIONAL };

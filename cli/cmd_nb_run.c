@@ -170,25 +170,14 @@ static void progress(size_t index, size_t n, const struct sg_nb_cell *c, const c
  * tree's when uninstalled) in front of PYTHONPATH, for the kernel. */
 static void helper_on_pythonpath(void)
 {
-	const char *env = getenv("SAGETTY_DATADIR");
-	const char *bases[] = { env && *env ? env : NULL, SG_PKGDATADIR, SG_SRCDIR };
-	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
-		if (!bases[i])
-			continue;
-		char *dir = sg_path_join(bases[i], "python");
-		char *file = sg_path_join(dir, "sagetty_log.py");
-		int ok = sg_is_file(file);
-		free(file);
-		if (ok) {
-			const char *old = getenv("PYTHONPATH");
-			char *v = old && *old ? sg_xasprintf("%s:%s", dir, old) : sg_xstrdup(dir);
-			setenv("PYTHONPATH", v, 1);
-			free(v);
-			free(dir);
-			return;
-		}
-		free(dir);
-	}
+	char *dir = cli_python_helper_dir();
+	if (!dir)
+		return;
+	const char *old = getenv("PYTHONPATH");
+	char *v = old && *old ? sg_xasprintf("%s:%s", dir, old) : sg_xstrdup(dir);
+	setenv("PYTHONPATH", v, 1);
+	free(v);
+	free(dir);
 }
 
 /* Starts the run (inside a workspace); the kernel learns its id so the

@@ -141,30 +141,18 @@ static int prepare_run(struct sg_workspace *ws, struct exec_args *a, char id[SG_
 	return sg_mkdir_p(*dir, 0777, err);
 }
 
-/* PYTHONPATH with the helper module's folder in front, so a tracked script
- * can `import sagetty_log` (installed under pkgdatadir/python, or the
- * source tree's python/ when running uninstalled); NULL when not found. */
+/* PYTHONPATH with the helper module's folder added, so a tracked script
+ * can `import sagetty_log`; NULL when not found. */
 static char *python_path_entry(void)
 {
-	const char *env = getenv("SAGETTY_DATADIR");
-	const char *bases[] = { env && *env ? env : NULL, SG_PKGDATADIR, SG_SRCDIR };
-	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
-		if (!bases[i])
-			continue;
-		char *dir = sg_path_join(bases[i], "python");
-		char *file = sg_path_join(dir, "sagetty_log.py");
-		int ok = sg_is_file(file);
-		free(file);
-		if (ok) {
-			const char *old = getenv("PYTHONPATH");
-			char *v = old && *old ? sg_xasprintf("PYTHONPATH=%s:%s", old, dir)
-					      : sg_xasprintf("PYTHONPATH=%s", dir);
-			free(dir);
-			return v;
-		}
-		free(dir);
-	}
-	return NULL;
+	char *dir = cli_python_helper_dir();
+	if (!dir)
+		return NULL;
+	const char *old = getenv("PYTHONPATH");
+	char *v = old && *old ? sg_xasprintf("PYTHONPATH=%s:%s", old, dir)
+			      : sg_xasprintf("PYTHONPATH=%s", dir);
+	free(dir);
+	return v;
 }
 
 static void print_errors(const struct sg_track_result *r, const char *dir)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <wchar.h>
 #include "cli/cli.h"
+#include "core/util.h"
 
 int cli_fail(const struct sg_error *err)
 {
@@ -178,4 +179,22 @@ int cli_dispatch(struct cli *cli, const char *noun, const struct cli_verb *verbs
 		return status;
 	}
 	return cli_usage(noun, "no verb '%s' for %s (%s)", argv[1], noun, list);
+}
+
+char *cli_python_helper_dir(void)
+{
+	const char *env = getenv("SAGETTY_DATADIR");
+	const char *bases[] = { env && *env ? env : NULL, SG_PKGDATADIR, SG_SRCDIR };
+	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+		if (!bases[i])
+			continue;
+		char *dir = sg_path_join(bases[i], "python");
+		char *file = sg_path_join(dir, "sagetty_log.py");
+		int ok = sg_is_file(file);
+		free(file);
+		if (ok)
+			return dir;
+		free(dir);
+	}
+	return NULL;
 }
