@@ -44,7 +44,9 @@ static void check_doc(const struct sg_md_doc *doc, int w)
 
 int sg_fuzz_markdown(const uint8_t *d, size_t n)
 {
-	static const int widths[] = { 1, 8, 13, 40, 80 };
+	/* Few widths: each input is laid out for every one, and CI runs a fixed
+	 * number of inputs. */
+	static const int widths[] = { 1, 13, 80 };
 	struct sg_md_doc doc = { 0 };
 	static int locale;
 
