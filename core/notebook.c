@@ -5,30 +5,20 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <jansson.h>
+#include "core/nbformat.h"
 #include "core/notebook.h"
 #include "core/util.h"
 
 #define MAX_DEPTH 6
 #define MAX_NOTEBOOKS 10000
-#define MAX_NOTEBOOK_BYTES (256u << 20)
 
-/* Counts cells and reads the kernel name from a parsed notebook. */
-static void summarize_json(json_t *nb, struct sg_notebook_info *out)
+/* Counts cells and reads the kernel name. */
+static void summarize(const struct sg_nb *nb, struct sg_notebook_info *out)
 {
-	json_t *cells = json_object_get(nb, "cells");
-	if (!json_is_array(cells)) {
-		snprintf(out->error, sizeof out->error, "%s: no \"cells\" list", out->path);
-		return;
-	}
-	size_t i;
-	json_t *cell;
-	json_array_foreach(cells, i, cell) {
-		out->cells++;
-		if (json_is_string(json_object_get(cell, "cell_type")) &&
-		    strcmp(json_string_value(json_object_get(cell, "cell_type")), "code") == 0)
-			out->code_cells++;
-	}
-	json_t *ks = json_object_get(json_object_get(nb, "metadata"), "kernelspec");
+	out->cells = (int)nb->ncells;
+	for (size_t i = 0; i < nb->ncells; i++)
+		out->code_cells += nb->cells[i].type == SG_NB_CODE;
+	json_t *ks = json_object_get(nb->metadata, "kernelspec");
 	const char *name = json_string_value(json_object_get(ks, "display_name"));
 	if (!name)
 		name = json_string_value(json_object_get(ks, "name"));
@@ -49,21 +39,21 @@ int sg_notebook_summary(const char *root, const char *path, struct sg_notebook_i
 	}
 	out->size = st.st_size;
 	out->mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
-	if ((unsigned long long)st.st_size > MAX_NOTEBOOK_BYTES) {
-		snprintf(out->error, sizeof out->error, "%s: too large to summarize", path);
-		free(full);
-		return -1;
-	}
-	json_error_t je;
-	json_t *nb = json_load_file(full, JSON_REJECT_DUPLICATES, &je);
+	/* The notebook parser itself, so the list and opening a notebook
+	 * give the same verdict and the same message. */
+	struct sg_error err = { 0 };
+	size_t len;
+	char *buf = sg_read_file(full, SG_NB_MAX_BYTES, &len, &err);
 	free(full);
-	if (!nb) {
-		snprintf(out->error, sizeof out->error, "%s:%d:%d: %s", path, je.line, je.column,
-			 je.text);
+	struct sg_nb *nb = NULL;
+	if (!buf || sg_nb_parse(buf, len, path, &nb, &err) != 0) {
+		free(buf);
+		snprintf(out->error, sizeof out->error, "%s", err.msg);
 		return -1;
 	}
-	summarize_json(nb, out);
-	json_decref(nb);
+	free(buf);
+	summarize(nb, out);
+	sg_nb_free(nb);
 	return out->error[0] ? -1 : 0;
 }
 

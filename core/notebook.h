@@ -1,9 +1,10 @@
 /* notebook.h — finding the workspace's notebooks.
  *
  * Lists *.ipynb files under the workspace root (skipping hidden folders such
- * as .git and .sagetty) with a summary read by jansson: number of cells, of
- * code cells, and the kernel's display name.  A notebook that is not valid
- * JSON is still listed, with its error, so the user sees it. */
+ * as .git and .sagetty) with a summary read by the notebook parser
+ * (nbformat.h): number of cells, of code cells, and the kernel's display
+ * name.  A notebook that does not parse is still listed, with the parser's
+ * message, so the user sees why it cannot be opened. */
 #ifndef SG_NOTEBOOK_H
 #define SG_NOTEBOOK_H
 
