@@ -29,48 +29,12 @@
 #include "core/workspace.h"
 #include "tui/app.h"
 #include "tui/surface.h"
-
-/* Seconds on a monotonic clock. */
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Prints p50, p99 and max of n samples (ms) under name. */
-static void report(const char *name, double *ms, int n)
-{
-	qsort(ms, (size_t)n, sizeof *ms, cmp_double);
-	printf("%s_p50_ms %.3f\n%s_p99_ms %.3f\n%s_max_ms %.3f\n", name, ms[n / 2], name,
-	       ms[(int)(n * 0.99)], name, ms[n - 1]);
-}
+#include "bench/bench_tui.h"
 
 /* Runs the panes' background work until it waits on nothing. */
 static void settle(struct app *app)
 {
-	for (;;) {
-		int fds[APP_MAX_FDS], tmo, n = app_pane_fds(app, fds, APP_MAX_FDS, &tmo);
-		struct pollfd pf[APP_MAX_FDS];
-		if (n <= 0 || n > APP_MAX_FDS)
-			return;
-		for (int i = 0; i < n; i++)
-			pf[i] = (struct pollfd){ fds[i], POLLIN, 0 };
-		int k = poll(pf, (nfds_t)n, tmo < 0 ? 1000 : tmo);
-		for (int i = 0; i < n && k > 0; i++)
-			if (pf[i].revents)
-				app_pane_event(app, pf[i].fd);
-		if (k == 0)
-			app_pane_event(app, -1);
-	}
+	settle_rounds(app, 0);
 }
 
 /* CPU seconds this thread has used: the work itself, without the time
