@@ -7,6 +7,7 @@
 #include <openssl/params.h>
 #include <string.h>
 #include "core/kernel.h"
+#include "core/nbformat.h"
 #include "core/util.h"
 
 #define DELIM "<IDS|MSG>"
@@ -113,123 +114,9 @@ int sg_kmsg_decode(const unsigned char *key, size_t keylen, const struct sg_kfra
 
 /* ---- readable text -------------------------------------------------------------- */
 
-/* A mime value is a string or (in nbformat) a list of strings. */
-static char *mime_string(json_t *v)
-{
-	if (json_is_string(v))
-		return sg_xstrndup(json_string_value(v), json_string_length(v));
-	if (!json_is_array(v))
-		return NULL;
-	size_t len = 0, i;
-	json_t *e;
-	json_array_foreach(v, i, e)
-		len += json_string_length(e);
-	char *s = sg_xmalloc(len + 1), *p = s;
-	json_array_foreach(v, i, e) {
-		if (json_is_string(e)) {
-			memcpy(p, json_string_value(e), json_string_length(e));
-			p += json_string_length(e);
-		}
-	}
-	*p = '\0';
-	return s;
-}
-
-static const char *entity(const char *p, char *out)
-{
-	static const struct { const char *name; char c; } ents[] = {
-		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' }, { "&quot;", '"' },
-		{ "&#39;", '\'' }, { "&nbsp;", ' ' },
-	};
-	for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++)
-		if (strncmp(p, ents[i].name, strlen(ents[i].name)) == 0) {
-			*out = ents[i].c;
-			return p + strlen(ents[i].name);
-		}
-	return NULL;
-}
-
-/* Tags dropped, block tags become line breaks, common entities decoded,
- * script and style bodies skipped. */
-static char *html_text(const char *h)
-{
-	size_t n = strlen(h);
-	char *out = sg_xmalloc(n + 1), *o = out;
-	const char *p = h;
-	while (*p) {
-		if (*p == '<') {
-			const char *end = strchr(p, '>');
-			if (!end)
-				break;
-			int closing = p[1] == '/';
-			const char *t = p + 1 + closing;
-			if (strncasecmp(t, "script", 6) == 0 || strncasecmp(t, "style", 5) == 0) {
-				const char *close = strcasestr(end, t[1] == 'c' || t[1] == 'C'
-									 ? "</script" : "</style");
-				if (!closing && close) {
-					end = strchr(close, '>');
-					if (!end)
-						break;
-				}
-			}
-			if (strncasecmp(t, "br", 2) == 0 || strncasecmp(t, "p", 1) == 0 ||
-			    strncasecmp(t, "div", 3) == 0 || strncasecmp(t, "tr", 2) == 0 ||
-			    strncasecmp(t, "li", 2) == 0 || (t[0] == 'h' && t[1] >= '1' && t[1] <= '6'))
-				if (o > out && o[-1] != '\n')
-					*o++ = '\n';
-			if ((strncasecmp(t, "td", 2) == 0 || strncasecmp(t, "th", 2) == 0) && !closing)
-				*o++ = '\t';
-			p = end + 1;
-			continue;
-		}
-		char c;
-		const char *next = *p == '&' ? entity(p, &c) : NULL;
-		if (next) {
-			*o++ = c;
-			p = next;
-		} else {
-			*o++ = *p++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 char *sg_kernel_mime_text(json_t *data, size_t *len)
 {
-	char *s = NULL;
-	if ((s = mime_string(json_object_get(data, "text/plain"))) == NULL &&
-	    (s = mime_string(json_object_get(data, "text/markdown"))) == NULL) {
-		char *h = mime_string(json_object_get(data, "text/html"));
-		if (h) {
-			s = html_text(h);
-			free(h);
-		}
-	}
-	if (!s) {
-		/* Binary and other types: name them, with their size, so the
-		 * user knows the output exists. */
-		const char *k;
-		json_t *v;
-		size_t cap = 256, used = 0;
-		s = sg_xcalloc(1, cap);
-		json_object_foreach(data, k, v) {
-			char *t = mime_string(v);
-			size_t bytes = t ? strlen(t) : 0;
-			if (t && strncmp(k, "image/", 6) == 0 && strcmp(k, "image/svg+xml") != 0)
-				bytes = bytes / 4 * 3; /* base64 */
-			free(t);
-			char *line = sg_xasprintf("%s[%s, %zu bytes]", used ? "\n" : "", k, bytes);
-			size_t m = strlen(line);
-			if (used + m + 1 > cap) {
-				cap = (used + m + 1) * 2;
-				s = sg_xrealloc(s, cap);
-			}
-			memcpy(s + used, line, m + 1);
-			used += m;
-			free(line);
-		}
-	}
+	char *s = sg_nb_data_text(data, NULL);
 	if (len)
 		*len = strlen(s);
 	return s;
@@ -237,18 +124,7 @@ char *sg_kernel_mime_text(json_t *data, size_t *len)
 
 size_t sg_kernel_strip_ansi(char *s, size_t len)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < len;) {
-		if (s[i] == 0x1b && i + 1 < len && s[i + 1] == '[') {
-			i += 2;
-			while (i < len && !((s[i] >= '@' && s[i] <= '~')))
-				i++;
-			i++;
-			continue;
-		}
-		s[o++] = s[i++];
-	}
-	if (o < len)
-		s[o] = '\0';
-	return o;
+	(void)len;  /* s is NUL-terminated; len bounds it */
+	sg_nb_strip_ansi(s);
+	return strlen(s);
 }

@@ -1125,7 +1125,7 @@ static char *image_text(const char *mime, const json_t *val, const json_t *meta)
 	return sg_xasprintf("[%s, %s]", mime, size);
 }
 
-static char *data_text(const json_t *data, const json_t *meta)
+char *sg_nb_data_text(const json_t *data, const json_t *meta)
 {
 	json_t *v;
 	char *s;
@@ -1166,7 +1166,7 @@ char *sg_nb_output_text(const json_t *o)
 			sg_nb_strip_ansi(s);
 	} else if (strcmp(type, "execute_result") == 0 || strcmp(type, "display_data") == 0 ||
 		   strcmp(type, "update_display_data") == 0) {
-		s = data_text(json_object_get(o, "data"), json_object_get(o, "metadata"));
+		s = sg_nb_data_text(json_object_get(o, "data"), json_object_get(o, "metadata"));
 		sg_nb_strip_ansi(s);
 	} else if (strcmp(type, "error") == 0) {
 		struct sg_nbbuf b = {0};

@@ -122,6 +122,11 @@ void sg_nb_strip_outputs(struct sg_nb *nb);
  * stream text; text/plain of results and display data, else markdown as is,
  * HTML without tags, "[image/png 640x480, 12 kB]" for images; errors as
  * "ename: evalue" plus the traceback with ANSI escapes removed. */
+/* A readable text for a mime bundle (an output's "data"): text/plain, else
+ * markdown, else HTML with its tags removed, else LaTeX, else "[image/png
+ * 640x480, 12 kB]"-style placeholders (sizes from meta when it has them,
+ * may be NULL), else compact JSON or "[mime/type]".  malloc'd, never NULL. */
+char *sg_nb_data_text(const json_t *data, const json_t *meta);
 char *sg_nb_output_text(const json_t *output);
 /* Removes ANSI escape sequences from s in place. */
 void sg_nb_strip_ansi(char *s);

@@ -153,21 +153,6 @@ echo "== fuzz_model: building"
 	$(pkg-config --libs jansson sqlite3 openblas lapacke xgboost) -lcsv -lpthread -lm \
 	-o "$out/fuzz_model"
 fuzz model
-# Kernels: kernel.json and Jupyter wire messages (HMAC from libcrypto).
-kernel_objects=
-for k in kernelspec kernel_wire; do
-	# shellcheck disable=SC2086
-	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$k.c" -o "$out/obj/$k.o"
-	kernel_objects="$kernel_objects $out/obj/$k.o"
-done
-for name in kernelspec kernelmsg; do
-	echo "== fuzz_$name: building"
-	# shellcheck disable=SC2086
-	"$cc" $flags -fsanitize=fuzzer,address,undefined -DFUZZ_TARGET="$name" "$f/fuzz_kernel.c" \
-		$kernel_objects $objects $(pkg-config --libs jansson sqlite3 libcrypto) -lcsv -lpthread -lm \
-		-o "$out/fuzz_$name"
-	fuzz "$name"
-done
 # Notebooks: the .ipynb and percent-format readers (with the writers, the
 # diff and the merge their invariants exercise).
 nb_objects=
@@ -179,6 +164,22 @@ done
 for name in ipynb percent; do
 	# shellcheck disable=SC2086
 	build "$name" -DFUZZ_NB="$name" "$f/fuzz_nb.c" $nb_objects
+	fuzz "$name"
+done
+# Kernels: kernel.json and Jupyter wire messages (HMAC from libcrypto; output
+# text from the notebook format).
+kernel_objects=
+for k in kernelspec kernel_wire; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$k.c" -o "$out/obj/$k.o"
+	kernel_objects="$kernel_objects $out/obj/$k.o"
+done
+for name in kernelspec kernelmsg; do
+	echo "== fuzz_$name: building"
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer,address,undefined -DFUZZ_TARGET="$name" "$f/fuzz_kernel.c" \
+		$kernel_objects $nb_objects $objects $(pkg-config --libs jansson sqlite3 libcrypto) -lcsv -lpthread -lm \
+		-o "$out/fuzz_$name"
 	fuzz "$name"
 done
 exit $status
