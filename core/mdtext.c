@@ -6,6 +6,7 @@
  * works.  Inline markup becomes a styled string (bytes plus one role per
  * byte) that the wrapper cuts into lines. */
 #include "sgconfig.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,31 +254,89 @@ static enum sg_role flag_role(int f, enum sg_role base)
 static void inlines(struct sstr *out, const char *s, size_t n, int flags, enum sg_role base,
 		    int depth);
 
+/* What one inlines() call learned about its text's links.  Why: finding a
+ * link's ']' and ')' by scanning from every '[' is quadratic on text such as
+ * "[[[[…" or "[a]([a]([a](…", which would freeze the screen on a large
+ * markdown cell; this keeps link detection linear. */
+struct link_memo {
+	size_t *close;      /* close[i]: the ']' matching the '[' at i, n if none */
+	size_t no_paren;    /* no ')' on the line from any u < no_paren ... */
+	size_t no_paren_from; /* ... and u >= no_paren_from */
+};
+
+/* Matches every '[' of s[0..n) with its ']' in one pass, the way a scan
+ * from each opener would: a backslash hides the next byte, nesting counts. */
+static void match_brackets(struct link_memo *m, const char *s, size_t n)
+{
+	size_t *stack = sg_xmalloc((n ? n : 1) * sizeof *stack), top = 0;
+
+	m->close = sg_xmalloc((n ? n : 1) * sizeof *m->close);
+	for (size_t i = 0; i < n; i++) {
+		m->close[i] = n;
+		if (s[i] == '\\') {
+			if (i + 1 < n)
+				m->close[++i] = SIZE_MAX;  /* escaped */
+		} else if (s[i] == '[') {
+			stack[top++] = i;
+		} else if (s[i] == ']' && top) {
+			m->close[stack[--top]] = i;
+		}
+	}
+	free(stack);
+}
+
+/* The ']' closing the '[' at s[o], or n. */
+static size_t bracket_close(struct link_memo *m, const char *s, size_t o, size_t n)
+{
+	if (!m->close)
+		match_brackets(m, s, n);
+	if (m->close[o] == SIZE_MAX) {
+		/* an opener the one pass took as escaped: scan from it */
+		int nest = 0;
+		size_t te;
+		for (te = o + 1; te < n; te++) {
+			if (s[te] == '\\')
+				te++;
+			else if (s[te] == '[')
+				nest++;
+			else if (s[te] == ']' && nest-- == 0)
+				break;
+		}
+		return te < n ? te : n;
+	}
+	return m->close[o];
+}
+
+/* The ')' ending a url that starts at s[u], or n when the line has none. */
+static size_t paren_close(struct link_memo *m, const char *s, size_t u, size_t n)
+{
+	size_t ue;
+
+	if (u >= m->no_paren_from && u < m->no_paren)
+		return n;
+	for (ue = u; ue < n && s[ue] != ')' && s[ue] != '\n'; ue++)
+		;
+	if (ue < n && s[ue] == ')')
+		return ue;
+	m->no_paren_from = u;
+	m->no_paren = ue;
+	return n;
+}
+
 /* [text](url) or ![alt](src) at s[i] ('[' or '!'); returns the index
  * after it, or i when it is not one. */
 static size_t link(struct sstr *out, const char *s, size_t i, size_t n, int flags,
-		   enum sg_role base, int depth)
+		   enum sg_role base, int depth, struct link_memo *m)
 {
 	int image = s[i] == '!';
-	size_t t = i + (image ? 2 : 1), te = t, u, ue;
-	int nest = 0;
+	size_t t = i + (image ? 2 : 1), te, u, ue;
 
-	for (; te < n; te++) {
-		if (s[te] == '\\') {
-			te++;
-			continue;
-		}
-		if (s[te] == '[')
-			nest++;
-		else if (s[te] == ']' && nest-- == 0)
-			break;
-	}
+	te = bracket_close(m, s, t - 1, n);
 	if (te >= n || te + 1 >= n || s[te + 1] != '(')
 		return i;
 	u = te + 2;
-	for (ue = u; ue < n && s[ue] != ')' && s[ue] != '\n'; ue++)
-		;
-	if (ue >= n || s[ue] != ')')
+	ue = paren_close(m, s, u, n);
+	if (ue >= n)
 		return i;
 	/* the url is the first word (a "title" after it is dropped) */
 	size_t uw = u;
@@ -314,6 +373,7 @@ static void inlines(struct sstr *out, const char *s, size_t n, int flags, enum s
 	 * opener too, so each kind is searched for once past that point; this
 	 * keeps "*a *a *a ..." linear instead of quadratic. */
 	size_t none_from[6], tick_none[33];
+	struct link_memo links = { NULL, 0, 0 };
 
 	for (size_t k = 0; k < 6; k++)
 		none_from[k] = n + 1;
@@ -323,7 +383,7 @@ static void inlines(struct sstr *out, const char *s, size_t n, int flags, enum s
 		char c = s[i];
 		if (depth > MAX_DEPTH) {
 			ss_add(out, s + i, n - i, flag_role(flags, base));
-			return;
+			break;
 		}
 		if (c == '\\' && i + 1 < n && strchr("\\`*_{}[]()#+-.!|>~<", s[i + 1]) && s[i + 1]) {
 			ss_add(out, s + i + 1, 1, flag_role(flags, base));
@@ -382,7 +442,7 @@ static void inlines(struct sstr *out, const char *s, size_t n, int flags, enum s
 			}
 		}
 		if (c == '[' || (c == '!' && i + 1 < n && s[i + 1] == '[')) {
-			size_t e = link(out, s, i, n, flags, base, depth);
+			size_t e = link(out, s, i, n, flags, base, depth, &links);
 			if (e != i) {
 				i = e;
 				continue;
@@ -401,6 +461,7 @@ static void inlines(struct sstr *out, const char *s, size_t n, int flags, enum s
 		ss_add(out, s + i, 1, flag_role(flags, base));
 		i++;
 	}
+	free(links.close);
 }
 
 /* ---- source lines ----------------------------------------------------------------------- */

@@ -105,6 +105,38 @@ static void test_links(void **state)
 	assert_int_equal(role_of(0, "https"), SG_ROLE_MD_LINK);
 	render("[no url] [broken](x", 80, 1);
 	assert_string_equal(L(0), "[no url] [broken](x");
+	/* nesting and stray brackets: the ']' matching each '[' */
+	render("[[a](u)", 80, 1);
+	assert_string_equal(L(0), "[a (u)");
+	render("[b [c] d](v)", 80, 1);
+	assert_string_equal(L(0), "b [c] d (v)");
+	assert_int_equal(role_of(0, "[c]"), SG_ROLE_MD_LINK);
+	render("\\[e](w) [f]([g](h)", 80, 1);
+	assert_string_equal(L(0), "[e](w) f ([g](h)");
+	assert_int_equal(role_of(0, "[e]"), SG_ROLE_NORMAL);
+}
+
+/* Text that once made link detection quadratic ("[[[[…", "[a]([a](…"):
+ * each renders literally, in one piece per wrapped line, well within the
+ * suite's time limit. */
+static void test_many_brackets(void **state)
+{
+	static const char *unit[] = { "[", "[a](", "]" };
+	size_t n = 200000;
+	char *md = malloc(n + 1);
+
+	assert_non_null(md);
+	for (size_t u = 0; u < sizeof unit / sizeof *unit; u++) {
+		size_t ul = strlen(unit[u]), total = 0;
+		for (size_t i = 0; i < n; i++)
+			md[i] = unit[u][i % ul];
+		md[n] = '\0';
+		render(md, 100, 1);
+		for (size_t i = 0; i < doc.n; i++)
+			total += doc.lines[i].len;
+		assert_int_equal(total, n);
+	}
+	free(md);
 }
 
 static void test_wrapping(void **state)
@@ -253,6 +285,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_headings_ascii, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_styles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_brackets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrapping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quotes, setup, teardown),
