@@ -439,7 +439,9 @@ static int insert_job(struct sg_store *st, const char *id, const char *spec, str
 	sqlite3_bind_double(q, 5, sg_now());
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : sg_store_error(st, err, "cannot record the job");
+	if (rc != SQLITE_DONE)
+		return sg_store_error(st, err, "cannot record the job");
+	return job_attempt_insert(st, id, 1, err);
 }
 
 /* Everything after the run exists; on failure the run is finished FAILED. */
