@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "core/job.h"
 #include "core/rules.h"
 #include "core/run.h"
 #include "core/util.h"
@@ -174,6 +175,8 @@ static int runs_show(struct sg_workspace *ws, int argc, char **argv)
 		return cli_usage("runs", "runs show needs a run id");
 	struct sg_error err = { 0 };
 	struct sg_run_info r;
+	/* A training run whose supervisor is lost shows as ended, not RUNNING. */
+	sg_job_reap(ws, NULL, NULL);
 	if (sg_run_get(ws->store, run, &r, &err) != 0)
 		return cli_fail(&err);
 	int rc = json ? show_json(ws, &r, &err) : show_text(ws, &r, &err);

@@ -394,7 +394,9 @@ static void lost_reason(const struct sg_job_info *j, int timeout, char *buf, siz
 	char at[64] = "never";
 	if (j->heartbeat_at > 0)
 		reason_time(j->heartbeat_at, at, sizeof at);
-	if (strcmp(j->host, job_host()) == 0)
+	if (strcmp(j->host, job_host()) == 0 && j->supervisor_pid <= 0)
+		snprintf(buf, n, "supervisor lost: it never started on %s", j->host);
+	else if (strcmp(j->host, job_host()) == 0)
 		snprintf(buf, n, "supervisor lost: its process (pid %ld) on %s is gone; last "
 			 "heartbeat %s", (long)j->supervisor_pid, j->host, at);
 	else

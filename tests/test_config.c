@@ -68,7 +68,7 @@ static void test_errors(void **state)
 	expect_error("set editor-keys vim\n",
 		     "config:1:17: editor-keys must be emacs or vi, not 'vim'");
 	expect_error("set jobs.heartbeat-timeout 5\n",
-		     "config:1:27: jobs.heartbeat-timeout must be a whole number from 10 to 86400, not '5'");
+		     "config:1:28: jobs.heartbeat-timeout must be a whole number from 10 to 86400, not '5'");
 	expect_error("sett theme light\n",
 		     "config:1:1: unknown command 'sett' (the config has only 'set' lines)");
 	expect_error("set\n", "config:1:4: missing setting name (set NAME VALUE)");
