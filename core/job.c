@@ -739,6 +739,12 @@ int sg_job_resume(struct sg_workspace *ws, const char *run,
 	if (!sg_job_state_final(j.state) || j.state == SG_JOB_COMPLETED)
 		return sg_error_set(err, SG_E_USAGE, "job %s is %s: only Interrupted, Stopped or "
 				    "Failed jobs resume", j.run_id, sg_job_state_name(j.state));
+	/* The new attempt's log folder first: nothing changes if it fails. */
+	char *rd = sg_workspace_run_dir(ws, j.run_id);
+	int made = job_attempt_mkdir(rd, j.attempt + 1, err);
+	free(rd);
+	if (made != 0)
+		return -1;
 	int n = update_row(ws->store, "UPDATE jobs SET state = 'Queued', attempt = attempt + 1, "
 			   "supervisor_pid = NULL, supervisor_token = NULL, child_pid = NULL, "
 			   "child_token = NULL, stop_request = NULL, failure_reason = NULL, "

@@ -36,6 +36,16 @@ static void read_attempt(sqlite3_stmt *q, struct sg_job_attempt *a)
 	a->ended_at = sqlite3_column_double(q, 10);
 }
 
+int job_attempt_mkdir(const char *run_dir, int number, struct sg_error *err)
+{
+	char name[48];
+	snprintf(name, sizeof name, "logs/attempt-%d", number);
+	char *dir = sg_path_join(run_dir, name);
+	int rc = sg_mkdir_p(dir, 0777, err);
+	free(dir);
+	return rc;
+}
+
 int job_attempt_insert(struct sg_store *st, const char *id, int number, struct sg_error *err)
 {
 	sqlite3_stmt *q = sg_store_prepare(st,

@@ -38,6 +38,9 @@ int job_row(struct sg_store *st, const char *id, int timeout, struct sg_job_info
 /* Writes the supervisor's heartbeat (now) while the job is Queued or
  * Running; 1 written, 0 the job has ended (or been reaped), -1 error. */
 int job_beat(struct sg_store *st, const char *id, struct sg_error *err);
+/* Creates RUN/logs/attempt-N (run_dir is RUN), so an attempt's log folder
+ * exists from the moment it is queued. */
+int job_attempt_mkdir(const char *run_dir, int number, struct sg_error *err);
 /* Adds attempt number of job id, Queued, its logs in logs/attempt-N. */
 int job_attempt_insert(struct sg_store *st, const char *id, int number, struct sg_error *err);
 /* Copies the job row's state, times, exit and reason into its current

@@ -463,6 +463,8 @@ static int create_rest(struct sg_workspace *ws, struct sg_job_plan *p, const cha
 		rc = hash_channels(ws, p, id, err);
 	if (rc == 0)
 		rc = sg_sm_make_tree(&smj, err);
+	if (rc == 0)
+		rc = job_attempt_mkdir(dir, 1, err);
 	if (rc == 0) {
 		char *spec = job_spec_json(&p->spec);
 		rc = insert_job(ws->store, id, spec, err);
