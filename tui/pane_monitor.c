@@ -340,6 +340,15 @@ static enum pane_result log_action(struct pane *p, enum sg_action a, int scroll_
 	case SG_ACTION_LOG_STREAM:
 		mon_detail_stream(&d->det, p->env->ws, d->det.stream == 2 ? 1 : 2);
 		break;
+	case SG_ACTION_LOG_ATTEMPT: {
+		int n = mon_detail_prev_attempt(&d->det, p->env->ws);
+		if (!n)
+			pane_message(p, SG_ROLE_NORMAL, "this job has one attempt");
+		else
+			pane_message(p, SG_ROLE_NORMAL, "log of attempt %d of %d%s", n,
+				     d->det.job.attempt, n == d->det.job.attempt ? " (current)" : "");
+		break;
+	}
 	case SG_ACTION_SEARCH: p->env->prompt(p->env->ud, "search ", 7); break;
 	case SG_ACTION_SEARCH_NEXT:
 	case SG_ACTION_SEARCH_PREV:
