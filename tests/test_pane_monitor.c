@@ -257,6 +257,28 @@ static void test_attempts(void **state)
 	fx_free(f);
 }
 
+/* A job of another host stops reporting: the pane's timer finds it lost
+ * (a dead supervisor writes nothing, so no store change would say so). */
+static void test_lost_elsewhere(void **state)
+{
+	struct fx *f = fx_new(120, 40);
+	struct sg_error err = { 0 };
+	char sql[256];
+
+	(void)state;
+	assert_true(has(f, "Running"));
+	snprintf(sql, sizeof sql, "UPDATE jobs SET heartbeat_at = %f WHERE run_id = '%s'",
+		 sg_now() - 600, f->job);
+	assert_int_equal(sg_store_exec(f->ws->store, sql, &err), 0);
+	app_pane_event(f->app, -1);
+	draw(f);
+	assert_true(has(f, "Failed"));
+	assert_true(has(f, "0 running"));
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "failure: supervisor on elsewhere stopped reporting at "));
+	fx_free(f);
+}
+
 static void test_stop_asks(void **state)
 {
 	struct fx *f = fx_new(80, 24);
@@ -434,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_split_live),
 		cmocka_unit_test(test_stop_asks),
 		cmocka_unit_test(test_attempts),
+		cmocka_unit_test(test_lost_elsewhere),
 		cmocka_unit_test(test_notifications),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_huge_series),
