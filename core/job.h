@@ -160,7 +160,8 @@ struct sg_job_info {
 	int attempt;
 	pid_t supervisor_pid;           /* 0: none recorded */
 	pid_t child_pid;                /* 0: not started; the process group too */
-	int alive;                      /* supervisor seen alive (this host only) */
+	int alive;                      /* supervisor alive: its process (this host) or a
+					 * recent heartbeat (another host; see Liveness) */
 	char stop_request[16];          /* "", "stop" or "preempt" */
 	char failure_reason[SG_JOB_REASON_MAX];
 	int exit_code;                  /* -1 unknown or signal */
@@ -178,8 +179,11 @@ int sg_job_get(struct sg_workspace *ws, const char *run, struct sg_job_info *out
 typedef int (*sg_job_fn)(const struct sg_job_info *j, void *ud);
 int sg_job_list(struct sg_workspace *ws, size_t limit, sg_job_fn fn, void *ud,
 		struct sg_error *err);
-/* Marks jobs of this host whose supervisor is gone as Failed "supervisor
- * lost"; *lost (may be NULL) gets how many. */
+/* Marks lost jobs Failed (see Liveness above: this host's by process,
+ * other hosts' by heartbeat against the workspace's jobs.heartbeat-timeout),
+ * each exactly once however many processes reap at the same time; *lost
+ * (may be NULL) gets how many this call marked.  Nothing on a read-only
+ * store. */
 int sg_job_reap(struct sg_workspace *ws, int *lost, struct sg_error *err);
 
 /* Asks a job to stop (preempt: end Interrupted, for a resume).  A Queued job
