@@ -65,6 +65,7 @@ json_t *cli_job_json(const struct sg_job_info *j)
 								   : json_null());
 	json_object_set_new(o, "max_runtime", j->max_runtime > 0 ? json_real(j->max_runtime)
 								  : json_null());
+	json_object_set_new(o, "heartbeat_at", time_or_null(j->heartbeat_at));
 	return o;
 }
 
@@ -119,12 +120,71 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Prints the job's logs as they grow until it ends; returns its last
- * state (-1 if it cannot be read). */
-static int follow(struct sg_workspace *ws, const char *id, struct tail *tails, int n,
-		  int announce)
+/* "==> attempt N: STATE (outcome) on HOST, started T, ended T <==", the
+ * line between attempts in `jobs logs` (like tail's between files). */
+static void attempt_header(FILE *out, const struct sg_job_attempt *a)
 {
-	int last = -1;
+	char from[32], to[32], host[80];
+	sg_format_time(a->started_at > 0 ? a->started_at : a->queued_at, from, sizeof from);
+	sg_format_time(a->ended_at, to, sizeof to);
+	cli_safe_text(host, sizeof host, a->host, strlen(a->host), 60);
+	if (!a->log_dir[0] && a->number > 1)
+		fprintf(out, "==> attempts 1-%d (one shared log, from before per-attempt logs): ",
+			a->number);
+	else
+		fprintf(out, "==> attempt %d: ", a->number);
+	fprintf(out, "%s%s%s%s on %s, %s %s", sg_job_state_name(a->state), a->outcome[0] ? " (" : "",
+		a->outcome, a->outcome[0] ? ")" : "", host, a->started_at > 0 ? "started" : "queued",
+		from);
+	if (a->ended_at > 0)
+		fprintf(out, ", ended %s", to);
+	fprintf(out, " <==\n");
+}
+
+/* Points a tail at the current attempt's log of stream, from its start. */
+static void tail_retarget(struct sg_workspace *ws, const char *id, struct tail *t, int stream)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->path);
+	t->path = sg_job_log_path(ws, id, stream);
+	t->fd = -1;
+	t->ino = 0;
+}
+
+/* What follow does. */
+struct follow_opts {
+	const int *streams;   /* each tail's stream (1 or 2) */
+	int announce;         /* state changes to stderr */
+	int headers;          /* a header line when a new attempt starts */
+	int through_preempt;  /* an Interrupted job is followed on into its resume */
+};
+
+/* Announces and switches the tails to a new attempt of the job. */
+static void follow_switch(struct sg_workspace *ws, const char *id, int attempt, struct tail *tails,
+			  int n, const struct follow_opts *o)
+{
+	struct sg_job_attempt a;
+	struct sg_error err = { 0 };
+	if (o->headers && sg_job_attempt_get(ws, id, attempt, &a, &err) == 0) {
+		fflush(stdout);
+		attempt_header(tails[0].out == 2 ? stderr : stdout, &a);
+		fflush(stdout);
+	}
+	if (o->announce)
+		fprintf(stderr, "sagetty: job %s attempt %d\n", id, attempt);
+	for (int i = 0; i < n; i++)
+		tail_retarget(ws, id, &tails[i], o->streams[i]);
+}
+
+/* Prints the job's logs as they grow until it ends (an Interrupted one:
+ * until it is resumed and that attempt ends, with through_preempt); a new
+ * attempt switches the tails to its logs.  Returns the last state (-1 if
+ * it cannot be read). */
+static int follow(struct sg_workspace *ws, const char *id, struct tail *tails, int n,
+		  const struct follow_opts *o)
+{
+	int last = -1, attempt = -1;
 	for (;;) {
 		struct sg_job_info j;
 		struct sg_error err = { 0 };
@@ -134,13 +194,19 @@ static int follow(struct sg_workspace *ws, const char *id, struct tail *tails, i
 		}
 		for (int i = 0; i < n; i++)
 			tail_pump(&tails[i]);
-		if (announce && (int)j.state != last && !sg_job_state_final(j.state))
+		if (attempt >= 0 && j.attempt != attempt) {
+			follow_switch(ws, id, j.attempt, tails, n, o);
+			last = -1;
+		}
+		attempt = j.attempt;
+		if (o->announce && (int)j.state != last && !sg_job_state_final(j.state))
 			fprintf(stderr, "sagetty: job %s %s\n", id, sg_job_state_name(j.state));
 		last = (int)j.state;
 		if (sg_job_state_final(j.state)) {
 			for (int i = 0; i < n; i++)
 				tail_pump(&tails[i]);
-			return last;
+			if (!o->through_preempt || j.state != SG_JOB_INTERRUPTED)
+				return last;
 		}
 		sleep_ms(FOLLOW_MS);
 	}
@@ -148,12 +214,14 @@ static int follow(struct sg_workspace *ws, const char *id, struct tail *tails, i
 
 int cli_job_wait(struct sg_workspace *ws, const char *id, int json)
 {
+	static const int streams[2] = { 1, 2 };
 	struct tail t[2] = {
 		{ sg_job_log_path(ws, id, 1), -1, 0, json ? 2 : 1 },
 		{ sg_job_log_path(ws, id, 2), -1, 0, 2 },
 	};
+	struct follow_opts o = { streams, 1, 0, 0 };
 	fprintf(stderr, "sagetty: following job %s (Ctrl-C stops following; the job goes on)\n", id);
-	int st = follow(ws, id, t, 2, 1);
+	int st = follow(ws, id, t, 2, &o);
 	for (int i = 0; i < 2; i++) {
 		if (t[i].fd >= 0)
 			close(t[i].fd);
@@ -326,28 +394,156 @@ static int cat_file(const char *path)
 	return 0;
 }
 
+/* Prints an attempt's log of stream whole: rotated parts oldest first,
+ * then the file (left open in t when t is non-NULL, for following). */
+static void cat_attempt(const char *path, struct tail *t)
+{
+	for (int k = 2; k >= 1; k--) {
+		char *old = sg_xasprintf("%s.%d", path, k);
+		cat_file(old);
+		free(old);
+	}
+	if (!t) {
+		cat_file(path);
+		return;
+	}
+	fflush(stdout);
+	tail_pump(t);
+}
+
+static json_t *attempt_json(struct sg_workspace *ws, const char *id, const struct sg_job_attempt *a)
+{
+	char *out = sg_job_attempt_log_path(ws, id, a, 1), *err = sg_job_attempt_log_path(ws, id, a, 2);
+	json_t *o = json_object();
+	json_object_set_new(o, "attempt", json_integer(a->number));
+	json_object_set_new(o, "state", json_string(sg_job_state_name(a->state)));
+	json_object_set_new(o, "outcome", a->outcome[0] ? json_string(a->outcome) : json_null());
+	json_object_set_new(o, "host", json_string(a->host));
+	json_object_set_new(o, "queued_at", time_or_null(a->queued_at));
+	json_object_set_new(o, "started_at", time_or_null(a->started_at));
+	json_object_set_new(o, "ended_at", time_or_null(a->ended_at));
+	json_object_set_new(o, "exit_code", a->exit_code >= 0 && sg_job_state_final(a->state) ?
+			    json_integer(a->exit_code) : json_null());
+	json_object_set_new(o, "signal", a->signal ? json_integer(a->signal) : json_null());
+	json_object_set_new(o, "reason", a->reason[0] ? json_string(a->reason) : json_null());
+	json_object_set_new(o, "shared_log", json_boolean(!a->log_dir[0]));
+	json_object_set_new(o, "stdout", json_string(out));
+	json_object_set_new(o, "stderr", json_string(err));
+	free(out);
+	free(err);
+	return o;
+}
+
+/* What `jobs logs` asked for, and the attempts read. */
+struct logs_ctx {
+	struct sg_workspace *ws;
+	const char *id;
+	int stream;
+	int only;                 /* --attempt N, or 0: all */
+	int json;
+	json_t *arr;
+	struct sg_job_attempt *v; /* the attempts to print, oldest first */
+	size_t n;
+};
+
+static int logs_collect(const struct sg_job_attempt *a, void *ud)
+{
+	struct logs_ctx *c = ud;
+	if (c->only && a->number != c->only)
+		return 0;
+	c->v = sg_xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+	c->v[c->n++] = *a;
+	return 0;
+}
+
+/* Parses jobs logs' arguments into c and *follow; 0 or an exit status. */
+static int logs_args(int argc, char **argv, const char **run, struct logs_ctx *c, int *follow)
+{
+	*run = NULL;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0) {
+			*follow = 1;
+		} else if (strcmp(a, "--stderr") == 0) {
+			c->stream = 2;
+		} else if (strcmp(a, "--json") == 0) {
+			c->json = 1;
+		} else if (strcmp(a, "--attempt") == 0 || strncmp(a, "--attempt=", 10) == 0) {
+			const char *v = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : "";
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (!*v || *end || n < 1 || n > 1000000)
+				return cli_usage("jobs", "--attempt needs an attempt number (1, 2, ...), "
+						 "not '%s'", v);
+			c->only = (int)n;
+		} else if (a[0] == '-') {
+			return cli_usage("jobs", "unknown option '%s'", a);
+		} else if (*run) {
+			return cli_usage("jobs", "jobs logs takes one run");
+		} else {
+			*run = a;
+		}
+	}
+	if (!*run)
+		return cli_usage("jobs", "jobs logs needs a run id");
+	return 0;
+}
+
 static int jobs_logs(struct sg_workspace *ws, int argc, char **argv)
 {
-	static const char *const names[] = { "-f", "--stderr", "--follow" };
-	int f[3] = { 0, 0, 0 };
+	struct logs_ctx c = { .ws = ws, .stream = 1 };
+	int follow_on = 0;
 	const char *run;
-	int rc = run_and_flags(argc, argv, &run, names, f, 3);
+	int rc = logs_args(argc, argv, &run, &c, &follow_on);
 	if (rc != 0)
 		return rc;
 	struct sg_job_info j;
 	struct sg_error err = { 0 };
 	if (sg_job_get(ws, run, &j, &err) != 0)
 		return cli_fail(&err);
-	struct tail t = { sg_job_log_path(ws, j.run_id, f[1] ? 2 : 1), -1, 0, 1 };
-	for (int k = 2; k >= 1; k--) {   /* rotated files, oldest first */
-		char *old = sg_xasprintf("%s.%d", t.path, k);
-		cat_file(old);
-		free(old);
+	c.id = j.run_id;
+	struct sg_job_attempt one;
+	if (c.only && sg_job_attempt_get(ws, j.run_id, c.only, &one, &err) != 0)
+		return cli_fail(&err);
+	if (sg_job_attempts(ws, j.run_id, logs_collect, &c, &err) != 0) {
+		free(c.v);
+		return cli_fail(&err);
 	}
+	if (c.json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < c.n; i++)
+			json_array_append_new(arr, attempt_json(ws, j.run_id, &c.v[i]));
+		free(c.v);
+		cli_print_json(arr);
+		return EXIT_OK;
+	}
+	/* Headers only between attempts: one attempt prints as the raw log. */
+	int headers = !c.only && c.n > 1;
+	struct tail t = { NULL, -1, 0, 1 };
+	int following = follow_on && (!c.n || c.v[c.n - 1].number == j.attempt);
+	for (size_t i = 0; i < c.n; i++) {
+		char *path = sg_job_attempt_log_path(ws, j.run_id, &c.v[i], c.stream);
+		if (headers) {
+			fflush(stdout);
+			attempt_header(stdout, &c.v[i]);
+		}
+		int last = i + 1 == c.n && following;
+		if (last)
+			t.path = path;
+		cat_attempt(path, last ? &t : NULL);
+		if (!last)
+			free(path);
+	}
+	free(c.v);
 	fflush(stdout);
-	t.fd = -1;
-	tail_pump(&t);   /* the current file, from its start */
-	int st = f[0] || f[2] ? follow(ws, j.run_id, &t, 1, 0) : 0;
+	int st = 0;
+	if (following) {
+		int streams[1] = { c.stream };
+		struct follow_opts o = { streams, 0, 1, !c.only };
+		if (!t.path)
+			t.path = sg_job_log_path(ws, j.run_id, c.stream);
+		st = follow(ws, j.run_id, &t, 1, &o);
+	}
 	if (t.fd >= 0)
 		close(t.fd);
 	free(t.path);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "core/job.h"
 #include "core/rules.h"
 #include "core/run.h"
 #include "core/util.h"
@@ -102,6 +103,35 @@ static int rule_text(const struct sg_run_rule *rr, void *ud)
 	return 0;
 }
 
+/* A training run's attempts (job.h), as JSON objects or text lines. */
+static int attempt_json(const struct sg_job_attempt *a, void *ud)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "attempt", json_integer(a->number));
+	json_object_set_new(o, "state", json_string(sg_job_state_name(a->state)));
+	json_object_set_new(o, "outcome", a->outcome[0] ? json_string(a->outcome) : json_null());
+	json_object_set_new(o, "host", json_string(a->host));
+	json_object_set_new(o, "started_at", a->started_at > 0 ? json_real(a->started_at)
+								: json_null());
+	json_object_set_new(o, "ended_at", a->ended_at > 0 ? json_real(a->ended_at) : json_null());
+	json_object_set_new(o, "reason", a->reason[0] ? json_string(a->reason) : json_null());
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+static int attempt_text(const struct sg_job_attempt *a, void *ud)
+{
+	char from[32], to[32];
+	sg_format_time(a->started_at, from, sizeof from);
+	sg_format_time(a->ended_at, to, sizeof to);
+	if (!*(int *)ud)
+		printf("Attempts:\n");
+	*(int *)ud = 1;
+	printf("  %-3d %-12s %-10s %-16s %s  %s  %s\n", a->number, sg_job_state_name(a->state),
+	       a->outcome[0] ? a->outcome : "-", a->host, from, to, a->reason);
+	return 0;
+}
+
 static int show_json(struct sg_workspace *ws, const struct sg_run_info *r, struct sg_error *err)
 {
 	json_t *o = cli_run_json(r);
@@ -111,9 +141,11 @@ static int show_json(struct sg_workspace *ws, const struct sg_run_info *r, struc
 	json_object_set_new(o, "metrics", metrics);
 	json_object_set_new(o, "tags", tags);
 	json_object_set_new(o, "artifacts", arts);
-	json_t *rules = json_array();
+	json_t *rules = json_array(), *attempts = json_array();
 	json_object_set_new(o, "rules", rules);
+	json_object_set_new(o, "attempts", attempts);
 	if (sg_run_rules(ws->store, r->id, rule_json, rules, err) != 0 ||
+	    sg_job_attempts(ws, r->id, attempt_json, attempts, err) != 0 ||
 	    sg_run_params(ws->store, r->id, kv_json, params, err) != 0 ||
 	    sg_run_metric_summaries(ws->store, r->id, metric_json, metrics, err) != 0 ||
 	    sg_run_tags(ws->store, r->id, kv_json, tags, err) != 0 ||
@@ -153,7 +185,10 @@ static int show_text(struct sg_workspace *ws, const struct sg_run_info *r, struc
 	if (sg_run_artifacts(ws->store, r->id, kv_text, NULL, err) != 0)
 		return -1;
 	printf("Rules:\n");
-	return sg_run_rules(ws->store, r->id, rule_text, NULL, err);
+	if (sg_run_rules(ws->store, r->id, rule_text, NULL, err) != 0)
+		return -1;
+	int any = 0;   /* the heading only for a training run */
+	return sg_job_attempts(ws, r->id, attempt_text, &any, err);
 }
 
 static int runs_show(struct sg_workspace *ws, int argc, char **argv)
@@ -174,6 +209,8 @@ static int runs_show(struct sg_workspace *ws, int argc, char **argv)
 		return cli_usage("runs", "runs show needs a run id");
 	struct sg_error err = { 0 };
 	struct sg_run_info r;
+	/* A training run whose supervisor is lost shows as ended, not RUNNING. */
+	sg_job_reap(ws, NULL, NULL);
 	if (sg_run_get(ws->store, run, &r, &err) != 0)
 		return cli_fail(&err);
 	int rc = json ? show_json(ws, &r, &err) : show_text(ws, &r, &err);

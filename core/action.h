@@ -85,6 +85,7 @@
 	X(JOB_RESUME,       "resume",           "Resume the selected stopped, interrupted or failed job from its checkpoints") \
 	X(FOLLOW,           "follow",           "Toggle following the end of the job's log") \
 	X(LOG_STREAM,       "log-stream",       "Switch the log tail between stdout and stderr") \
+	X(LOG_ATTEMPT,      "log-attempt",      "Show the previous attempt's log in the tail (cycles back to the current one)") \
 	X(NB_RUN,           "run-cell",         "Run the selected cell and stay on it (Ctrl-Enter)") \
 	X(NB_RUN_ADVANCE,   "run-advance",      "Run the selected cell and select the next (Shift-Enter)") \
 	X(NB_RUN_ALL,       "run-all",          "Run every cell of the notebook, top to bottom") \

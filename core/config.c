@@ -15,6 +15,8 @@
 #define ROTATE_MB_MAX 65536
 #define CAP_MB_MAX 1048576
 #define KERNEL_IDLE_MAX (365 * 86400)
+#define HEARTBEAT_MIN 10
+#define HEARTBEAT_MAX 86400
 
 static const char *const line_names[] = {
 	[SG_LINES_AUTO] = "auto", [SG_LINES_UTF8] = "utf8", [SG_LINES_ASCII] = "ascii",
@@ -30,6 +32,7 @@ void sg_config_default(struct sg_config *c)
 	c->log_rotate_mb = 64;
 	c->log_cap_mb = 1024;
 	c->kernel_idle_timeout = 3600;
+	c->heartbeat_timeout = 60;
 }
 
 /* Copies word 2 of l into dst (cap bytes), refusing what does not fit. */
@@ -141,6 +144,12 @@ static int set_editor_keys(struct sg_config *c, const struct sg_conf_line *l,
 	return 0;
 }
 
+/* Seconds without a heartbeat before a job of another host is lost (job.h). */
+static int set_heartbeat(struct sg_config *c, const struct sg_conf_line *l, struct sg_error *err)
+{
+	return set_int(&c->heartbeat_timeout, HEARTBEAT_MIN, HEARTBEAT_MAX, l, err);
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct sg_config *, const struct sg_conf_line *, struct sg_error *);
@@ -155,6 +164,7 @@ static const struct {
 	{ "notebooks-strip-outputs", set_nb_strip },
 	{ "kernels.idle-timeout", set_kernel_idle },
 	{ "editor-keys", set_editor_keys },
+	{ "jobs.heartbeat-timeout", set_heartbeat },
 };
 
 /* Interprets `set NAME VALUE` into the config passed as ud. */
@@ -177,7 +187,7 @@ static int config_line(const struct sg_conf_line *l, void *ud, struct sg_error *
 	}
 	return sg_conf_error(err, l, 1,
 			     "unknown setting '%s' (theme, line-drawing, shared-group, refresh-seconds, "
-			     "max-jobs, log-rotate-mb, log-cap-mb, notebooks-strip-outputs, kernels.idle-timeout, editor-keys)",
+			     "max-jobs, log-rotate-mb, log-cap-mb, notebooks-strip-outputs, kernels.idle-timeout, editor-keys, jobs.heartbeat-timeout)",
 			     l->argv[1]);
 }
 
@@ -257,10 +267,14 @@ char *sg_config_format(const struct sg_config *c)
 		"# an unused notebook kernel is shut down after this many seconds (0: never)\n"
 		"set kernels.idle-timeout %d\n"
 		"# the keys of the notebook cell editor: emacs | vi\n"
-		"set editor-keys %s\n",
+		"set editor-keys %s\n"
+		"# a job of another host sharing this workspace is lost when its supervisor\n"
+		"# has not reported for this many seconds (%d-%d)\n"
+		"set jobs.heartbeat-timeout %d\n",
 		qtheme, line_names[lines], qgroup, REFRESH_MIN, REFRESH_MAX, c->refresh_seconds,
 		MAX_JOBS_MAX, c->max_jobs, c->log_rotate_mb, c->log_cap_mb,
-		c->nb_strip_outputs ? "yes" : "no", c->kernel_idle_timeout, c->editor_vi ? "vi" : "emacs");
+		c->nb_strip_outputs ? "yes" : "no", c->kernel_idle_timeout, c->editor_vi ? "vi" : "emacs",
+		HEARTBEAT_MIN, HEARTBEAT_MAX, c->heartbeat_timeout);
 	free(qtheme);
 	free(qgroup);
 	return out;

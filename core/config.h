@@ -12,6 +12,7 @@
  *     set notebooks-strip-outputs no   # commit notebooks without outputs (yes | no)
  *     set kernels.idle-timeout 3600 # an unused notebook kernel stops after this (s; 0: never)
  *     set editor-keys vi         # the cell editor's keys: emacs | vi
+ *     set jobs.heartbeat-timeout 60 # another host's job is lost after this silence (s; 10–86400)
  *
  * Unknown settings are errors (with file:line:col) so typos are not silently
  * ignored. */
@@ -34,6 +35,7 @@ struct sg_config {
 	int nb_strip_outputs;    /* notebook commits leave outputs out (nbgit.h) */
 	int kernel_idle_timeout; /* seconds before an idle kernel is shut down; 0: never */
 	int editor_vi;           /* the cell editor uses vi keys (else emacs) */
+	int heartbeat_timeout;   /* seconds of supervisor silence before a job is lost */
 };
 
 void sg_config_default(struct sg_config *c);

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "core/job.h"
 #include "core/job_int.h"
@@ -186,7 +187,8 @@ void job_spec_sm(const struct job_spec *s, const char *run_dir, struct sg_sm_job
 #define JOB_COLUMNS \
 	"j.run_id, r.name, j.user, j.host, j.state, j.attempt, j.supervisor_pid, " \
 	"j.supervisor_token, j.child_pid, j.stop_request, j.failure_reason, j.exit_code, " \
-	"j.signal, j.queued_at, j.started_at, j.ended_at, json_extract(j.spec, '$.max_runtime')"
+	"j.signal, j.queued_at, j.started_at, j.ended_at, json_extract(j.spec, '$.max_runtime'), " \
+	"j.heartbeat_at"
 #define JOB_FROM " FROM jobs j JOIN runs r ON r.id = j.run_id"
 
 static void copy_text(sqlite3_stmt *q, int i, char *buf, size_t n)
@@ -203,20 +205,29 @@ const char *job_host(void)
 	return host;
 }
 
-/* Is the supervisor of this row alive?  Unknown hosts count as alive. */
-static int row_alive(const struct sg_job_info *j, const char *token)
+double sg_job_beat_interval(int timeout)
+{
+	double b = timeout / 12.0;
+	return b < 1 ? 1 : b > SG_JOB_BEAT_MAX ? SG_JOB_BEAT_MAX : b;
+}
+
+/* Is the supervisor of this row alive?  This host: its process says
+ * (whatever the heartbeat: a machine that was suspended comes back with
+ * an old one).  Another host: its heartbeat, younger than timeout seconds;
+ * a row without one (written before heartbeats) counts as alive. */
+static int row_alive(const struct sg_job_info *j, const char *token, int timeout)
 {
 	if (sg_job_state_final(j->state))
 		return 0;
 	if (strcmp(j->host, job_host()) != 0)
-		return 1;
+		return j->heartbeat_at <= 0 || sg_now() - j->heartbeat_at <= timeout;
 	if (j->supervisor_pid <= 0)
 		return sg_now() - j->queued_at < LAUNCH_WINDOW;
 	char now[128];
 	return sg_proc_token(j->supervisor_pid, now, sizeof now) == 0 && strcmp(now, token) == 0;
 }
 
-static void read_row(sqlite3_stmt *q, struct sg_job_info *j)
+static void read_row(sqlite3_stmt *q, int timeout, struct sg_job_info *j)
 {
 	char state[32], token[128];
 	memset(j, 0, sizeof *j);
@@ -239,11 +250,12 @@ static void read_row(sqlite3_stmt *q, struct sg_job_info *j)
 	j->started_at = sqlite3_column_double(q, 14);
 	j->ended_at = sqlite3_column_double(q, 15);
 	j->max_runtime = sqlite3_column_double(q, 16);
-	j->alive = row_alive(j, token);
+	j->heartbeat_at = sqlite3_column_double(q, 17);
+	j->alive = row_alive(j, token, timeout);
 }
 
-int job_row(struct sg_store *st, const char *id, struct sg_job_info *out, char **spec,
-	    struct sg_error *err)
+int job_row(struct sg_store *st, const char *id, int timeout, struct sg_job_info *out,
+	    char **spec, struct sg_error *err)
 {
 	sqlite3_stmt *q = sg_store_prepare(st, "SELECT " JOB_COLUMNS ", j.spec" JOB_FROM
 					   " WHERE j.run_id = ?1", err);
@@ -252,9 +264,9 @@ int job_row(struct sg_store *st, const char *id, struct sg_job_info *out, char *
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		read_row(q, out);
+		read_row(q, timeout, out);
 		if (spec) {
-			const unsigned char *t = sqlite3_column_text(q, 17);
+			const unsigned char *t = sqlite3_column_text(q, 18);
 			*spec = sg_xstrdup(t ? (const char *)t : "{}");
 		}
 	}
@@ -290,13 +302,22 @@ int job_set_state(struct sg_store *st, const char *id, enum sg_job_state state,
 {
 	const char *sql;
 	if (state == SG_JOB_RUNNING)
-		sql = "UPDATE jobs SET state = ?2, started_at = ?4 WHERE run_id = ?1";
+		sql = "UPDATE jobs SET state = ?2, started_at = ?4, heartbeat_at = ?4 "
+		      "WHERE run_id = ?1";
 	else if (sg_job_state_final(state))
 		sql = "UPDATE jobs SET state = ?2, failure_reason = ?3, ended_at = ?4 "
 		      "WHERE run_id = ?1";
 	else
 		sql = "UPDATE jobs SET state = ?2 WHERE run_id = ?1 AND ?4 IS NOT NULL";
-	return update_row(st, sql, id, sg_job_state_name(state), reason, err) < 0 ? -1 : 0;
+	if (update_row(st, sql, id, sg_job_state_name(state), reason, err) < 0)
+		return -1;
+	return job_attempt_sync(st, id, 0, err);
+}
+
+int job_beat(struct sg_store *st, const char *id, struct sg_error *err)
+{
+	return update_row(st, "UPDATE jobs SET heartbeat_at = ?4 WHERE run_id = ?1 "
+			  "AND state IN ('Queued', 'Running')", id, NULL, NULL, err);
 }
 
 int job_set_pid(struct sg_store *st, const char *id, int which, pid_t pid, struct sg_error *err)
@@ -305,8 +326,8 @@ int job_set_pid(struct sg_store *st, const char *id, int which, pid_t pid, struc
 	sg_proc_token(pid, token, sizeof token);
 	snprintf(num, sizeof num, "%ld", (long)pid);
 	const char *sql = which == 0 ?
-		"UPDATE jobs SET supervisor_pid = ?2, supervisor_token = ?3 WHERE run_id = ?1 "
-		"AND ?4 IS NOT NULL" :
+		"UPDATE jobs SET supervisor_pid = ?2, supervisor_token = ?3, heartbeat_at = ?4 "
+		"WHERE run_id = ?1" :
 		"UPDATE jobs SET child_pid = ?2, child_token = ?3 WHERE run_id = ?1 "
 		"AND ?4 IS NOT NULL";
 	return update_row(st, sql, id, num, token, err) < 0 ? -1 : 0;
@@ -318,9 +339,11 @@ int job_set_exit(struct sg_store *st, const char *id, int exit_code, int sig,
 	char code[32], s[32];
 	snprintf(code, sizeof code, "%d", exit_code);
 	snprintf(s, sizeof s, "%d", sig);
-	return update_row(st, "UPDATE jobs SET exit_code = CASE WHEN ?3 = '0' THEN CAST(?2 AS "
-			  "INTEGER) END, signal = CAST(?3 AS INTEGER) WHERE run_id = ?1 "
-			  "AND ?4 IS NOT NULL", id, code, s, err) < 0 ? -1 : 0;
+	if (update_row(st, "UPDATE jobs SET exit_code = CASE WHEN ?3 = '0' THEN CAST(?2 AS "
+		       "INTEGER) END, signal = CAST(?3 AS INTEGER) WHERE run_id = ?1 "
+		       "AND ?4 IS NOT NULL", id, code, s, err) < 0)
+		return -1;
+	return job_attempt_sync(st, id, 0, err);
 }
 
 int job_finish_run(struct sg_store *st, const char *id, enum sg_job_state state,
@@ -355,16 +378,82 @@ static void kill_orphan(struct sg_store *st, const char *id)
 	sqlite3_reset(q);
 }
 
-/* Marks one lost job Failed, unless its supervisor wrote an end meanwhile. */
-static int mark_lost(struct sg_store *st, const struct sg_job_info *j, struct sg_error *err)
+/* A time for a failure reason: local time with its UTC offset, since the
+ * reader may be on another host. */
+static void reason_time(double t, char *buf, size_t n)
 {
-	int n = update_row(st, "UPDATE jobs SET state = 'Failed', failure_reason = ?3, "
-			   "ended_at = ?4 WHERE run_id = ?1 AND state = ?2",
-			   j->run_id, sg_job_state_name(j->state), "supervisor lost", err);
-	if (n <= 0)
-		return n;
-	kill_orphan(st, j->run_id);
-	return job_finish_run(st, j->run_id, SG_JOB_FAILED, "supervisor lost", err) == 0 ? 1 : -1;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	strftime(buf, n, "%Y-%m-%d %H:%M:%S %z", &tm);
+}
+
+/* Why j is lost, into buf. */
+static void lost_reason(const struct sg_job_info *j, int timeout, char *buf, size_t n)
+{
+	char at[64] = "never";
+	if (j->heartbeat_at > 0)
+		reason_time(j->heartbeat_at, at, sizeof at);
+	if (strcmp(j->host, job_host()) == 0 && j->supervisor_pid <= 0)
+		snprintf(buf, n, "supervisor lost: it never started on %s", j->host);
+	else if (strcmp(j->host, job_host()) == 0)
+		snprintf(buf, n, "supervisor lost: its process (pid %ld) on %s is gone; last "
+			 "heartbeat %s", (long)j->supervisor_pid, j->host, at);
+	else
+		snprintf(buf, n, "supervisor on %s stopped reporting at %s (no heartbeat for "
+			 "%.0f s; jobs.heartbeat-timeout is %d s)", j->host, at,
+			 sg_now() - j->heartbeat_at, timeout);
+}
+
+/* The conditional mark: the row must still be in the state, attempt and
+ * heartbeat that were read, so of several reapers only one changes it. */
+static int mark_row(struct sg_store *st, const struct sg_job_info *j, const char *why,
+		    struct sg_error *err)
+{
+	sqlite3_stmt *q = sg_store_prepare(st, "UPDATE jobs SET state = 'Failed', "
+		"failure_reason = ?2, ended_at = ?3 WHERE run_id = ?1 AND state = ?4 "
+		"AND attempt = ?5 AND heartbeat_at IS ?6", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, j->run_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, why, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(q, 3, sg_now());
+	sqlite3_bind_text(q, 4, sg_job_state_name(j->state), -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 5, j->attempt);
+	if (j->heartbeat_at > 0)
+		sqlite3_bind_double(q, 6, j->heartbeat_at);
+	else
+		sqlite3_bind_null(q, 6);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sg_store_error(st, err, "cannot update the job");
+	return sqlite3_changes(sg_store_db(st));
+}
+
+/* Marks one lost job Failed, unless its supervisor wrote an end (or a
+ * heartbeat) meanwhile or another process marked it first: 1 marked, 0
+ * not, -1 error. */
+static int mark_lost(struct sg_workspace *ws, const struct sg_job_info *j, struct sg_error *err)
+{
+	char why[SG_JOB_REASON_MAX];
+	int timeout = ws->config.heartbeat_timeout;
+	lost_reason(j, timeout, why, sizeof why);
+	if (sg_store_begin(ws->store, err) != 0)
+		return -1;
+	int n = mark_row(ws->store, j, why, err);
+	if (n > 0 && (job_attempt_sync(ws->store, j->run_id, 1, err) != 0 ||
+		      job_finish_run(ws->store, j->run_id, SG_JOB_FAILED, why, err) != 0))
+		n = -1;
+	if (n < 0 || sg_store_commit(ws->store, err) != 0) {
+		sg_store_rollback(ws->store);
+		return -1;
+	}
+	if (n > 0 && strcmp(j->host, job_host()) == 0)
+		kill_orphan(ws->store, j->run_id);
+	if (n > 0)
+		job_notify(ws);   /* its slot is free: waiting supervisors look again */
+	return n;
 }
 
 int sg_job_reap(struct sg_workspace *ws, int *lost, struct sg_error *err)
@@ -382,7 +471,7 @@ int sg_job_reap(struct sg_workspace *ws, int *lost, struct sg_error *err)
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct sg_job_info j;
-		read_row(q, &j);
+		read_row(q, ws->config.heartbeat_timeout, &j);
 		if (j.alive)
 			continue;
 		dead = sg_xrealloc(dead, (n + 1) * sizeof *dead);
@@ -391,7 +480,7 @@ int sg_job_reap(struct sg_workspace *ws, int *lost, struct sg_error *err)
 	sqlite3_reset(q);
 	int status = rc == SQLITE_DONE ? 0 : sg_store_error(ws->store, err, "cannot list jobs");
 	for (size_t i = 0; i < n && status == 0; i++) {
-		int k = mark_lost(ws->store, &dead[i], err);
+		int k = mark_lost(ws, &dead[i], err);
 		if (k < 0)
 			status = -1;
 		else if (lost)
@@ -407,7 +496,7 @@ int sg_job_get(struct sg_workspace *ws, const char *run, struct sg_job_info *out
 	char id[SG_RUN_ID_LEN + 1];
 	if (sg_run_resolve(ws->store, run, id, err) != 0 || sg_job_reap(ws, NULL, err) != 0)
 		return -1;
-	return job_row(ws->store, id, out, NULL, err);
+	return job_row(ws->store, id, ws->config.heartbeat_timeout, out, NULL, err);
 }
 
 int sg_job_list(struct sg_workspace *ws, size_t limit, sg_job_fn fn, void *ud,
@@ -423,7 +512,7 @@ int sg_job_list(struct sg_workspace *ws, size_t limit, sg_job_fn fn, void *ud,
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct sg_job_info j;
-		read_row(q, &j);
+		read_row(q, ws->config.heartbeat_timeout, &j);
 		if (limit && shown >= limit && sg_job_state_final(j.state)) {
 			rc = SQLITE_DONE;
 			break;
@@ -465,14 +554,6 @@ void job_notify(const struct sg_workspace *ws)
 	}
 	free(path);
 	free(dir);
-}
-
-char *sg_job_log_path(const struct sg_workspace *ws, const char *run_id, int stream)
-{
-	char *dir = sg_workspace_run_dir(ws, run_id);
-	char *p = sg_path_join(dir, stream == 2 ? "stderr.log" : "stdout.log");
-	free(dir);
-	return p;
 }
 
 /* ---- launching ------------------------------------------------------------------ */
@@ -658,16 +739,25 @@ int sg_job_resume(struct sg_workspace *ws, const char *run,
 	if (!sg_job_state_final(j.state) || j.state == SG_JOB_COMPLETED)
 		return sg_error_set(err, SG_E_USAGE, "job %s is %s: only Interrupted, Stopped or "
 				    "Failed jobs resume", j.run_id, sg_job_state_name(j.state));
+	/* The new attempt's log folder first: nothing changes if it fails. */
+	char *rd = sg_workspace_run_dir(ws, j.run_id);
+	int made = job_attempt_mkdir(rd, j.attempt + 1, err);
+	free(rd);
+	if (made != 0)
+		return -1;
 	int n = update_row(ws->store, "UPDATE jobs SET state = 'Queued', attempt = attempt + 1, "
 			   "supervisor_pid = NULL, supervisor_token = NULL, child_pid = NULL, "
 			   "child_token = NULL, stop_request = NULL, failure_reason = NULL, "
 			   "exit_code = NULL, signal = NULL, started_at = NULL, ended_at = NULL, "
-			   "queued_at = ?4, host = ?3 WHERE run_id = ?1 AND state = ?2",
+			   "heartbeat_at = NULL, queued_at = ?4, host = ?3 "
+			   "WHERE run_id = ?1 AND state = ?2",
 			   j.run_id, sg_job_state_name(j.state), job_host(), err);
 	if (n < 0)
 		return -1;
 	if (n == 0)
 		return sg_error_set(err, SG_E_USAGE, "job %s changed meanwhile; try again", j.run_id);
+	if (job_attempt_insert(ws->store, j.run_id, j.attempt + 1, err) != 0)
+		return -1;
 	char attempt[16];
 	snprintf(attempt, sizeof attempt, "%d", j.attempt + 1);
 	clear_failure(ws, j.run_id);

@@ -43,10 +43,26 @@
  * died without a word; the oldest live Queued job goes first.
  *
  * Liveness: a job row records its supervisor's pid with a token (boot id and
- * process start time from /proc) and host.  sg_job_reap — run by
- * sg_job_list, sg_job_get and the queue — marks a Queued or Running job of
- * this host whose supervisor is gone as Failed "supervisor lost" (and kills
- * what is left of its script's process group).
+ * process start time from /proc) and host, and the supervisor writes a
+ * heartbeat (jobs.heartbeat_at, wall clock) every sg_job_beat_interval
+ * seconds until the job has ended.  sg_job_reap — run by sg_job_list,
+ * sg_job_get and the queue — marks a Queued or Running job as Failed when
+ *   - it is of this host and its supervisor process is gone ("supervisor
+ *     lost: …"; what is left of its script's process group is killed) —
+ *     the heartbeat does not count here, so a suspended laptop or a slow
+ *     NFS server never kills a healthy local job;
+ *   - it is of another host and its heartbeat is older than the workspace's
+ *     jobs.heartbeat-timeout (config.h; default 60 s): "supervisor on HOST
+ *     stopped reporting at TIME".  Rows written before schema v8 have no
+ *     heartbeat and are left alone, as before.
+ * The mark is one conditional UPDATE (state and heartbeat still as read) in
+ * a transaction, so when several processes reap at once exactly one marks.
+ * Hosts must keep their clocks in step (NTP) to well under the timeout.
+ *
+ * Attempts: every launch of a job is an attempt (1, then one more per
+ * resume), with its own row in job_attempts and its own logs under
+ * RUN/logs/attempt-N/ (stdout.log, stderr.log and their rotated files).
+ * Attempts run before schema v8 have log_dir "" and share RUN/stdout.log.
  *
  * Stopping: sg_job_stop records the request in the row and sends SIGTERM to
  * the supervisor, which passes it to the script's process group and sends
@@ -144,13 +160,15 @@ struct sg_job_info {
 	int attempt;
 	pid_t supervisor_pid;           /* 0: none recorded */
 	pid_t child_pid;                /* 0: not started; the process group too */
-	int alive;                      /* supervisor seen alive (this host only) */
+	int alive;                      /* supervisor alive: its process (this host) or a
+					 * recent heartbeat (another host; see Liveness) */
 	char stop_request[16];          /* "", "stop" or "preempt" */
 	char failure_reason[SG_JOB_REASON_MAX];
 	int exit_code;                  /* -1 unknown or signal */
 	int signal;
 	double queued_at, started_at, ended_at;   /* 0: not yet */
 	double max_runtime;             /* from the request; 0: none */
+	double heartbeat_at;            /* the supervisor's last heartbeat; 0: none */
 };
 
 /* One job by run id, prefix or name (after sg_job_reap). */
@@ -161,8 +179,11 @@ int sg_job_get(struct sg_workspace *ws, const char *run, struct sg_job_info *out
 typedef int (*sg_job_fn)(const struct sg_job_info *j, void *ud);
 int sg_job_list(struct sg_workspace *ws, size_t limit, sg_job_fn fn, void *ud,
 		struct sg_error *err);
-/* Marks jobs of this host whose supervisor is gone as Failed "supervisor
- * lost"; *lost (may be NULL) gets how many. */
+/* Marks lost jobs Failed (see Liveness above: this host's by process,
+ * other hosts' by heartbeat against the workspace's jobs.heartbeat-timeout),
+ * each exactly once however many processes reap at the same time; *lost
+ * (may be NULL) gets how many this call marked.  Nothing on a read-only
+ * store. */
 int sg_job_reap(struct sg_workspace *ws, int *lost, struct sg_error *err);
 
 /* Asks a job to stop (preempt: end Interrupted, for a resume).  A Queued job
@@ -174,7 +195,45 @@ int sg_job_stop(struct sg_workspace *ws, const char *run, int preempt, struct sg
 int sg_job_resume(struct sg_workspace *ws, const char *run,
 		  const struct sg_job_launch_opts *opts, struct sg_error *err);
 
-/* RUN/stdout.log or stderr.log (stream 1 or 2), malloc'd. */
+/* The current attempt's stdout.log or stderr.log (stream 1 or 2),
+ * malloc'd: RUN/logs/attempt-N/NAME, or RUN/NAME for a run from before
+ * per-attempt logs (or whose attempts cannot be read). */
 char *sg_job_log_path(const struct sg_workspace *ws, const char *run_id, int stream);
+
+/* Seconds between a supervisor's heartbeats for a threshold of timeout
+ * seconds: a twelfth of it, between 1 and SG_JOB_BEAT_MAX, so a job has a
+ * dozen chances to report before it is declared lost. */
+#define SG_JOB_BEAT_MAX 5.0
+double sg_job_beat_interval(int timeout);
+
+/* ---- attempts ---------------------------------------------------------------- */
+
+/* How an attempt ended ("" while it is Queued or Running). */
+#define SG_JOB_OUTCOME_LEN 16
+
+struct sg_job_attempt {
+	int number;                     /* 1, 2, … */
+	char host[64];
+	enum sg_job_state state;
+	char outcome[SG_JOB_OUTCOME_LEN];   /* completed, failed, preempted, stopped, lost */
+	int exit_code;                  /* -1: unknown or signal */
+	int signal;
+	char reason[SG_JOB_REASON_MAX];
+	char log_dir[64];               /* relative to the run folder; "": the old layout */
+	double queued_at, started_at, ended_at;   /* 0: not yet */
+};
+
+/* The attempts of a job (run id, prefix or name), oldest first; fn
+ * returning non-zero stops.  A job from before schema v8 that was resumed
+ * has one row for all its earlier attempts' shared logs. */
+typedef int (*sg_job_attempt_fn)(const struct sg_job_attempt *a, void *ud);
+int sg_job_attempts(struct sg_workspace *ws, const char *run, sg_job_attempt_fn fn, void *ud,
+		    struct sg_error *err);
+/* One attempt; SG_E_NOTFOUND (naming the attempts there are) when absent. */
+int sg_job_attempt_get(struct sg_workspace *ws, const char *run, int number,
+		       struct sg_job_attempt *out, struct sg_error *err);
+/* An attempt's log (stream 1 stdout, 2 stderr), malloc'd. */
+char *sg_job_attempt_log_path(const struct sg_workspace *ws, const char *run_id,
+			      const struct sg_job_attempt *a, int stream);
 
 #endif

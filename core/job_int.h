@@ -31,9 +31,24 @@ void job_spec_done(struct job_spec *s);
 void job_spec_sm(const struct job_spec *s, const char *run_dir, struct sg_sm_job *out);
 
 /* The row of run id (a full id), and its spec text when spec is non-NULL
- * (malloc'd).  SG_E_NOTFOUND when the run has no job. */
-int job_row(struct sg_store *st, const char *id, struct sg_job_info *out, char **spec,
-	    struct sg_error *err);
+ * (malloc'd); alive judged with a heartbeat timeout of timeout seconds.
+ * SG_E_NOTFOUND when the run has no job. */
+int job_row(struct sg_store *st, const char *id, int timeout, struct sg_job_info *out,
+	    char **spec, struct sg_error *err);
+/* Writes the supervisor's heartbeat (now) while the job is Queued or
+ * Running; 1 written, 0 the job has ended (or been reaped), -1 error. */
+int job_beat(struct sg_store *st, const char *id, struct sg_error *err);
+/* Creates RUN/logs/attempt-N (run_dir is RUN), so an attempt's log folder
+ * exists from the moment it is queued. */
+int job_attempt_mkdir(const char *run_dir, int number, struct sg_error *err);
+/* Adds attempt number of job id, Queued, its logs in logs/attempt-N. */
+int job_attempt_insert(struct sg_store *st, const char *id, int number, struct sg_error *err);
+/* Copies the job row's state, times, exit and reason into its current
+ * attempt's row; lost: the outcome is "lost" instead of the state's. */
+int job_attempt_sync(struct sg_store *st, const char *id, int lost, struct sg_error *err);
+/* The current attempt's log folder, absolute (malloc'd): RUN/logs/attempt-N,
+ * or RUN for an attempt from before per-attempt logs. */
+char *job_attempt_log_dir(struct sg_store *st, const char *run_dir, const char *id);
 /* Updates the state; with a final state also ended_at, and reason (may be
  * NULL) as failure_reason.  A Running state sets started_at. */
 int job_set_state(struct sg_store *st, const char *id, enum sg_job_state state,

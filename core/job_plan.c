@@ -439,7 +439,9 @@ static int insert_job(struct sg_store *st, const char *id, const char *spec, str
 	sqlite3_bind_double(q, 5, sg_now());
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : sg_store_error(st, err, "cannot record the job");
+	if (rc != SQLITE_DONE)
+		return sg_store_error(st, err, "cannot record the job");
+	return job_attempt_insert(st, id, 1, err);
 }
 
 /* Everything after the run exists; on failure the run is finished FAILED. */
@@ -461,6 +463,8 @@ static int create_rest(struct sg_workspace *ws, struct sg_job_plan *p, const cha
 		rc = hash_channels(ws, p, id, err);
 	if (rc == 0)
 		rc = sg_sm_make_tree(&smj, err);
+	if (rc == 0)
+		rc = job_attempt_mkdir(dir, 1, err);
 	if (rc == 0) {
 		char *spec = job_spec_json(&p->spec);
 		rc = insert_job(ws->store, id, spec, err);

@@ -45,6 +45,9 @@ struct sup {
 	pid_t child;               /* the program, leader of its process group */
 	pid_t notify[MAX_NOTIFY];  /* notification commands started */
 	int nnotify;
+	double beat_every;         /* seconds between heartbeats */
+	double beat_at;            /* the last one (monotonic) */
+	int reaped;                /* the row ended without us: reaped as lost */
 };
 
 /* ---- signals before and after the tracker owns them ------------------------ */
@@ -90,6 +93,24 @@ static int stop_request(struct sup *s)
 	}
 	sqlite3_reset(q);
 	return r;
+}
+
+/* ---- the heartbeat ---------------------------------------------------------- */
+
+/* Writes the heartbeat when beat_every has passed since the last one.  A
+ * row that has ended without us was reaped as lost (this host was
+ * suspended, or its clock or the store stalled past the timeout): noted,
+ * so the end we record later does not overwrite a newer attempt. */
+static void beat(struct sup *s)
+{
+	double now = mono();
+	if (now - s->beat_at < s->beat_every)
+		return;
+	s->beat_at = now;
+	if (job_beat(s->ws->store, s->id, NULL) == 0 && !s->reaped) {
+		s->reaped = 1;
+		fprintf(stderr, "sagetty: job %s was marked lost while this supervisor ran\n", s->id);
+	}
 }
 
 /* ---- the queue ------------------------------------------------------------ */
@@ -156,8 +177,11 @@ static int wait_for_slot(struct sup *s, struct sg_error *err)
 			rc = 0;
 			break;
 		}
+		beat(s);
+		int wait_ms = (int)(s->beat_every * 1000) < QUEUE_SAFETY_MS ?
+			(int)(s->beat_every * 1000) : QUEUE_SAFETY_MS;
 		struct pollfd pf = { ifd, POLLIN, 0 };
-		if (poll(&pf, ifd >= 0 ? 1 : 0, QUEUE_SAFETY_MS) > 0)
+		if (poll(&pf, ifd >= 0 ? 1 : 0, wait_ms) > 0)
 			drain(ifd);
 	}
 	if (ifd >= 0)
@@ -318,7 +342,8 @@ static void first_tick(struct sup *s, struct sg_track *t)
 	s->t = t;
 	s->child = sg_track_pid(t);
 	/* The writes wait until the program runs: its start comes first. */
-	job_set_state(s->ws->store, s->id, SG_JOB_RUNNING, NULL, NULL);
+	job_set_state(s->ws->store, s->id, SG_JOB_RUNNING, NULL, NULL);   /* beats too */
+	s->beat_at = mono();
 	job_set_pid(s->ws->store, s->id, 1, sg_track_pid(t), NULL);
 	snprintf(attempt, sizeof attempt, "%d", s->info.attempt);
 	sg_run_set_tag(s->ws->store, s->id, "sagetty.attempt", attempt, NULL);
@@ -334,6 +359,7 @@ static void hook_tick(void *ud, struct sg_track *t)
 	struct sup *s = ud;
 	if (!s->ticked)
 		first_tick(s, t);
+	beat(s);
 	sample(s, t);
 	if (s->spec.max_runtime > 0 && !s->timed_out && mono() - s->start >= s->spec.max_runtime) {
 		s->timed_out = 1;
@@ -398,11 +424,20 @@ static int run_program(struct sup *s, struct sg_track_result *r, struct sg_error
 				   : sg_sm_argv(&smj, s->spec.interpreter);
 	/* A script runs in its own folder, an algorithm in the run folder. */
 	char *cwd = s->spec.algo ? sg_xstrdup(s->run_dir) : script_dir(s->spec.script);
+	/* This attempt's own logs (logs/attempt-N); the caps apply to each. */
+	char *log_dir = job_attempt_log_dir(s->ws->store, s->run_dir, s->id);
+	if (sg_mkdir_p(log_dir, 0777, err) != 0) {
+		free(log_dir);
+		free(cwd);
+		sg_sm_strv_free(argv);
+		sg_sm_strv_free(env);
+		return -1;
+	}
 	struct sg_metricdefs *defs = make_defs(&s->spec);
 	struct sg_track_hooks hooks = { .ud = s, .on_line = hook_line, .on_point = hook_point,
 					.on_tick = hook_tick, .tick_ms = SG_JOB_TICK_MS };
 	struct sg_track_opts o = {
-		.argv = argv, .run_id = s->id, .run_dir = s->run_dir,
+		.argv = argv, .run_id = s->id, .run_dir = s->run_dir, .log_dir = log_dir,
 		.workspace_root = s->ws->root, .extra_env = env, .cwd = cwd, .defs = defs,
 		.stdin_null = 1, .own_group = 1, .handle_signals = 1,
 		.grace_ms = (int)(s->spec.stop_grace * 1000), .hooks = &hooks,
@@ -414,6 +449,7 @@ static int run_program(struct sup *s, struct sg_track_result *r, struct sg_error
 	s->t = NULL;
 	kill_leftovers(s, s->child);
 	sg_metricdefs_free(defs);
+	free(log_dir);
 	free(cwd);
 	sg_sm_strv_free(argv);
 	sg_sm_strv_free(env);
@@ -473,11 +509,28 @@ static enum sg_job_state final_state(struct sup *s, int started, const struct sg
 	return SG_JOB_FAILED;
 }
 
+/* 1 when the row is still this supervisor's attempt.  A job reaped as lost
+ * while we ran (see beat) gets its true end recorded — the lost mark was a
+ * guess — unless it has been resumed since: then the row is the new
+ * attempt's. */
+static int still_ours(struct sup *s)
+{
+	struct sg_job_info j;
+	if (job_row(s->ws->store, s->id, s->ws->config.heartbeat_timeout, &j, NULL, NULL) != 0)
+		return 1;
+	return j.attempt == s->info.attempt;
+}
+
 /* Writes the end into the row and the run. */
 static void record_end(struct sup *s, enum sg_job_state st, const char *why,
 		       const struct sg_track_result *r, int started)
 {
 	struct sg_error e = { 0 };
+	if (!still_ours(s)) {
+		fprintf(stderr, "sagetty: job %s %s, not recorded: the job was reaped as lost and "
+			"has moved on\n", s->id, sg_job_state_name(st));
+		return;
+	}
 	if (started)
 		job_set_exit(s->ws->store, s->id, r->exit_code, r->signal, &e);
 	if (started && r->log_truncated)
@@ -494,7 +547,8 @@ static int sup_load(struct sup *s, const char *run, struct sg_error *err)
 {
 	char *spec = NULL;
 	if (sg_run_resolve(s->ws->store, run, s->id, err) != 0 ||
-	    job_row(s->ws->store, s->id, &s->info, &spec, err) != 0)
+	    job_row(s->ws->store, s->id, s->ws->config.heartbeat_timeout, &s->info, &spec,
+		    err) != 0)
 		return -1;
 	int rc = job_spec_parse(spec, &s->spec, err);
 	free(spec);
@@ -538,6 +592,8 @@ int sg_job_supervise(struct sg_workspace *ws, const char *run, struct sg_error *
 {
 	double sup_started = sg_now();
 	struct sup s = { .ws = ws, .slot_fd = -1 };
+	s.beat_every = sg_job_beat_interval(ws->config.heartbeat_timeout);
+	s.beat_at = mono();
 	catch_stop_signals();
 	/* Orphaned descendants of the script become ours: sampled, then killed. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);

@@ -256,7 +256,42 @@ static const char v7[] =
 	"  created_at REAL NOT NULL);"
 	"CREATE INDEX label_consolidations_by_dataset ON label_consolidations(dataset_id, id);";
 
-static const char *const migrations[SG_SCHEMA_VERSION] = { v1, v2, v3, v4, v5, v6, v7 };
+/* v8: supervisor heartbeats and per-attempt logs (job.h).  heartbeat_at is
+ * the wall-clock time the job's supervisor last wrote; a job of another host
+ * (a workspace on NFS) whose heartbeat is older than jobs.heartbeat-timeout
+ * is lost.  NULL for rows written before v8, which keep the old rule (only
+ * the host that ran them can tell).  job_attempts holds one row per attempt
+ * of a job: its state and how it ended (outcome), and log_dir, the folder of
+ * its stdout.log/stderr.log relative to the run folder ('' for attempts run
+ * before v8, whose logs are the run folder's single pair of files). */
+static const char v8[] =
+	"ALTER TABLE jobs ADD COLUMN heartbeat_at REAL;"
+	"CREATE TABLE job_attempts ("
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  attempt INTEGER NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('Queued','Running','Completed','Failed',"
+	"                                       'Stopped','Interrupted')),"
+	"  outcome TEXT NOT NULL DEFAULT '' CHECK (outcome IN ('','completed','failed',"
+	"                                          'preempted','stopped','lost')),"
+	"  exit_code INTEGER,"
+	"  signal INTEGER,"
+	"  reason TEXT,"
+	"  log_dir TEXT NOT NULL,"
+	"  queued_at REAL NOT NULL,"
+	"  started_at REAL,"
+	"  ended_at REAL,"
+	"  PRIMARY KEY (run_id, attempt)) WITHOUT ROWID;"
+	"INSERT INTO job_attempts(run_id, attempt, host, state, outcome, exit_code, signal, reason,"
+	"                         log_dir, queued_at, started_at, ended_at)"
+	"  SELECT run_id, attempt, host, state,"
+	"         CASE state WHEN 'Completed' THEN 'completed' WHEN 'Failed' THEN 'failed'"
+	"                    WHEN 'Stopped' THEN 'stopped' WHEN 'Interrupted' THEN 'preempted'"
+	"                    ELSE '' END,"
+	"         exit_code, signal, failure_reason, '', queued_at, started_at, ended_at"
+	"  FROM jobs;";
+
+static const char *const migrations[SG_SCHEMA_VERSION] = { v1, v2, v3, v4, v5, v6, v7, v8 };
 
 const char *sg_schema_migration(int version)
 {

@@ -5,7 +5,7 @@
 #ifndef SG_SCHEMA_H
 #define SG_SCHEMA_H
 
-#define SG_SCHEMA_VERSION 7
+#define SG_SCHEMA_VERSION 8
 
 /* The SQL script for migration `version` (1..SG_SCHEMA_VERSION), or NULL. */
 const char *sg_schema_migration(int version);

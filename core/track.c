@@ -395,17 +395,17 @@ static const char *const log_names[2] = { "stdout.log", "stderr.log" };
 /* Opens log i for appending and learns its size. */
 static int log_open(struct sg_track *t, int i, struct sg_error *err)
 {
-	t->log[i] = open_log(t->o->run_dir, log_names[i], err);
+	t->log[i] = open_log(t->o->log_dir ? t->o->log_dir : t->o->run_dir, log_names[i], err);
 	struct stat st;
 	t->log_size[i] = t->log[i] >= 0 && fstat(t->log[i], &st) == 0 ? (long long)st.st_size : 0;
 	return t->log[i] < 0 ? -1 : 0;
 }
 
-/* NAME.k in the run folder (k 0: NAME itself). */
+/* NAME.k in the log folder (k 0: NAME itself). */
 static char *log_path(const struct sg_track *t, int i, int k)
 {
 	char *name = k ? sg_xasprintf("%s.%d", log_names[i], k) : sg_xstrdup(log_names[i]);
-	char *path = sg_path_join(t->o->run_dir, name);
+	char *path = sg_path_join(t->o->log_dir ? t->o->log_dir : t->o->run_dir, name);
 	free(name);
 	return path;
 }

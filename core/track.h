@@ -69,6 +69,7 @@ struct sg_track_opts {
 	char *const *argv;            /* argv[0] is looked up in PATH */
 	const char *run_id;           /* full id of an existing run */
 	const char *run_dir;          /* existing folder for the logs */
+	const char *log_dir;          /* existing folder for stdout/stderr.log; NULL: run_dir */
 	const char *workspace_root;   /* SAGETTY_WORKSPACE */
 	char *const *extra_env;       /* "NAME=VALUE" entries, NULL-terminated; may be NULL */
 	const char *cwd;              /* NULL: ours */

@@ -64,9 +64,11 @@ static void test_errors(void **state)
 {
 	expect_error("set theme light\nset colour red\n",
 		     "config:2:5: unknown setting 'colour' (theme, line-drawing, shared-group, refresh-seconds, "
-		     "max-jobs, log-rotate-mb, log-cap-mb, notebooks-strip-outputs, kernels.idle-timeout, editor-keys)");
+		     "max-jobs, log-rotate-mb, log-cap-mb, notebooks-strip-outputs, kernels.idle-timeout, editor-keys, jobs.heartbeat-timeout)");
 	expect_error("set editor-keys vim\n",
 		     "config:1:17: editor-keys must be emacs or vi, not 'vim'");
+	expect_error("set jobs.heartbeat-timeout 5\n",
+		     "config:1:28: jobs.heartbeat-timeout must be a whole number from 10 to 86400, not '5'");
 	expect_error("sett theme light\n",
 		     "config:1:1: unknown command 'sett' (the config has only 'set' lines)");
 	expect_error("set\n", "config:1:4: missing setting name (set NAME VALUE)");
@@ -119,6 +121,7 @@ static void round_trip(const struct sg_config *c)
 	assert_int_equal(back.kernel_idle_timeout, c->kernel_idle_timeout);
 	assert_int_equal(back.editor_vi, c->editor_vi);
 	assert_int_equal(back.nb_strip_outputs, c->nb_strip_outputs);
+	assert_int_equal(back.heartbeat_timeout, c->heartbeat_timeout);
 	free(text);
 }
 
@@ -150,6 +153,7 @@ static void test_format_round_trip(void **state)
 		c.log_rotate_mb = (int)i * 1000 + 1;
 		c.log_cap_mb = (int)i * 90000 + 1;
 		c.nb_strip_outputs = (int)i % 2;
+		c.heartbeat_timeout = (int)i * 7000 + 10;
 		round_trip(&c);
 	}
 	/* The longest values that fit. */

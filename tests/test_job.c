@@ -5,9 +5,11 @@
 #include <jansson.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include "core/job.h"
 #include "core/job_int.h"
 #include "core/proc.h"
+#include "core/schema.h"
 #include "core/sagemaker.h"
 #include "core/util.h"
 
@@ -411,7 +413,7 @@ static void test_create(void **state)
 	assert_int_equal(ri.status, SG_RUN_RUNNING);
 	struct sg_job_info j;
 	char *spec = NULL;
-	assert_int_equal(job_row(f->ws->store, id, &j, &spec, &err), 0);
+	assert_int_equal(job_row(f->ws->store, id, 60, &j, &spec, &err), 0);
 	assert_int_equal(j.state, SG_JOB_QUEUED);
 	assert_int_equal(j.attempt, 1);
 	struct job_spec s;
@@ -440,9 +442,9 @@ static void test_create(void **state)
 	int lost;
 	assert_int_equal(sg_job_reap(f->ws, &lost, &err), 0);
 	assert_int_equal(lost, 1);
-	assert_int_equal(job_row(f->ws->store, id, &j, NULL, &err), 0);
+	assert_int_equal(job_row(f->ws->store, id, 60, &j, NULL, &err), 0);
 	assert_int_equal(j.state, SG_JOB_FAILED);
-	assert_string_equal(j.failure_reason, "supervisor lost");
+	assert_non_null(strstr(j.failure_reason, "supervisor lost: it never started on "));
 	assert_int_equal(sg_run_get(f->ws->store, id, &ri, &err), 0);
 	assert_int_equal(ri.status, SG_RUN_FAILED);
 	assert_int_equal(sg_job_stop(f->ws, id, 0, &err), -1);
@@ -554,7 +556,7 @@ static void test_algo_create(void **state)
 	assert_string_equal(algo_tag, "linear-learner");
 	struct sg_job_info j;
 	char *spec = NULL;
-	assert_int_equal(job_row(f->ws->store, id, &j, &spec, &err), 0);
+	assert_int_equal(job_row(f->ws->store, id, 60, &j, &spec, &err), 0);
 	struct job_spec s;
 	assert_int_equal(job_spec_parse(spec, &s, &err), 0);
 	assert_string_equal(s.algo, "linear-learner");
@@ -572,6 +574,247 @@ static void test_algo_create(void **state)
 	assert_null(plain.algo);
 	job_spec_done(&plain);
 	free(train);
+}
+
+/* ---- heartbeats, reaping and attempts ---------------------------------------- */
+
+/* A new job of script in f's workspace; its id into id. */
+static void new_job(struct wsfix *f, char id[SG_RUN_ID_LEN + 1])
+{
+	struct sg_error err = { 0 };
+	struct sg_job_plan *p = prep(f, f->script, "/bin/sh", NULL, NULL, NULL, &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	assert_int_equal(sg_job_create(f->ws, p, id, &err), 0);
+	sg_job_plan_free(p);
+}
+
+/* Sets a job's host, state and heartbeat (seconds ago; < 0: none). */
+static void fake_row(struct wsfix *f, const char *id, const char *host, const char *state,
+		     double ago)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(sg_store_db(f->ws->store),
+		"UPDATE jobs SET host = ?2, state = ?3, heartbeat_at = ?4, started_at = ?5 "
+		"WHERE run_id = ?1", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, state, -1, SQLITE_STATIC);
+	if (ago >= 0)
+		sqlite3_bind_double(q, 4, sg_now() - ago);
+	sqlite3_bind_double(q, 5, sg_now() - 200);
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+}
+
+static int find_outcome(const struct sg_job_attempt *a, void *ud)
+{
+	snprintf(ud, SG_JOB_OUTCOME_LEN, "%s", a->outcome);
+	return 0;
+}
+
+static void test_heartbeat_reap(void **state)
+{
+	struct wsfix *f = *state;
+	struct sg_error err = { 0 };
+	char stale[SG_RUN_ID_LEN + 1], fresh[SG_RUN_ID_LEN + 1], old[SG_RUN_ID_LEN + 1],
+	     local[SG_RUN_ID_LEN + 1];
+	new_job(f, stale);
+	new_job(f, fresh);
+	new_job(f, old);
+	new_job(f, local);
+	fake_row(f, stale, "node-b", "Running", 100);
+	fake_row(f, fresh, "node-b", "Running", 5);
+	fake_row(f, old, "node-c", "Running", -1);      /* from before heartbeats */
+	/* This host, a live supervisor (us), and a heartbeat an hour old: a
+	 * suspended laptop that just woke up.  The process says it lives. */
+	assert_int_equal(job_set_pid(f->ws->store, local, 0, getpid(), &err), 0);
+	fake_row(f, local, job_host(), "Running", 3600);
+	assert_int_equal(f->ws->config.heartbeat_timeout, 60);
+	int lost = -1;
+	assert_int_equal(sg_job_reap(f->ws, &lost, &err), 0);
+	assert_int_equal(lost, 1);
+	struct sg_job_info j;
+	assert_int_equal(job_row(f->ws->store, stale, 60, &j, NULL, &err), 0);
+	assert_int_equal(j.state, SG_JOB_FAILED);
+	assert_non_null(strstr(j.failure_reason, "supervisor on node-b stopped reporting at "));
+	assert_non_null(strstr(j.failure_reason, "jobs.heartbeat-timeout is 60 s"));
+	struct sg_run_info ri;
+	assert_int_equal(sg_run_get(f->ws->store, stale, &ri, &err), 0);
+	assert_int_equal(ri.status, SG_RUN_FAILED);
+	char outcome[SG_JOB_OUTCOME_LEN] = "";
+	assert_int_equal(sg_job_attempts(f->ws, stale, find_outcome, outcome, &err), 0);
+	assert_string_equal(outcome, "lost");
+	const char *live[] = { fresh, old, local };
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(job_row(f->ws->store, live[i], 60, &j, NULL, &err), 0);
+		assert_int_equal(j.state, SG_JOB_RUNNING);
+		assert_true(j.alive);
+	}
+	/* A shorter threshold in the config makes the fresh one stale. */
+	f->ws->config.heartbeat_timeout = 10;
+	sqlite3_exec(sg_store_db(f->ws->store), "UPDATE jobs SET heartbeat_at = heartbeat_at - 20",
+		     NULL, NULL, NULL);
+	assert_int_equal(sg_job_reap(f->ws, &lost, &err), 0);
+	assert_int_equal(lost, 1);
+	assert_int_equal(job_row(f->ws->store, fresh, 10, &j, NULL, &err), 0);
+	assert_int_equal(j.state, SG_JOB_FAILED);
+	assert_int_equal(job_row(f->ws->store, local, 10, &j, NULL, &err), 0);
+	assert_int_equal(j.state, SG_JOB_RUNNING);
+	/* A beat keeps a row alive and stops once it has ended. */
+	assert_int_equal(job_beat(f->ws->store, local, &err), 1);
+	assert_int_equal(job_row(f->ws->store, local, 10, &j, NULL, &err), 0);
+	assert_true(sg_now() - j.heartbeat_at < 5);
+	assert_int_equal(job_beat(f->ws->store, stale, &err), 0);
+	assert_true(sg_job_beat_interval(60) == 5.0);
+	assert_true(sg_job_beat_interval(12) == 1.0);
+	assert_true(sg_job_beat_interval(10) == 1.0);
+}
+
+/* Several processes reap the same stale job at once: one marks it. */
+static void test_reap_concurrent(void **state)
+{
+	struct wsfix *f = *state;
+	enum { ROUNDS = 4, REAPERS = 3 };
+	for (int round = 0; round < ROUNDS; round++) {
+		char id[SG_RUN_ID_LEN + 1];
+		new_job(f, id);
+		fake_row(f, id, "node-b", "Running", 500);
+		int go[2];
+		assert_int_equal(pipe(go), 0);
+		pid_t kids[REAPERS];
+		for (int k = 0; k < REAPERS; k++) {
+			kids[k] = fork();
+			if (kids[k] == 0) {
+				char c;
+				close(go[1]);
+				alarm(60);
+				struct sg_error e = { 0 };
+				struct sg_workspace *ws = sg_workspace_open(f->dir, 0, &e);
+				if (!ws || read(go[0], &c, 1) < 0)
+					_exit(100);
+				int lost = 0;
+				int rc = sg_job_reap(ws, &lost, &e);
+				sg_workspace_free(ws);
+				_exit(rc != 0 ? 100 : lost);
+			}
+		}
+		close(go[0]);
+		close(go[1]);   /* EOF: all of them go at once */
+		int marked = 0;
+		for (int k = 0; k < REAPERS; k++) {
+			int st;
+			assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+			assert_true(WIFEXITED(st));
+			assert_true(WEXITSTATUS(st) <= 1);
+			marked += WEXITSTATUS(st);
+		}
+		assert_int_equal(marked, 1);
+		struct sg_job_info j;
+		struct sg_error err = { 0 };
+		assert_int_equal(job_row(f->ws->store, id, 60, &j, NULL, &err), 0);
+		assert_int_equal(j.state, SG_JOB_FAILED);
+	}
+}
+
+static int count_attempt(const struct sg_job_attempt *a, void *ud)
+{
+	int *n = ud;
+	assert_int_equal(a->number, *n + 1);
+	(*n)++;
+	return 0;
+}
+
+static void test_attempts(void **state)
+{
+	struct wsfix *f = *state;
+	struct sg_error err = { 0 };
+	char id[SG_RUN_ID_LEN + 1];
+	new_job(f, id);
+	char *rd = sg_workspace_run_dir(f->ws, id);
+	char *want = sg_xasprintf("%s/logs/attempt-1/stdout.log", rd);
+	char *path = sg_job_log_path(f->ws, id, 1);
+	assert_string_equal(path, want);
+	free(path), free(want);
+	struct sg_job_attempt a;
+	assert_int_equal(sg_job_attempt_get(f->ws, id, 1, &a, &err), 0);
+	assert_int_equal(a.state, SG_JOB_QUEUED);
+	assert_string_equal(a.outcome, "");
+	assert_string_equal(a.log_dir, "logs/attempt-1");
+	/* Preempted, then resumed: attempt 2 with its own logs. */
+	assert_int_equal(job_set_state(f->ws->store, id, SG_JOB_INTERRUPTED, "preempted", &err), 0);
+	struct sg_job_launch_opts lo = { .exe = "/bin/true" };
+	assert_int_equal(sg_job_resume(f->ws, id, &lo, &err), 0);
+	assert_int_equal(sg_job_attempt_get(f->ws, id, 1, &a, &err), 0);
+	assert_int_equal(a.state, SG_JOB_INTERRUPTED);
+	assert_string_equal(a.outcome, "preempted");
+	assert_string_equal(a.reason, "preempted");
+	assert_true(a.ended_at > 0);
+	assert_int_equal(sg_job_attempt_get(f->ws, id, 2, &a, &err), 0);
+	assert_string_equal(a.log_dir, "logs/attempt-2");
+	want = sg_xasprintf("%s/logs/attempt-2/stderr.log", rd);
+	path = sg_job_log_path(f->ws, id, 2);
+	assert_string_equal(path, want);
+	free(path), free(want);
+	int n = 0;
+	assert_int_equal(sg_job_attempts(f->ws, id, count_attempt, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(sg_job_attempt_get(f->ws, id, 3, &a, &err), -1);
+	assert_int_equal(err.code, SG_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "no attempt 3 (attempts: 1-2)"));
+	/* A stored log_dir that is not sagetty's shape never leaves the run
+	 * folder; "" is the old single-file layout. */
+	a.log_dir[0] = '\0';
+	want = sg_path_join(rd, "stdout.log");
+	path = sg_job_attempt_log_path(f->ws, id, &a, 1);
+	assert_string_equal(path, want);
+	free(path);
+	snprintf(a.log_dir, sizeof a.log_dir, "../../../etc");
+	path = sg_job_attempt_log_path(f->ws, id, &a, 1);
+	assert_string_equal(path, want);
+	free(path), free(want);
+	free(rd);
+}
+
+/* A v7 store with a job migrates: the job keeps its old log layout. */
+static void test_migrate_v7(void **state)
+{
+	(void)state;
+	char *dir = tu_tempdir();
+	char *db = sg_path_join(dir, "store.db");
+	struct sg_error err = { 0 };
+	struct sg_store *s = sg_store_open_raw(db, SG_STORE_CREATE, &err);
+	assert_non_null(s);
+	assert_int_equal(sg_store_migrate(s, 7, &err), 0);
+	assert_int_equal(sqlite3_exec(sg_store_db(s),
+		"INSERT INTO experiments(id, name, created_at, user) VALUES (1, 'e', 1, 'u');"
+		"INSERT INTO runs(id, name, experiment_id, status, user, kind, start_time) "
+		"VALUES ('r1', 'old', 1, 'KILLED', 'u', 'train', 1);"
+		"INSERT INTO jobs(run_id, state, attempt, spec, host, user, queued_at, started_at, "
+		"ended_at, failure_reason) VALUES ('r1', 'Interrupted', 2, '{}', 'h', 'u', 1, 2, 3, "
+		"'preempted')", NULL, NULL, NULL), SQLITE_OK);
+	sg_store_close(s);
+	s = sg_store_open(db, 0, &err);
+	assert_non_null(s);
+	assert_int_equal(sg_store_schema_version(s), SG_SCHEMA_VERSION);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(sg_store_db(s), "SELECT a.attempt, a.state, a.outcome, "
+		"a.log_dir, a.reason, a.ended_at, j.heartbeat_at IS NULL FROM job_attempts a "
+		"JOIN jobs j USING (run_id)", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 2);
+	assert_string_equal((const char *)sqlite3_column_text(q, 1), "Interrupted");
+	assert_string_equal((const char *)sqlite3_column_text(q, 2), "preempted");
+	assert_string_equal((const char *)sqlite3_column_text(q, 3), "");
+	assert_string_equal((const char *)sqlite3_column_text(q, 4), "preempted");
+	assert_int_equal(sqlite3_column_int(q, 5), 3);
+	assert_int_equal(sqlite3_column_int(q, 6), 1);
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	sg_store_close(s);
+	tu_rmtree(dir);
+	free(db);
+	free(dir);
 }
 
 /* ---- /proc ------------------------------------------------------------------- */
@@ -645,6 +888,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(test_algo_prepare_refuses, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(test_algo_create, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeat_reap, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(test_reap_concurrent, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(test_attempts, ws_setup, ws_teardown),
+		cmocka_unit_test(test_migrate_v7),
 		cmocka_unit_test(test_proc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -209,6 +209,76 @@ static void test_split_live(void **state)
 	fx_free(f);
 }
 
+/* A resume while the details are open: the tail moves on to attempt 2,
+ * with a banner naming it; `a` shows attempt 1's log again. */
+static void test_attempts(void **state)
+{
+	struct fx *f = fx_new(120, 40);
+	struct sg_error err = { 0 };
+	char sql[512];
+
+	(void)state;
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "attempt 1/1"));
+	assert_true(has(f, "epoch 59 "));
+	type(f, "a");
+	assert_true(has(f, "this job has one attempt"));
+	/* Attempt 1 preempted, attempt 2 running with its own log. */
+	snprintf(sql, sizeof sql, "UPDATE job_attempts SET state = 'Interrupted', "
+		 "outcome = 'preempted', ended_at = %f WHERE run_id = '%s'", sg_now() - 5, f->job);
+	assert_int_equal(sg_store_exec(f->ws->store, sql, &err), 0);
+	snprintf(sql, sizeof sql, "INSERT INTO job_attempts(run_id, attempt, host, state, "
+		 "log_dir, queued_at, started_at) VALUES ('%s', 2, 'elsewhere', 'Running', "
+		 "'logs/attempt-2', %f, %f)", f->job, sg_now() - 2, sg_now() - 1);
+	assert_int_equal(sg_store_exec(f->ws->store, sql, &err), 0);
+	snprintf(sql, sizeof sql, "UPDATE jobs SET attempt = 2 WHERE run_id = '%s'", f->job);
+	assert_int_equal(sg_store_exec(f->ws->store, sql, &err), 0);
+	char *rd = sg_workspace_run_dir(f->ws, f->job);
+	char *dir = sg_path_join(rd, "logs/attempt-2");
+	assert_int_equal(sg_mkdir_p(dir, 0777, &err), 0);
+	free(tu_write(dir, "stdout.log", "second attempt says hi\n"));
+	app_reload(f->app);   /* what a change to the store brings */
+	draw(f);
+	assert_true(has(f, "attempt 2/2"));
+	assert_true(has(f, "-- attempt 2 of 2 (current), started"));
+	assert_int_equal(role_at(f, "-- attempt 2 of 2"), SG_ROLE_HEADER);
+	assert_true(has(f, "second attempt says hi"));
+	assert_false(has(f, "epoch 59 "));
+	assert_true(has(f, "stdout.log attempt 2/2 (following)"));
+	type(f, "a");
+	assert_true(has(f, "-- attempt 1 of 2: Interrupted (preempted)"));   /* kept in view */
+	assert_int_equal(role_at(f, "-- attempt 1 of 2"), SG_ROLE_HEADER);
+	assert_true(has(f, "epoch 59 "));
+	assert_true(has(f, "stdout.log attempt 1/2"));
+	type(f, "a");   /* back to the current one */
+	assert_true(has(f, "second attempt says hi"));
+	free(dir);
+	free(rd);
+	fx_free(f);
+}
+
+/* A job of another host stops reporting: the pane's timer finds it lost
+ * (a dead supervisor writes nothing, so no store change would say so). */
+static void test_lost_elsewhere(void **state)
+{
+	struct fx *f = fx_new(120, 40);
+	struct sg_error err = { 0 };
+	char sql[256];
+
+	(void)state;
+	assert_true(has(f, "Running"));
+	snprintf(sql, sizeof sql, "UPDATE jobs SET heartbeat_at = %f WHERE run_id = '%s'",
+		 sg_now() - 600, f->job);
+	assert_int_equal(sg_store_exec(f->ws->store, sql, &err), 0);
+	app_pane_event(f->app, -1);
+	draw(f);
+	assert_true(has(f, "Failed"));
+	assert_true(has(f, "0 running"));
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "failure: supervisor on elsewhere stopped reporting at "));
+	fx_free(f);
+}
+
 static void test_stop_asks(void **state)
 {
 	struct fx *f = fx_new(80, 24);
@@ -385,6 +455,8 @@ int main(void)
 		cmocka_unit_test(test_details_small),
 		cmocka_unit_test(test_split_live),
 		cmocka_unit_test(test_stop_asks),
+		cmocka_unit_test(test_attempts),
+		cmocka_unit_test(test_lost_elsewhere),
 		cmocka_unit_test(test_notifications),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_huge_series),

@@ -30,10 +30,14 @@ struct mon_log {
 	long top;                  /* first line shown when not following */
 	char search[128];          /* "" when none */
 	long match;                /* line of the current match, -1: none */
+	char *banner;              /* a heading kept as line 0 (an attempt's), or NULL */
+	int has_banner;            /* line 0 is the banner */
 };
 
-/* Points the tail at path (NULL: none), emptied and following. */
+/* Points the tail at path (NULL: none), emptied and following; banner (may
+ * be NULL) is shown as its first line, also after a rotation. */
 void mon_log_open(struct mon_log *l, const char *path);
+void mon_log_banner(struct mon_log *l, const char *banner);
 void mon_log_done(struct mon_log *l);
 /* Reads what was appended since the last call (a file that shrank or was
  * replaced is read again from its start; a burst beyond MON_LOG_READ skips
@@ -96,6 +100,8 @@ struct mon_detail {
 	struct mon_rule rules[MON_RULES];
 	int nrules;
 	int stream;                  /* 1 stdout, 2 stderr */
+	int log_attempt;             /* the attempt the tail shows; 0: the current one */
+	int tail_attempt;            /* the attempt the tail was opened on */
 	struct mon_log log;
 	int log_rows;                /* log lines visible at the last draw */
 	char error[256];
@@ -106,8 +112,14 @@ struct mon_detail {
  * Errors are kept in d->error. */
 void mon_detail_load(struct mon_detail *d, struct sg_workspace *ws, const char *id);
 void mon_detail_done(struct mon_detail *d);
-/* Switches the log tail to stream (1 or 2). */
+/* Switches the log tail to stream (1 or 2), of attempt d->log_attempt.  A
+ * job of several attempts gets a banner line naming the attempt; a resume
+ * seen by mon_detail_load moves a tail on the current attempt to the new
+ * one. */
 void mon_detail_stream(struct mon_detail *d, struct sg_workspace *ws, int stream);
+/* Shows the attempt before the one shown (from the first: the current
+ * one again); returns the attempt now shown, 0 when the job has one. */
+int mon_detail_prev_attempt(struct mon_detail *d, struct sg_workspace *ws);
 /* Draws the details into the whole of s. */
 void mon_detail_draw(struct mon_detail *d, struct surface *s);
 /* Rows the log tail had at the last draw (for paging). */

@@ -231,14 +231,61 @@ static void charts_free(struct mon_detail *d)
 	d->ncharts = 0;
 }
 
+/* The banner of attempt a of a job of n attempts: the current one says
+ * when it started, an earlier one how it ended. */
+static void attempt_banner(const struct sg_job_attempt *a, int n, char *buf, size_t len)
+{
+	char from[32], to[32];
+
+	sg_format_time(a->started_at > 0 ? a->started_at : a->queued_at, from, sizeof from);
+	sg_format_time(a->ended_at, to, sizeof to);
+	if (a->number == n)
+		snprintf(buf, len, "-- attempt %d of %d (current), %s %s on %s --", a->number, n,
+			 a->started_at > 0 ? "started" : "queued", from, a->host);
+	else
+		snprintf(buf, len, "-- attempt %d of %d: %s%s%s%s, %s to %s on %s --", a->number, n,
+			 sg_job_state_name(a->state), a->outcome[0] ? " (" : "", a->outcome,
+			 a->outcome[0] ? ")" : "", from, to, a->host);
+}
+
 void mon_detail_stream(struct mon_detail *d, struct sg_workspace *ws, int stream)
 {
-	char *path = *d->id ? sg_job_log_path(ws, d->id, stream) : NULL;
+	struct sg_job_attempt *a = NULL;
+	char *path = NULL, banner[256];
+	int n = d->has_job ? d->job.attempt : 0;
+	int want = d->log_attempt > 0 && d->log_attempt < n ? d->log_attempt : n;
 
 	d->stream = stream;
+	d->tail_attempt = n;
+	if (*d->id && n > 1) {
+		a = sg_xmalloc(sizeof *a);
+		if (sg_job_attempt_get(ws, d->id, want, a, NULL) == 0)
+			path = sg_job_attempt_log_path(ws, d->id, a, stream);
+		else
+			free(a), a = NULL;
+	}
+	if (!path && *d->id)
+		path = sg_job_log_path(ws, d->id, stream);
 	mon_log_open(&d->log, path);
+	if (a) {
+		attempt_banner(a, n, banner, sizeof banner);
+		mon_log_banner(&d->log, banner);
+	}
+	free(a);
 	free(path);
 	mon_log_update(&d->log);
+}
+
+int mon_detail_prev_attempt(struct mon_detail *d, struct sg_workspace *ws)
+{
+	int n = d->has_job ? d->job.attempt : 0;
+	int shown = d->log_attempt > 0 && d->log_attempt < n ? d->log_attempt : n;
+
+	if (n <= 1)
+		return 0;
+	d->log_attempt = shown > 1 ? shown - 1 : 0;
+	mon_detail_stream(d, ws, d->stream ? d->stream : 1);
+	return d->log_attempt ? d->log_attempt : n;
 }
 
 void mon_detail_load(struct mon_detail *d, struct sg_workspace *ws, const char *id)
@@ -272,7 +319,10 @@ void mon_detail_load(struct mon_detail *d, struct sg_workspace *ws, const char *
 	d->fetched += load_spark(d->cpu, &d->ncpu, &d->cpu_step, ws->store, id, "sys:cpu_percent");
 	d->fetched += load_spark(d->mem, &d->nmem, &d->mem_step, ws->store, id, "sys:memory_mb");
 	sg_run_rules(ws->store, id, on_rule, d, NULL);
-	if (!same || !d->stream)
+	if (!same)
+		d->log_attempt = 0;
+	/* A resume while the tail is on the current attempt: on to the new one. */
+	if (!same || !d->stream || (d->has_job && d->job.attempt != d->tail_attempt))
 		mon_detail_stream(d, ws, d->stream ? d->stream : 1);
 	else
 		mon_log_update(&d->log);
@@ -319,8 +369,8 @@ static int draw_header(struct mon_detail *d, struct surface *s)
 	x += surface_text(s, 0, x, state_role(d), d->has_job ? sg_job_state_name(d->job.state) :
 			  sg_run_status_name(d->run_status));
 	fmt_run_duration(st, en, mon_detail_live(d), el, sizeof el);
-	snprintf(line, sizeof line, "  elapsed %s  attempt %d  %s", el,
-		 d->has_job ? d->job.attempt : 1, d->script);
+	snprintf(line, sizeof line, "  elapsed %s  attempt %d/%d  %s", el,
+		 d->has_job ? d->job.attempt : 1, d->has_job ? d->job.attempt : 1, d->script);
 	surface_textw(s, 0, x, s->w - x, SG_ROLE_NORMAL, TEXT_ELLIPSIS, line);
 	if (!d->has_job || !*d->job.failure_reason)
 		return 1;
@@ -417,8 +467,14 @@ void mon_detail_draw(struct mon_detail *d, struct surface *s)
 	y += draw_rules(d, s, y, nr);
 	if (y >= s->h)
 		return;
-	snprintf(title, sizeof title, "%s%s%s%s", d->stream == 2 ? "stderr.log" : "stdout.log",
-		 d->log.follow ? " (following)" : "", *d->log.search ? "  /" : "", d->log.search);
+	int shown = d->log_attempt > 0 && d->has_job && d->log_attempt < d->job.attempt ?
+		    d->log_attempt : d->has_job ? d->job.attempt : 1;
+	char att[48] = "";
+	if (d->has_job && d->job.attempt > 1)
+		snprintf(att, sizeof att, " attempt %d/%d", shown, d->job.attempt);
+	snprintf(title, sizeof title, "%s%s%s%s%s", d->stream == 2 ? "stderr.log" : "stdout.log",
+		 att, d->log.follow ? " (following)" : "", *d->log.search ? "  /" : "",
+		 d->log.search);
 	surface_hline(s, y, 0, s->w, SG_ROLE_BORDER);
 	surface_text(s, y, 1, SG_ROLE_HEADER, title);
 	d->log_rows = s->h - y - 1;

@@ -22,11 +22,33 @@ static void log_clear(struct mon_log *l)
 	free(l->partial);
 	l->partial = NULL;
 	l->match = -1;
+	l->has_banner = 0;
+}
+
+static void log_push(struct mon_log *l, const char *text, size_t len);
+
+/* Puts the banner back as line 0 of an empty tail. */
+static void log_put_banner(struct mon_log *l)
+{
+	if (l->banner && l->n == 0) {
+		log_push(l, l->banner, strlen(l->banner));
+		l->has_banner = 1;
+	}
+}
+
+void mon_log_banner(struct mon_log *l, const char *banner)
+{
+	free(l->banner);
+	l->banner = banner ? sg_xstrdup(banner) : NULL;
+	if (l->n == 0)
+		log_put_banner(l);
 }
 
 void mon_log_open(struct mon_log *l, const char *path)
 {
 	log_clear(l);
+	free(l->banner);
+	l->banner = NULL;
 	free(l->path);
 	l->path = path ? sg_xstrdup(path) : NULL;
 	l->follow = 1;
@@ -38,6 +60,7 @@ void mon_log_done(struct mon_log *l)
 	log_clear(l);
 	free(l->lines);
 	free(l->path);
+	free(l->banner);
 	memset(l, 0, sizeof *l);
 }
 
@@ -50,6 +73,7 @@ static void log_push(struct mon_log *l, const char *text, size_t len)
 			free(l->lines[i]);
 		memmove(l->lines, l->lines + drop, (l->n - drop) * sizeof *l->lines);
 		l->n -= drop;
+		l->has_banner = 0;
 		l->top = l->top > (long)drop ? l->top - (long)drop : 0;
 		l->match = l->match >= (long)drop ? l->match - (long)drop : -1;
 	}
@@ -101,8 +125,9 @@ int mon_log_update(struct mon_log *l)
 	if (!l->path || stat(l->path, &st) != 0)
 		return 0;
 	if (st.st_ino != l->ino || st.st_size < l->off) {
-		changed = l->n > 0 || l->partial;   /* rotated or truncated */
+		changed = l->n > (size_t)l->has_banner || l->partial;   /* rotated or truncated */
 		log_clear(l);
+		log_put_banner(l);
 		l->ino = st.st_ino;
 	}
 	if (st.st_size == l->off || (fd = open(l->path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -140,9 +165,16 @@ void mon_log_draw(struct mon_log *l, struct surface *s, int y, int h)
 {
 	long first = log_first(l, h);
 
+	/* The banner stays in view as a heading when the lines scroll past it:
+	 * it says whose log this is (which attempt). */
+	if (l->has_banner && first > 0 && h > 1) {
+		surface_textw(s, y, 0, s->w, SG_ROLE_HEADER, TEXT_ELLIPSIS, l->lines[0]);
+		y++, h--, first++;
+	}
 	for (int r = 0; r < h && first + r < (long)l->n; r++) {
 		long i = first + r;
-		enum sg_role role = i == l->match ? SG_ROLE_CURSOR : SG_ROLE_NORMAL;
+		enum sg_role role = i == l->match ? SG_ROLE_CURSOR :
+				    i == 0 && l->has_banner ? SG_ROLE_HEADER : SG_ROLE_NORMAL;
 		surface_textw(s, y + r, 0, s->w, role, TEXT_ELLIPSIS, l->lines[i]);
 	}
 }

@@ -40,7 +40,12 @@ struct mon_priv {
 	size_t running;
 	struct mon_detail det;
 	int open;               /* details shown instead of the table */
+	double reaped_at;       /* the last look for lost jobs (sg_now) */
 };
+
+/* How often the timer looks for jobs whose supervisor was lost: a dead
+ * supervisor writes nothing, so no store change would tell the pane. */
+#define MON_REAP_SECONDS 5.0
 
 enum { C_STATE, C_NAME, C_SCRIPT, C_USER, C_ATTEMPT, C_ELAPSED, C_STARTED, C_ID };
 
@@ -340,6 +345,15 @@ static enum pane_result log_action(struct pane *p, enum sg_action a, int scroll_
 	case SG_ACTION_LOG_STREAM:
 		mon_detail_stream(&d->det, p->env->ws, d->det.stream == 2 ? 1 : 2);
 		break;
+	case SG_ACTION_LOG_ATTEMPT: {
+		int n = mon_detail_prev_attempt(&d->det, p->env->ws);
+		if (!n)
+			pane_message(p, SG_ROLE_NORMAL, "this job has one attempt");
+		else
+			pane_message(p, SG_ROLE_NORMAL, "log of attempt %d of %d%s", n,
+				     d->det.job.attempt, n == d->det.job.attempt ? " (current)" : "");
+		break;
+	}
 	case SG_ACTION_SEARCH: p->env->prompt(p->env->ud, "search ", 7); break;
 	case SG_ACTION_SEARCH_NEXT:
 	case SG_ACTION_SEARCH_PREV:
@@ -420,6 +434,15 @@ static enum pane_result mon_on_fd(struct pane *p, int fd)
 
 	if (fd != -1)
 		return PANE_HANDLED;
+	if (d->running > 0 && sg_now() - d->reaped_at >= MON_REAP_SECONDS) {
+		int lost = 0;
+		struct sg_error e = { 0 };
+		d->reaped_at = sg_now();
+		if (sg_job_reap(p->env->ws, &lost, &e) == 0 && lost > 0) {
+			mon_reload(p, &e);
+			return PANE_REDRAW;
+		}
+	}
 	if (*d->det.id)
 		mon_log_update(&d->det.log);
 	return d->running > 0 || mon_detail_live(&d->det) ? PANE_REDRAW : PANE_HANDLED;
