@@ -30,32 +30,7 @@
 static const char fields_hint[] =
 	"use metric.NAME, param.NAME, tag.NAME, status, user, name, experiment, kind, started, ended";
 
-/* ---- small strings and bound values ------------------------------------------------- */
-void rq_str_add(struct rq_str *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->cap = (b->len + (size_t)n + 1) * 2;
-		b->s = sg_xrealloc(b->s, b->cap);
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-char *rq_str_take(struct rq_str *b)
-{
-	char *s = b->s ? b->s : sg_xstrdup("");
-	memset(b, 0, sizeof *b);
-	return s;
-}
-
+/* ---- bound values ------------------------------------------------------------------- */
 static struct rq_bind *bind_push(struct rq_binds *bs)
 {
 	if (bs->n == bs->cap) {
@@ -434,11 +409,11 @@ static int keyed_prefix(const char *s, size_t n)
 /* Joins parts [from, to) of the current field with dots into a new string. */
 static char *join_parts(const struct lexer *lx, int from, int to)
 {
-	struct rq_str b = { 0 };
+	struct sg_buf b = { 0 };
 	for (int i = from; i < to; i++)
-		rq_str_add(&b, "%s%.*s", i > from ? "." : "", (int)lx->part[i].len,
+		sg_buf_printf(&b, "%s%.*s", i > from ? "." : "", (int)lx->part[i].len,
 			   lx->val + lx->part[i].start);
-	return rq_str_take(&b);
+	return sg_buf_take(&b, NULL);
 }
 
 /* Resolves the current T_FIELD token into c. */
@@ -534,20 +509,20 @@ char *sg_rq_column_name(const struct sg_rq_column *c)
 					      [SG_RQ_TAG] = "tag" };
 	if (c->field <= SG_RQ_ENDED)
 		return sg_xstrdup(run_fields[c->field]);
-	struct rq_str b = { 0 };
-	rq_str_add(&b, "%s.", prefix[c->field]);
+	struct sg_buf b = { 0 };
+	sg_buf_printf(&b, "%s.", prefix[c->field]);
 	int metric = c->field == SG_RQ_METRIC;
 	if (key_is_bare(c->key, metric)) {
-		rq_str_add(&b, "%s", c->key);
+		sg_buf_printf(&b, "%s", c->key);
 	} else {
-		rq_str_add(&b, "`");
+		sg_buf_printf(&b, "`");
 		for (const char *p = c->key; *p; p++)
-			rq_str_add(&b, *p == '`' ? "``" : "%c", *p);
-		rq_str_add(&b, "`");
+			sg_buf_printf(&b, *p == '`' ? "``" : "%c", *p);
+		sg_buf_printf(&b, "`");
 	}
 	if (metric && c->summary != SG_RQ_LAST)
-		rq_str_add(&b, ".%s", summaries[c->summary]);
-	return rq_str_take(&b);
+		sg_buf_printf(&b, ".%s", summaries[c->summary]);
+	return sg_buf_take(&b, NULL);
 }
 
 /* Parses s[start, end) as one field. */
@@ -656,18 +631,18 @@ static const char *keyed_table(enum sg_rq_field f)
 	return f == SG_RQ_PARAM ? "params" : f == SG_RQ_TAG ? "tags" : "metric_summary";
 }
 
-void rq_column_sql(struct rq_str *out, const struct sg_rq_column *c, int display,
+void rq_column_sql(struct sg_buf *out, const struct sg_rq_column *c, int display,
 		   struct rq_binds *bs)
 {
 	if (c->field <= SG_RQ_ENDED) {
-		rq_str_add(out, "%s", run_field_sql(c->field));
+		sg_buf_printf(out, "%s", run_field_sql(c->field));
 		return;
 	}
 	int k = rq_bind_text(bs, c->key, strlen(c->key));
 	const char *col = c->field == SG_RQ_METRIC ? summaries[c->summary] : "value";
 	/* For display a NaN summary must differ from a missing metric: the
 	 * subquery gives the text 'NaN' for one and NULL (no row) for the other. */
-	rq_str_add(out, "(SELECT %s%s%s FROM %s WHERE run_id = r.id AND key = ?%d)",
+	sg_buf_printf(out, "(SELECT %s%s%s FROM %s WHERE run_id = r.id AND key = ?%d)",
 		   display && c->field == SG_RQ_METRIC ? "coalesce(" : "", col,
 		   display && c->field == SG_RQ_METRIC ? ", 'NaN')" : "", keyed_table(c->field), k);
 }
@@ -1061,24 +1036,24 @@ static struct frag parse_not(struct parser *p)
  * parenthesized groups (parser stack grows with those).  Consumes the kids. */
 static char *join_chain(struct frag *kids, int lo, int hi, enum fkind op)
 {
-	struct rq_str b = { 0 };
+	struct sg_buf b = { 0 };
 	int n = hi - lo, groups = n <= RQ_FLAT ? n : RQ_FLAT;
 	for (int g = 0; g < groups; g++) {
 		int a = lo + (int)((long long)n * g / groups), z = lo + (int)((long long)n * (g + 1) / groups);
 		const char *sep = g ? (op == F_OR ? " OR " : " AND ") : "";
 		if (z - a > 1) {
 			char *sub = join_chain(kids, a, z, op);
-			rq_str_add(&b, "%s(%s)", sep, sub);
+			sg_buf_printf(&b, "%s(%s)", sep, sub);
 			free(sub);
 			continue;
 		}
 		/* AND binds tighter than OR, NOT tighter than both: only an OR
 		 * inside an AND needs parentheses. */
 		int paren = op == F_AND && kids[a].k == F_OR;
-		rq_str_add(&b, paren ? "%s(%s)" : "%s%s", sep, kids[a].s);
+		sg_buf_printf(&b, paren ? "%s(%s)" : "%s%s", sep, kids[a].s);
 		frag_free(&kids[a]);
 	}
-	return rq_str_take(&b);
+	return sg_buf_take(&b, NULL);
 }
 
 /* and/or chains, flat while parsing (no stack per link). */
