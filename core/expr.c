@@ -86,16 +86,10 @@ static void column_list(const struct parser *p, char *buf, size_t n)
 static int find_column(const struct parser *p)
 {
 	for (int i = 0; i < p->ncols; i++)
-		if (strlen(p->names[i]) == p->lx.val.len && memcmp(p->names[i], p->lx.val.data, p->lx.val.len) == 0)
+		if (strlen(p->names[i]) == p->lx.val.len &&
+		    memcmp(p->names[i], p->lx.val.data, p->lx.val.len) == 0)
 			return i;
 	return -1;
-}
-
-static const char *op_name(enum sg_tok t)
-{
-	static const char *const names[] = { [SG_TOK_EQ] = "==", [SG_TOK_NE] = "!=", [SG_TOK_LT] = "<",
-		[SG_TOK_LE] = "<=", [SG_TOK_GT] = ">", [SG_TOK_GE] = ">=", [SG_TOK_MATCH] = "~", [SG_TOK_NMATCH] = "!~" };
-	return names[t] ? names[t] : "?";
 }
 
 static enum family family_of(enum sg_valkind k)
@@ -117,22 +111,22 @@ static enum family family_of(enum sg_valkind k)
 /* VALUE after a comparison operator, into nd. */
 static int parse_value(struct parser *p, struct node *nd, enum sg_tok op)
 {
-	if (p->lx.t != SG_TOK_NUMBER && p->lx.t != SG_TOK_STRING && p->lx.t != SG_TOK_TRUE && p->lx.t != SG_TOK_FALSE) {
-		if (p->lx.t == SG_TOK_NULL)
-			sg_lex_fail(&p->lx, p->lx.toff, "compare with null using 'is null' or 'is not null'");
-		else if (p->lx.t == SG_TOK_NAME)
-			sg_lex_fail(&p->lx, p->lx.toff, "expected a value after '%s', found '%s' (quote text: \"%s\")",
-				op_name(op), p->lx.val.data, p->lx.val.data);
-		else if (p->lx.t != SG_TOK_ERR) {
-			char found[64];
-			sg_lex_tok_text(&p->lx, found, sizeof found);
-			sg_lex_fail(&p->lx, p->lx.toff, "expected a value after '%s', found %s", op_name(op), found);
-		}
+	struct sg_lex *lx = &p->lx;
+	enum sg_tok t = lx->t;
+	if (t != SG_TOK_NUMBER && t != SG_TOK_STRING && t != SG_TOK_TRUE && t != SG_TOK_FALSE) {
+		if (t == SG_TOK_NULL)
+			sg_lex_fail(lx, lx->toff, "compare with null using 'is null' or 'is not null'");
+		else if (t == SG_TOK_NAME)
+			sg_lex_fail(lx, lx->toff,
+				    "expected a value after '%s', found '%s' (quote text: \"%s\")",
+				    sg_lex_op_name(op), lx->val.data, lx->val.data);
+		else
+			sg_lex_expected(lx, "expected a value after '%s'", sg_lex_op_name(op));
 		return -1;
 	}
-	nd->lit = sg_xmalloc(p->lx.val.len + 1);
-	memcpy(nd->lit, p->lx.val.data, p->lx.val.len + 1);
-	nd->litlen = p->lx.val.len;
+	nd->lit = sg_xmalloc(lx->val.len + 1);
+	memcpy(nd->lit, lx->val.data, lx->val.len + 1);
+	nd->litlen = lx->val.len;
 	enum sg_valkind k = sg_value_kind(nd->lit, nd->litlen, &nd->lit_num);
 	nd->lit_missing = k == SG_VAL_MISSING;
 	nd->lit_fam = family_of(k);
@@ -144,12 +138,7 @@ static int parse_value(struct parser *p, struct node *nd, enum sg_tok op)
 static int parse_regex(struct parser *p, struct node *nd, enum sg_tok op)
 {
 	if (p->lx.t != SG_TOK_STRING) {
-		if (p->lx.t != SG_TOK_ERR) {
-			char found[64];
-			sg_lex_tok_text(&p->lx, found, sizeof found);
-			sg_lex_fail(&p->lx, p->lx.toff, "expected a quoted regex after '%s', found %s", op_name(op),
-				found);
-		}
+		sg_lex_expected(&p->lx, "expected a quoted regex after '%s'", sg_lex_op_name(op));
 		return -1;
 	}
 	if (memchr(p->lx.val.data, '\0', p->lx.val.len)) {
@@ -157,7 +146,8 @@ static int parse_regex(struct parser *p, struct node *nd, enum sg_tok op)
 		return -1;
 	}
 	if (sg_regex_weight(p->lx.val.data) > SG_REGEX_MAX_WEIGHT || p->lx.val.len > SG_REGEX_MAX_BYTES) {
-		sg_lex_fail(&p->lx, p->lx.toff, "%s","the regex is too large or repeats too deeply (no stacked repetitions like a++ or (a{100}){100})");
+		sg_lex_fail(&p->lx, p->lx.toff, "the regex is too large or repeats too deeply "
+			    "(no stacked repetitions like a++ or (a{100}){100})");
 		return -1;
 	}
 	int rc = regcomp(&nd->re, p->lx.val.data, REG_EXTENDED | REG_NOSUB);
@@ -199,9 +189,7 @@ static struct node *parse_test(struct parser *p)
 			sg_lex_next(&p->lx);
 		}
 		if (p->lx.t != SG_TOK_NULL) {
-			char found[64];
-			sg_lex_tok_text(&p->lx, found, sizeof found);
-			sg_lex_fail(&p->lx, p->lx.toff, "expected 'null' after 'is', found %s", found);
+			sg_lex_expected(&p->lx, "expected 'null' after 'is'");
 			return NULL;
 		}
 		sg_lex_next(&p->lx);
@@ -220,12 +208,8 @@ static struct node *parse_test(struct parser *p)
 		sg_lex_next(&p->lx);
 		return parse_value(p, nd, op) == 0 ? nd : NULL;
 	}
-	if (p->lx.t != SG_TOK_ERR) {
-		char found[64];
-		sg_lex_tok_text(&p->lx, found, sizeof found);
-		sg_lex_fail(&p->lx, p->lx.toff, "expected an operator (== != < <= > >= ~ !~ is) after '%s', found %s",
-			colname, found);
-	}
+	sg_lex_expected(&p->lx, "expected an operator (== != < <= > >= ~ !~ is) after '%s'",
+			colname);
 	return NULL;
 }
 
@@ -234,7 +218,8 @@ static struct node *parse_primary(struct parser *p)
 	if (p->lx.t == SG_TOK_LP) {
 		size_t off = p->lx.toff;
 		if (++p->depth > SG_EXPR_MAX_DEPTH) {
-			sg_lex_fail(&p->lx, off, "expression nested too deeply (limit %d)", SG_EXPR_MAX_DEPTH);
+			sg_lex_fail(&p->lx, off, "expression nested too deeply (limit %d)",
+				    SG_EXPR_MAX_DEPTH);
 			return NULL;
 		}
 		sg_lex_next(&p->lx);
@@ -243,12 +228,9 @@ static struct node *parse_primary(struct parser *p)
 			return NULL;
 		if (p->lx.t != SG_TOK_RP) {
 			if (p->lx.t != SG_TOK_ERR) {
-				char found[64];
 				int line, col;
-				sg_lex_tok_text(&p->lx, found, sizeof found);
 				sg_lex_line_col(p->lx.s, off, &line, &col);
-				sg_lex_fail(&p->lx, p->lx.toff, "expected ')' to close the '(' at %d:%d, found %s", line,
-					col, found);
+				sg_lex_expected(&p->lx, "expected ')' to close the '(' at %d:%d", line, col);
 			}
 			return NULL;
 		}
@@ -272,7 +254,8 @@ static struct node *parse_not(struct parser *p)
 	if (p->lx.t != SG_TOK_NOT)
 		return parse_primary(p);
 	if (++p->depth > SG_EXPR_MAX_DEPTH) {
-		sg_lex_fail(&p->lx, p->lx.toff, "expression nested too deeply (limit %d)", SG_EXPR_MAX_DEPTH);
+		sg_lex_fail(&p->lx, p->lx.toff, "expression nested too deeply (limit %d)",
+			    SG_EXPR_MAX_DEPTH);
 		return NULL;
 	}
 	sg_lex_next(&p->lx);

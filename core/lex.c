@@ -35,6 +35,17 @@ void sg_lex_fail(struct sg_lex *lx, size_t off, const char *fmt, ...)
 	lx->t = SG_TOK_ERR;
 }
 
+void sg_lex_expected(struct sg_lex *lx, const char *fmt, ...)
+{
+	char what[512], found[64];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	sg_lex_tok_text(lx, found, sizeof found);
+	sg_lex_fail(lx, lx->toff, "%s, found %s", what, found);
+}
+
 void sg_lex_tok_text(const struct sg_lex *lx, char *buf, size_t n)
 {
 	if (lx->t == SG_TOK_END) {
@@ -43,6 +54,15 @@ void sg_lex_tok_text(const struct sg_lex *lx, char *buf, size_t n)
 	}
 	size_t len = lx->tlen > 40 ? 40 : lx->tlen;
 	snprintf(buf, n, "'%.*s%s'", (int)len, lx->s + lx->toff, len < lx->tlen ? "…" : "");
+}
+
+const char *sg_lex_op_name(enum sg_tok t)
+{
+	static const char *const names[] = {
+		[SG_TOK_EQ] = "==", [SG_TOK_NE] = "!=", [SG_TOK_LT] = "<", [SG_TOK_LE] = "<=",
+		[SG_TOK_GT] = ">", [SG_TOK_GE] = ">=", [SG_TOK_MATCH] = "~", [SG_TOK_NMATCH] = "!~",
+	};
+	return (size_t)t < sizeof names / sizeof names[0] && names[t] ? names[t] : "?";
 }
 
 int sg_lex_name_start(unsigned char c)

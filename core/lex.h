@@ -70,8 +70,14 @@ void sg_lex_next(struct sg_lex *lx);
  * only the first failure is kept. */
 void sg_lex_fail(struct sg_lex *lx, size_t off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Fails at the current token with the message and ", found TOKEN" (as
+ * sg_lex_tok_text writes it); nothing when the token is already an error. */
+void sg_lex_expected(struct sg_lex *lx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The current token as written, quoted and cut at 40 bytes, or "the end". */
 void sg_lex_tok_text(const struct sg_lex *lx, char *buf, size_t n);
+/* The text of a comparison or match operator token ("==", "!~"), "?" for
+ * any other token. */
+const char *sg_lex_op_name(enum sg_tok t);
 /* Line and column (characters, from 1) of byte offset off of s. */
 void sg_lex_line_col(const char *s, size_t off, int *line, int *col);
 /* True when s[0, n) is the lowercase word w in any ASCII case. */

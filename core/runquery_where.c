@@ -238,17 +238,13 @@ static int column_parse_range(const char *s, size_t start, size_t end, const cha
 			if (lx.t == SG_TOK_END) {
 				rc = 0;
 			} else if (lx.t != SG_TOK_ERR) {
-				char found[64];
-				sg_lex_tok_text(&lx, found, sizeof found);
-				sg_lex_fail(&lx, lx.toff, "expected the end after the field, found %s", found);
+				sg_lex_expected(&lx, "expected the end after the field");
 			}
 			if (rc != 0)
 				sg_rq_column_done(out);
 		}
 	} else if (lx.t != SG_TOK_ERR) {
-		char found[64];
-		sg_lex_tok_text(&lx, found, sizeof found);
-		sg_lex_fail(&lx, lx.toff, "expected a field (%s), found %s", fields_hint, found);
+		sg_lex_expected(&lx, "expected a field (%s)", fields_hint);
 	}
 	sg_lex_done(&lx);
 	return rc;
@@ -305,13 +301,6 @@ static const char *op_sql(enum sg_tok t)
 	case SG_TOK_GT: return ">";
 	default: return ">=";
 	}
-}
-
-static const char *op_name(enum sg_tok t)
-{
-	static const char *const names[] = { [SG_TOK_EQ] = "==", [SG_TOK_NE] = "!=", [SG_TOK_LT] = "<",
-		[SG_TOK_LE] = "<=", [SG_TOK_GT] = ">", [SG_TOK_GE] = ">=", [SG_TOK_MATCH] = "~", [SG_TOK_NMATCH] = "!~" };
-	return names[t] ? names[t] : "?";
 }
 
 /* The SQL text of a run field's column (text and time fields). */
@@ -447,10 +436,8 @@ static char *leaf_cmp(struct parser *p, const struct sg_rq_column *c, enum sg_to
 	}
 	if (c->field == SG_RQ_STARTED || c->field == SG_RQ_ENDED) {
 		if (time_literal(lit, n, &num) != 0) {
-			char found[64];
-			sg_lex_tok_text(&p->lx, found, sizeof found);
-			sg_lex_fail(&p->lx, p->lx.toff, "expected a date (2026-11-01, 2026-11-01T10:00:00Z) "
-				"or seconds since the epoch for %s, found %s", shown, found);
+			sg_lex_expected(&p->lx, "expected a date (2026-11-01, 2026-11-01T10:00:00Z) "
+				"or seconds since the epoch for %s", shown);
 			return NULL;
 		}
 		return sg_xasprintf("coalesce(%s %s ?%d, 0)", run_field_sql(c->field), op_sql(op),
@@ -487,17 +474,12 @@ static char *leaf_match(struct parser *p, const struct sg_rq_column *c, const ch
 			enum sg_tok op, size_t opoff)
 {
 	if (sg_rq_column_numeric(c)) {
-		sg_lex_fail(&p->lx, opoff, "'%s' needs text; %s holds %s", op_name(op), shown,
+		sg_lex_fail(&p->lx, opoff, "'%s' needs text; %s holds %s", sg_lex_op_name(op), shown,
 			c->field == SG_RQ_METRIC ? "numbers" : "times");
 		return NULL;
 	}
 	if (p->lx.t != SG_TOK_STRING) {
-		if (p->lx.t != SG_TOK_ERR) {
-			char found[64];
-			sg_lex_tok_text(&p->lx, found, sizeof found);
-			sg_lex_fail(&p->lx, p->lx.toff, "expected a quoted regex after '%s', found %s",
-				op_name(op), found);
-		}
+		sg_lex_expected(&p->lx, "expected a quoted regex after '%s'", sg_lex_op_name(op));
 		return NULL;
 	}
 	if (memchr(p->lx.val.data, '\0', p->lx.val.len)) {
@@ -505,7 +487,8 @@ static char *leaf_match(struct parser *p, const struct sg_rq_column *c, const ch
 		return NULL;
 	}
 	if (sg_regex_weight(p->lx.val.data) > SG_REGEX_MAX_WEIGHT || p->lx.val.len > SG_REGEX_MAX_BYTES) {
-		sg_lex_fail(&p->lx, p->lx.toff, "%s","the regex is too large or repeats too deeply (no stacked repetitions like a++ or (a{100}){100})");
+		sg_lex_fail(&p->lx, p->lx.toff, "the regex is too large or repeats too deeply "
+			    "(no stacked repetitions like a++ or (a{100}){100})");
 		return NULL;
 	}
 	regex_t re;
@@ -588,11 +571,7 @@ static struct frag parse_is(struct parser *p, const struct sg_rq_column *c)
 		sg_lex_next(&p->lx);
 	}
 	if (p->lx.t != SG_TOK_NULL) {
-		if (p->lx.t != SG_TOK_ERR) {
-			char found[64];
-			sg_lex_tok_text(&p->lx, found, sizeof found);
-			sg_lex_fail(&p->lx, p->lx.toff, "expected 'null' after 'is', found %s", found);
-		}
+		sg_lex_expected(&p->lx, "expected 'null' after 'is'");
 		return leaf(NULL);
 	}
 	sg_lex_next(&p->lx);
@@ -611,13 +590,9 @@ static struct frag parse_value(struct parser *p, const struct sg_rq_column *c, e
 		else if (t == SG_TOK_NAME)
 			sg_lex_fail(&p->lx, p->lx.toff,
 				"expected a value after '%s', found '%s' (quote text: \"%s\")",
-				op_name(op), p->lx.val.data, p->lx.val.data);
-		else if (t != SG_TOK_ERR) {
-			char found[64];
-			sg_lex_tok_text(&p->lx, found, sizeof found);
-			sg_lex_fail(&p->lx, p->lx.toff, "expected a value after '%s', found %s",
-				op_name(op), found);
-		}
+				sg_lex_op_name(op), p->lx.val.data, p->lx.val.data);
+		else
+			sg_lex_expected(&p->lx, "expected a value after '%s'", sg_lex_op_name(op));
 		return leaf(NULL);
 	}
 	struct frag f = leaf(leaf_cmp(p, c, op == SG_TOK_NE ? SG_TOK_EQ : op, shown));
@@ -656,11 +631,7 @@ static struct frag parse_test(struct parser *p)
 		sg_lex_next(&p->lx);
 		f = parse_value(p, &c, op, shown);
 	} else if (op != SG_TOK_ERR) {
-		char found[64];
-		sg_lex_tok_text(&p->lx, found, sizeof found);
-		sg_lex_fail(&p->lx, p->lx.toff,
-			"expected an operator (== != < <= > >= ~ !~ is) after %s, found %s", shown,
-			found);
+		sg_lex_expected(&p->lx, "expected an operator (== != < <= > >= ~ !~ is) after %s", shown);
 	}
 out:
 	sg_rq_column_done(&c);
@@ -692,12 +663,9 @@ static struct frag parse_primary(struct parser *p)
 			return f;
 		if (p->lx.t != SG_TOK_RP) {
 			if (p->lx.t != SG_TOK_ERR) {
-				char found[64];
 				int line, col;
-				sg_lex_tok_text(&p->lx, found, sizeof found);
 				sg_lex_line_col(p->lx.s, off, &line, &col);
-				sg_lex_fail(&p->lx, p->lx.toff,
-					"expected ')' to close the '(' at %d:%d, found %s", line, col, found);
+				sg_lex_expected(&p->lx, "expected ')' to close the '(' at %d:%d", line, col);
 			}
 			frag_free(&f);
 			return f;
@@ -708,11 +676,7 @@ static struct frag parse_primary(struct parser *p)
 	}
 	if (p->lx.t == SG_TOK_NAME)
 		return parse_test(p);
-	if (p->lx.t != SG_TOK_ERR) {
-		char found[64];
-		sg_lex_tok_text(&p->lx, found, sizeof found);
-		sg_lex_fail(&p->lx, p->lx.toff, "expected a field (%s), found %s", fields_hint, found);
-	}
+	sg_lex_expected(&p->lx, "expected a field (%s)", fields_hint);
 	return leaf(NULL);
 }
 
@@ -804,9 +768,7 @@ int rq_compile_where(const char *text, size_t len, struct rq_binds *bs, char **s
 		f = parse_or(&p);
 	char *root = f.s;
 	if (root && p.lx.t != SG_TOK_END && p.lx.t != SG_TOK_ERR) {
-		char found[64];
-		sg_lex_tok_text(&p.lx, found, sizeof found);
-		sg_lex_fail(&p.lx, p.lx.toff, "expected 'and', 'or' or the end, found %s", found);
+		sg_lex_expected(&p.lx, "expected 'and', 'or' or the end");
 	}
 	int failed = p.lx.t == SG_TOK_ERR || !root;
 	sg_lex_done(&p.lx);
