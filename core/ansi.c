@@ -10,9 +10,9 @@
 
 /* The cleaner's state: the text so far and the style of what comes next. */
 struct cleaner {
-	struct sg_ansi_text *t;
-	size_t cap;
-	size_t line;        /* where the current line starts in t->text */
+	struct sg_ansi_text *t;  /* its spans (the text is built in text) */
+	struct sg_buf text;
+	size_t line;        /* where the current line starts in text */
 	size_t span_start;  /* where the current style started */
 	short fg;
 	unsigned char bold;
@@ -22,29 +22,17 @@ struct cleaner {
 static void flush_span(struct cleaner *c)
 {
 	struct sg_ansi_text *t = c->t;
+	size_t len = c->text.len;
 
-	if ((c->fg >= 0 || c->bold) && t->len > c->span_start) {
+	if ((c->fg >= 0 || c->bold) && len > c->span_start) {
 		if (t->nspans == t->cap) {
 			t->cap = t->cap ? 2 * t->cap : 16;
 			t->spans = sg_xrealloc(t->spans, t->cap * sizeof *t->spans);
 		}
-		t->spans[t->nspans++] = (struct sg_ansi_span){ c->span_start, t->len - c->span_start,
+		t->spans[t->nspans++] = (struct sg_ansi_span){ c->span_start, len - c->span_start,
 							      c->fg, c->bold };
 	}
-	c->span_start = t->len;
-}
-
-static void put(struct cleaner *c, const char *s, size_t n)
-{
-	struct sg_ansi_text *t = c->t;
-
-	if (t->len + n + 1 > c->cap) {
-		while (t->len + n + 1 > c->cap)
-			c->cap = c->cap ? 2 * c->cap : 256;
-		t->text = sg_xrealloc(t->text, c->cap);
-	}
-	memcpy(t->text + t->len, s, n);
-	t->len += n;
+	c->span_start = len;
 }
 
 /* Cuts the text back to byte at, dropping or shortening spans past it. */
@@ -59,7 +47,7 @@ static void truncate_to(struct cleaner *c, size_t at)
 		if (s->off + s->len > at)
 			s->len = at - s->off;
 	}
-	t->len = at;
+	sg_buf_truncate(&c->text, at);
 	if (c->span_start > at)
 		c->span_start = at;
 }
@@ -74,13 +62,13 @@ static void carriage_return(struct cleaner *c)
 /* A backspace: the line's last character goes (never past the line start). */
 static void backspace(struct cleaner *c)
 {
-	size_t at = c->t->len;
+	size_t at = c->text.len;
 
 	if (at <= c->line)
 		return;
 	flush_span(c);
 	at--;
-	while (at > c->line && ((unsigned char)c->t->text[at] & 0xc0) == 0x80)
+	while (at > c->line && ((unsigned char)c->text.data[at] & 0xc0) == 0x80)
 		at--;
 	truncate_to(c, at);
 }
@@ -272,7 +260,7 @@ void sg_ansi_clean(const char *in, size_t n, struct sg_ansi_text *out)
 	size_t i = 0;
 
 	memset(out, 0, sizeof *out);
-	put(&c, "", 0);
+	sg_buf_add(&c.text, "", 0);
 	while (i < n) {
 		unsigned char ch = (unsigned char)in[i];
 		size_t run = i;
@@ -282,7 +270,7 @@ void sg_ansi_clean(const char *in, size_t n, struct sg_ansi_text *out)
 		       in[run] != 0x7f && !c1_at(in, n, run))
 			run++;
 		if (run > i) {
-			put(&c, in + i, run - i);
+			sg_buf_add(&c.text, in + i, run - i);
 			i = run;
 			continue;
 		}
@@ -291,8 +279,8 @@ void sg_ansi_clean(const char *in, size_t n, struct sg_ansi_text *out)
 			csi(&c, &q);
 			i += k;
 		} else if (ch == '\n') {
-			put(&c, "\n", 1);
-			c.line = out->len;
+			sg_buf_putc(&c.text, '\n');
+			c.line = c.text.len;
 			i++;
 		} else if (ch == '\r') {
 			if (i + 1 < n && in[i + 1] == '\n') {
@@ -309,7 +297,7 @@ void sg_ansi_clean(const char *in, size_t n, struct sg_ansi_text *out)
 		}
 	}
 	flush_span(&c);
-	out->text[out->len] = '\0';
+	out->text = sg_buf_take(&c.text, &out->len);
 }
 
 void sg_ansi_text_done(struct sg_ansi_text *t)
