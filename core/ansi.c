@@ -154,6 +154,16 @@ static int c1_at(const char *in, size_t n, size_t i)
 	return 0;
 }
 
+/* A byte C2 that does not lead a character (the next byte is no UTF-8
+ * continuation): read as a broken C1 introducer and dropped, since kept it
+ * could meet a stray 0x80-0x9f left by a removed sequence and make a C1
+ * control that was not there. */
+static int lone_c2(const char *in, size_t n, size_t i)
+{
+	return (unsigned char)in[i] == 0xc2 &&
+	       (i + 1 >= n || ((unsigned char)in[i + 1] & 0xc0) != 0x80);
+}
+
 /* Index past a control string (OSC, DCS, SOS, PM, APC) whose body starts at
  * in[i]: it ends at BEL, at ST (ESC \ or C1 ST, both consumed) or before
  * any other ESC, which starts the next sequence. */
@@ -198,6 +208,8 @@ static size_t scan(const char *in, size_t n, size_t i, struct seq *q)
 	int c1 = c1_at(in, n, i);
 
 	memset(q, 0, sizeof *q);
+	if (lone_c2(in, n, i))
+		return 1;
 	if (!c1 && in[i] != ESC)
 		return 0;
 	if (!c1) {
@@ -267,7 +279,7 @@ void sg_ansi_clean(const char *in, size_t n, struct sg_ansi_text *out)
 		struct seq q;
 		/* copy plain bytes in one go */
 		while (run < n && ((unsigned char)in[run] >= 0x20 || in[run] == '\t') &&
-		       in[run] != 0x7f && !c1_at(in, n, run))
+		       in[run] != 0x7f && !c1_at(in, n, run) && !lone_c2(in, n, run))
 			run++;
 		if (run > i) {
 			sg_buf_add(&c.text, in + i, run - i);
@@ -311,7 +323,8 @@ int sg_ansi_needed(const char *in, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)in[i];
-		if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f || c1_at(in, n, i))
+		if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f || c1_at(in, n, i) ||
+		    lone_c2(in, n, i))
 			return 1;
 	}
 	return 0;

@@ -37,7 +37,10 @@
  *     dropped to the end.
  *   - C1 controls count only as UTF-8 characters (U+0080..U+009F, bytes
  *     C2 80..C2 9F), which a UTF-8 terminal obeys.  A lone byte 0x80-0x9f
- *     is part of (possibly broken) UTF-8 and is left to the surface. */
+ *     is part of (possibly broken) UTF-8 and is left to the surface, but a
+ *     byte C2 that leads no character is dropped like a broken sequence,
+ *     so removing a sequence never joins C2 and a stray 0x80-0x9f into a
+ *     C1 control. */
 #ifndef SG_ANSI_H
 #define SG_ANSI_H
 
@@ -61,8 +64,8 @@ struct sg_ansi_text {
 void sg_ansi_clean(const char *in, size_t n, struct sg_ansi_text *out);
 void sg_ansi_text_done(struct sg_ansi_text *t);
 /* True when in holds an escape, a control byte other than newline and tab,
- * or a C1 control: text without any is already clean (a fast path for plain
- * output). */
+ * a C1 control or a lone C2: text without any is already clean (a fast
+ * path for plain output). */
 int sg_ansi_needed(const char *in, size_t n);
 /* Removes the escape sequences from n bytes of s in place, read exactly as
  * sg_ansi_clean reads them; every other byte (carriage returns and other

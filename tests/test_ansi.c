@@ -118,6 +118,8 @@ static void test_sequence_kinds(void **state)
 	strip_is("ok\033(", "ok");
 	/* C1 controls written in UTF-8: CSI, OSC ended by C1 ST, NEL alone */
 	strip_is("a\302\2331mb\302\2352;t\302\234c\302\205d", "abcd");
+	/* a C2 leading no character goes: no C1 made by joining */
+	strip_is("\302\033[m\233x\302", "\233x");
 	/* lone bytes 0x80-0x9f are (broken) UTF-8, not C1: left alone */
 	strip_is("\304\233x\233y", "\304\233x\233y");
 }
@@ -133,6 +135,12 @@ static void test_c1_sgr_and_needed(void **state)
 	assert_string_equal(t.text, "red");
 	assert_int_equal(t.nspans, 1);
 	assert_int_equal(t.spans[0].fg, 1);
+	sg_ansi_text_done(&t);
+	/* a lone C2 goes, so a removed sequence cannot join C2 and 0x9d */
+	assert_true(sg_ansi_needed("\302x", 2));
+	clean("\302\302\234\2350;t\a!", &t);
+	assert_string_equal(t.text, "\2350;t!");
+	assert_false(sg_ansi_needed(t.text, t.len));
 	sg_ansi_text_done(&t);
 	/* strip keeps the controls clean() interprets */
 	char s[] = "a\rb\bc\033[m";
