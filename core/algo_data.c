@@ -214,20 +214,12 @@ static const char *conv_hint(const struct loader *L)
 
 static char *list_names(char *const *names, int n)
 {
-	size_t len = 0, cap = 256;
-	char *s = sg_xmalloc(cap);
-	s[0] = 0;
-	for (int i = 0; i < n && len < 600; i++) {
-		size_t k = strlen(names[i]);
-		if (len + k + 8 > cap) {
-			cap = (len + k + 8) * 2;
-			s = sg_xrealloc(s, cap);
-		}
-		len += (size_t)sprintf(s + len, "%s%s", i ? ", " : "", names[i]);
-	}
-	if (n > 0 && len >= 600)
-		strcat(s, ", …");
-	return s;
+	struct sg_buf b = { 0 };
+	for (int i = 0; i < n && b.len < 600; i++)
+		sg_buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
+	if (n > 0 && b.len >= 600)
+		sg_buf_puts(&b, ", …");
+	return sg_buf_take(&b, NULL);
 }
 
 static int like_d(const struct sg_xy_opts *o)

@@ -10,9 +10,9 @@
 
 /* The cleaner's state: the text so far and the style of what comes next. */
 struct cleaner {
-	struct sg_ansi_text *t;
-	size_t cap;
-	size_t line;        /* where the current line starts in t->text */
+	struct sg_ansi_text *t;  /* its spans (the text is built in text) */
+	struct sg_buf text;
+	size_t line;        /* where the current line starts in text */
 	size_t span_start;  /* where the current style started */
 	short fg;
 	unsigned char bold;
@@ -22,29 +22,17 @@ struct cleaner {
 static void flush_span(struct cleaner *c)
 {
 	struct sg_ansi_text *t = c->t;
+	size_t len = c->text.len;
 
-	if ((c->fg >= 0 || c->bold) && t->len > c->span_start) {
+	if ((c->fg >= 0 || c->bold) && len > c->span_start) {
 		if (t->nspans == t->cap) {
 			t->cap = t->cap ? 2 * t->cap : 16;
 			t->spans = sg_xrealloc(t->spans, t->cap * sizeof *t->spans);
 		}
-		t->spans[t->nspans++] = (struct sg_ansi_span){ c->span_start, t->len - c->span_start,
+		t->spans[t->nspans++] = (struct sg_ansi_span){ c->span_start, len - c->span_start,
 							      c->fg, c->bold };
 	}
-	c->span_start = t->len;
-}
-
-static void put(struct cleaner *c, const char *s, size_t n)
-{
-	struct sg_ansi_text *t = c->t;
-
-	if (t->len + n + 1 > c->cap) {
-		while (t->len + n + 1 > c->cap)
-			c->cap = c->cap ? 2 * c->cap : 256;
-		t->text = sg_xrealloc(t->text, c->cap);
-	}
-	memcpy(t->text + t->len, s, n);
-	t->len += n;
+	c->span_start = len;
 }
 
 /* Cuts the text back to byte at, dropping or shortening spans past it. */
@@ -59,7 +47,7 @@ static void truncate_to(struct cleaner *c, size_t at)
 		if (s->off + s->len > at)
 			s->len = at - s->off;
 	}
-	t->len = at;
+	sg_buf_truncate(&c->text, at);
 	if (c->span_start > at)
 		c->span_start = at;
 }
@@ -74,13 +62,13 @@ static void carriage_return(struct cleaner *c)
 /* A backspace: the line's last character goes (never past the line start). */
 static void backspace(struct cleaner *c)
 {
-	size_t at = c->t->len;
+	size_t at = c->text.len;
 
 	if (at <= c->line)
 		return;
 	flush_span(c);
 	at--;
-	while (at > c->line && ((unsigned char)c->t->text[at] & 0xc0) == 0x80)
+	while (at > c->line && ((unsigned char)c->text.data[at] & 0xc0) == 0x80)
 		at--;
 	truncate_to(c, at);
 }
@@ -147,16 +135,119 @@ static void apply_sgr(struct cleaner *c, const long *p, int n)
 	}
 }
 
-/* A CSI sequence starting at in[i] (just past "ESC ["); returns the index
- * past its final byte (n when cut off). */
-static size_t csi(struct cleaner *c, const char *in, size_t n, size_t i)
-{
-	long p[SGR_MAX_PARAMS];
-	int np = 0, digits = 0, priv = 0;
-	long cur = 0;
+/* ---- the escape scanner (one for cleaning and stripping) ---- */
 
+/* One escape sequence found by scan(). */
+struct seq {
+	size_t len;         /* bytes of the whole sequence */
+	const char *param;  /* CSI: parameter and intermediate bytes */
+	size_t nparam;
+	char final;         /* CSI: its final byte; 0 when cut off or malformed */
+};
+
+/* The C1 control U+0080..U+009F written in UTF-8 (C2 80..C2 9F) at in[i], or 0. */
+static int c1_at(const char *in, size_t n, size_t i)
+{
+	if (i + 1 < n && (unsigned char)in[i] == 0xc2 && (unsigned char)in[i + 1] >= 0x80 &&
+	    (unsigned char)in[i + 1] <= 0x9f)
+		return (unsigned char)in[i + 1];
+	return 0;
+}
+
+/* A byte C2 that does not lead a character (the next byte is no UTF-8
+ * continuation): read as a broken C1 introducer and dropped, since kept it
+ * could meet a stray 0x80-0x9f left by a removed sequence and make a C1
+ * control that was not there. */
+static int lone_c2(const char *in, size_t n, size_t i)
+{
+	return (unsigned char)in[i] == 0xc2 &&
+	       (i + 1 >= n || ((unsigned char)in[i + 1] & 0xc0) != 0x80);
+}
+
+/* Index past a control string (OSC, DCS, SOS, PM, APC) whose body starts at
+ * in[i]: it ends at BEL, at ST (ESC \ or C1 ST, both consumed) or before
+ * any other ESC, which starts the next sequence. */
+static size_t string_end(const char *in, size_t n, size_t i)
+{
+	for (; i < n; i++) {
+		if (in[i] == '\a')
+			return i + 1;
+		if (in[i] == ESC)
+			return i + 1 < n && in[i + 1] == '\\' ? i + 2 : i;
+		if (c1_at(in, n, i) == 0x9c)
+			return i + 2;
+	}
+	return n;
+}
+
+/* Index past a CSI whose body starts at in[i]: parameter bytes (0x30-0x3f),
+ * intermediates (0x20-0x2f), a final byte (0x40-0x7e).  Any other byte ends
+ * it unconsumed, so a broken sequence never swallows the text after it. */
+static size_t csi_end(const char *in, size_t n, size_t i, struct seq *q)
+{
+	q->param = in + i;
 	for (; i < n; i++) {
 		unsigned char ch = (unsigned char)in[i];
+		if (ch >= 0x40 && ch <= 0x7e) {
+			q->final = (char)ch;
+			q->nparam = (size_t)(in + i - q->param);
+			return i + 1;
+		}
+		if (ch < 0x20 || ch > 0x3f)
+			return i;
+	}
+	return n;
+}
+
+/* The escape sequence starting at in[i], if any: returns its length and
+ * fills q, or 0 when in[i] starts none.  ESC followed by 0x40-0x5f is the
+ * 7-bit form of a C1 control and reads like it. */
+static size_t scan(const char *in, size_t n, size_t i, struct seq *q)
+{
+	size_t j = i + 2;
+	int c1 = c1_at(in, n, i);
+
+	memset(q, 0, sizeof *q);
+	if (lone_c2(in, n, i))
+		return 1;
+	if (!c1 && in[i] != ESC)
+		return 0;
+	if (!c1) {
+		if (i + 1 >= n)
+			return n - i;           /* a lone ESC at the end */
+		unsigned char x = (unsigned char)in[i + 1];
+		if (x >= 0x40 && x <= 0x5f) {
+			c1 = x + 0x40;
+		} else {
+			/* ESC, intermediates, a final byte (ESC ( B, ESC 7, ESC c) */
+			for (j = i + 1; j < n && (unsigned char)in[j] >= 0x20 &&
+					(unsigned char)in[j] <= 0x2f; j++)
+				;
+			if (j >= n)
+				return n - i;
+			if ((unsigned char)in[j] >= 0x30 && (unsigned char)in[j] <= 0x7e)
+				j++;
+			return j - i;   /* else only ESC and intermediates go */
+		}
+	}
+	switch (c1) {
+	case 0x9b: return csi_end(in, n, j, q) - i;
+	case 0x90: case 0x98: case 0x9d: case 0x9e: case 0x9f: return string_end(in, n, j) - i;
+	default: return j - i;          /* any other C1 control on its own */
+	}
+}
+
+/* A CSI's parameters: an SGR (final 'm', only digits ; :) is applied. */
+static void csi(struct cleaner *c, const struct seq *q)
+{
+	long p[SGR_MAX_PARAMS];
+	int np = 0, digits = 0;
+	long cur = 0;
+
+	if (q->final != 'm')
+		return;
+	for (size_t i = 0; i < q->nparam; i++) {
+		unsigned char ch = (unsigned char)q->param[i];
 		if (ch >= '0' && ch <= '9') {
 			if (cur < 100000)
 				cur = cur * 10 + (ch - '0');
@@ -166,50 +257,13 @@ static size_t csi(struct cleaner *c, const char *in, size_t n, size_t i)
 				p[np++] = digits ? cur : 0;
 			cur = 0;
 			digits = 0;
-		} else if (ch >= 0x3c && ch <= 0x3f) {
-			priv = 1; /* private parameters: not an SGR we know */
-		} else if (ch >= 0x20 && ch <= 0x2f) {
-			priv = 1; /* intermediate bytes */
-		} else if (ch >= 0x40 && ch <= 0x7e) {
-			if (ch == 'm' && !priv) {
-				if ((digits || np > 0) && np < SGR_MAX_PARAMS)
-					p[np++] = digits ? cur : 0;
-				apply_sgr(c, p, np);
-			}
-			return i + 1;
 		} else {
-			return i; /* not a CSI byte: the sequence ends here */
+			return;   /* private parameters or intermediates: not an SGR we know */
 		}
 	}
-	return n;
-}
-
-/* An OSC (just past "ESC ]"): up to BEL or ESC \. */
-static size_t osc(const char *in, size_t n, size_t i)
-{
-	for (; i < n; i++) {
-		if (in[i] == '\a')
-			return i + 1;
-		if (in[i] == ESC)
-			return i + 1 < n && in[i + 1] == '\\' ? i + 2 : i + 1;
-	}
-	return n;
-}
-
-/* An escape at in[i]; returns the index past the sequence. */
-static size_t escape(struct cleaner *c, const char *in, size_t n, size_t i)
-{
-	if (i + 1 >= n)
-		return n;
-	switch (in[i + 1]) {
-	case '[': return csi(c, in, n, i + 2);
-	case ']': case 'P': case '_': case '^': return osc(in, n, i + 2);
-	default:
-		i++;
-		while (i < n && (unsigned char)in[i] >= 0x20 && (unsigned char)in[i] <= 0x2f)
-			i++;    /* intermediates, as in ESC ( B */
-		return i < n ? i + 1 : n;
-	}
+	if ((digits || np > 0) && np < SGR_MAX_PARAMS)
+		p[np++] = digits ? cur : 0;
+	apply_sgr(c, p, np);
 }
 
 void sg_ansi_clean(const char *in, size_t n, struct sg_ansi_text *out)
@@ -218,24 +272,27 @@ void sg_ansi_clean(const char *in, size_t n, struct sg_ansi_text *out)
 	size_t i = 0;
 
 	memset(out, 0, sizeof *out);
-	put(&c, "", 0);
+	sg_buf_add(&c.text, "", 0);
 	while (i < n) {
 		unsigned char ch = (unsigned char)in[i];
 		size_t run = i;
+		struct seq q;
 		/* copy plain bytes in one go */
 		while (run < n && ((unsigned char)in[run] >= 0x20 || in[run] == '\t') &&
-		       in[run] != 0x7f)
+		       in[run] != 0x7f && !c1_at(in, n, run) && !lone_c2(in, n, run))
 			run++;
 		if (run > i) {
-			put(&c, in + i, run - i);
+			sg_buf_add(&c.text, in + i, run - i);
 			i = run;
 			continue;
 		}
-		if (ch == ESC) {
-			i = escape(&c, in, n, i);
+		size_t k = scan(in, n, i, &q);
+		if (k) {
+			csi(&c, &q);
+			i += k;
 		} else if (ch == '\n') {
-			put(&c, "\n", 1);
-			c.line = out->len;
+			sg_buf_putc(&c.text, '\n');
+			c.line = c.text.len;
 			i++;
 		} else if (ch == '\r') {
 			if (i + 1 < n && in[i + 1] == '\n') {
@@ -252,7 +309,7 @@ void sg_ansi_clean(const char *in, size_t n, struct sg_ansi_text *out)
 		}
 	}
 	flush_span(&c);
-	out->text[out->len] = '\0';
+	out->text = sg_buf_take(&c.text, &out->len);
 }
 
 void sg_ansi_text_done(struct sg_ansi_text *t)
@@ -266,10 +323,26 @@ int sg_ansi_needed(const char *in, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)in[i];
-		if (ch < 0x20 && ch != '\n' && ch != '\t')
-			return 1;
-		if (ch == 0x7f)
+		if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f || c1_at(in, n, i) ||
+		    lone_c2(in, n, i))
 			return 1;
 	}
 	return 0;
+}
+
+size_t sg_ansi_strip(char *s, size_t n)
+{
+	size_t w = 0;
+	struct seq q;
+
+	for (size_t i = 0; i < n;) {
+		size_t k = s[i] == ESC || (unsigned char)s[i] == 0xc2 ? scan(s, n, i, &q) : 0;
+		if (k)
+			i += k;
+		else
+			s[w++] = s[i++];
+	}
+	if (w < n)
+		s[w] = '\0';
+	return w;
 }

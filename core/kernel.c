@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
+#include "core/ansi.h"
 #include "core/util.h"
 
 extern char **environ;
@@ -427,7 +428,7 @@ static void log_tail(const char *path, char *buf, size_t n)
 	const char *p = len > 400 ? text + len - 400 : text;
 	snprintf(buf, n, "%s", p);
 	free(text);
-	sg_kernel_strip_ansi(buf, strlen(buf));
+	sg_ansi_strip(buf, strlen(buf));
 }
 
 /* Sends kernel_info until the reply arrives on shell and something arrives

@@ -203,9 +203,6 @@ int sg_kernel_run_cell(struct sg_kernel *k, const char *code, double timeout,
 /* A readable text for a mime bundle: sg_nb_data_text (nbformat.h), with its
  * length.  malloc'd. */
 char *sg_kernel_mime_text(json_t *data, size_t *len);
-/* Removes ANSI escape sequences (tracebacks are coloured) in place, as
- * sg_nb_strip_ansi; returns the new length. */
-size_t sg_kernel_strip_ansi(char *s, size_t len);
 
 /* Wire format (exposed for tests and fuzzing). */
 struct sg_kframe {

@@ -121,10 +121,3 @@ char *sg_kernel_mime_text(json_t *data, size_t *len)
 		*len = strlen(s);
 	return s;
 }
-
-size_t sg_kernel_strip_ansi(char *s, size_t len)
-{
-	(void)len;  /* s is NUL-terminated; len bounds it */
-	sg_nb_strip_ansi(s);
-	return strlen(s);
-}

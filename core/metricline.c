@@ -626,40 +626,33 @@ void sg_linebuf_init(struct sg_linebuf *lb)
 
 void sg_linebuf_done(struct sg_linebuf *lb)
 {
-	free(lb->buf);
+	sg_buf_done(&lb->line);
 	memset(lb, 0, sizeof *lb);
 }
 
 /* Appends to the pending partial line, up to the limit (+1 to tell). */
 static void pend(struct sg_linebuf *lb, const char *d, size_t n)
 {
-	size_t room = SG_MLINE_MAX + 1 - lb->len;
+	size_t room = SG_MLINE_MAX + 1 - lb->line.len;
 	if (n > room) {
 		n = room;
 		lb->overlong = 1;
 	}
-	if (lb->len + n + 1 > lb->cap) {
-		lb->cap = lb->cap ? lb->cap : 256;
-		while (lb->cap < lb->len + n + 1)
-			lb->cap *= 2;
-		lb->buf = sg_xrealloc(lb->buf, lb->cap);
-	}
-	memcpy(lb->buf + lb->len, d, n);
-	lb->len += n;
+	sg_buf_add(&lb->line, d, n);
 }
 
 /* Hands the pending line to fn, NUL-terminated, and starts a new one. */
 static void deliver(struct sg_linebuf *lb, sg_line_fn fn, void *ud)
 {
-	size_t n = lb->len;
+	size_t n = lb->line.len;
 	int too_long = lb->overlong || n > SG_MLINE_MAX;
 	if (n > SG_MLINE_MAX)
 		n = SG_MLINE_MAX;
-	if (n && lb->buf[n - 1] == '\r')
+	if (n && lb->line.data[n - 1] == '\r')
 		n--;
-	lb->buf[n] = '\0';
-	fn(lb->buf, n, ++lb->lineno, too_long, ud);
-	lb->len = 0;
+	sg_buf_truncate(&lb->line, n);
+	fn(lb->line.data, n, ++lb->lineno, too_long, ud);
+	sg_buf_truncate(&lb->line, 0);
 	lb->overlong = 0;
 }
 
@@ -679,6 +672,6 @@ void sg_linebuf_feed(struct sg_linebuf *lb, const char *d, size_t n, sg_line_fn 
 
 void sg_linebuf_finish(struct sg_linebuf *lb, sg_line_fn fn, void *ud)
 {
-	if (lb->len || lb->overlong)
+	if (lb->line.len || lb->overlong)
 		deliver(lb, fn, ud);
 }

@@ -28,6 +28,7 @@
 #define SG_METRICLINE_H
 
 #include <stddef.h>
+#include "core/util.h"
 
 #define SG_MLINE_KEY_MAX 250
 #define SG_MLINE_MAX (64 * 1024)     /* longer lines are malformed */
@@ -68,8 +69,7 @@ int sg_metric_value_parse(const char *s, size_t len, double *out);
 /* Splits a byte stream into lines for a consumer.  Lines longer than
  * SG_MLINE_MAX are cut there and flagged so the consumer can refuse them. */
 struct sg_linebuf {
-	char *buf;
-	size_t len, cap;
+	struct sg_buf line;  /* the pending partial line */
 	long long lineno;    /* lines delivered so far */
 	int overlong;        /* inside a line that exceeded the limit */
 };

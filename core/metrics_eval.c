@@ -219,61 +219,43 @@ void sg_eval_report_regression(const struct sg_reg_eval *e, const char *prefix, 
 }
 
 /* Appends s to a CSV line, quoted when it needs to be. */
-static void csv_cell(char **buf, size_t *len, size_t *cap, const char *s)
+static void csv_cell(struct sg_buf *b, const char *s)
 {
 	int quote = strpbrk(s, ",\"\r\n") != NULL;
-	size_t need = *len + 2 * strlen(s) + 4;
-	if (need > *cap) {
-		*cap = need * 2;
-		*buf = sg_xrealloc(*buf, *cap);
-	}
-	char *p = *buf + *len;
 	if (quote)
-		*p++ = '"';
+		sg_buf_putc(b, '"');
 	for (; *s; s++) {
 		if (*s == '"')
-			*p++ = '"';
-		*p++ = *s;
+			sg_buf_putc(b, '"');
+		sg_buf_putc(b, *s);
 	}
 	if (quote)
-		*p++ = '"';
-	*len = (size_t)(p - *buf);
-}
-
-static void csv_raw(char **buf, size_t *len, size_t *cap, const char *s)
-{
-	size_t n = strlen(s);
-	if (*len + n + 1 > *cap) {
-		*cap = (*len + n + 1) * 2;
-		*buf = sg_xrealloc(*buf, *cap);
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
+		sg_buf_putc(b, '"');
 }
 
 int sg_eval_confusion_csv(const struct sg_cls_eval *e, const char *const *classes,
 			  const char *path, struct sg_error *err)
 {
-	size_t len = 0, cap = 256;
-	char *buf = sg_xmalloc(cap), num[32];
-	csv_raw(&buf, &len, &cap, "true\\predicted");
+	struct sg_buf b = { 0 };
+	char num[32];
+	sg_buf_puts(&b, "true\\predicted");
 	for (int c = 0; c < e->k; c++) {
 		snprintf(num, sizeof num, "%d", c);
-		csv_raw(&buf, &len, &cap, ",");
-		csv_cell(&buf, &len, &cap, classes ? classes[c] : num);
+		sg_buf_puts(&b, ",");
+		csv_cell(&b, classes ? classes[c] : num);
 	}
-	csv_raw(&buf, &len, &cap, "\n");
+	sg_buf_puts(&b, "\n");
 	for (int t = 0; t < e->k; t++) {
 		snprintf(num, sizeof num, "%d", t);
-		csv_cell(&buf, &len, &cap, classes ? classes[t] : num);
+		csv_cell(&b, classes ? classes[t] : num);
 		for (int p = 0; p < e->k; p++) {
 			snprintf(num, sizeof num, ",%llu",
 				 (unsigned long long)e->confusion[(size_t)t * (size_t)e->k + (size_t)p]);
-			csv_raw(&buf, &len, &cap, num);
+			sg_buf_puts(&b, num);
 		}
-		csv_raw(&buf, &len, &cap, "\n");
+		sg_buf_puts(&b, "\n");
 	}
-	int rc = sg_write_atomic(path, buf, len, 0644, err);
-	free(buf);
+	int rc = sg_write_atomic(path, b.data, b.len, 0644, err);
+	sg_buf_done(&b);
 	return rc;
 }

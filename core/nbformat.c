@@ -1,106 +1,52 @@
 /* nbformat.c — reading, writing and editing .ipynb notebooks. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include "core/ansi.h"
 #include "core/nb_int.h"
 #include "core/nbformat.h"
 #include "core/nbpercent.h"
 #include "core/util.h"
 
-/* ---- buffer ------------------------------------------------------------ */
-
-void sg_nbbuf_add(struct sg_nbbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = sg_xrealloc(b->data, cap);
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void sg_nbbuf_puts(struct sg_nbbuf *b, const char *s)
-{
-	sg_nbbuf_add(b, s, strlen(s));
-}
-
-void sg_nbbuf_printf(struct sg_nbbuf *b, const char *fmt, ...)
-{
-	char small[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof small) {
-		sg_nbbuf_add(b, small, (size_t)n);
-		return;
-	}
-	char *big = sg_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sg_nbbuf_add(b, big, (size_t)n);
-	free(big);
-}
-
-char *sg_nbbuf_take(struct sg_nbbuf *b, size_t *len)
-{
-	if (!b->data)
-		sg_nbbuf_add(b, "", 0);
-	char *s = b->data;
-	if (len)
-		*len = b->len;
-	b->data = NULL;
-	b->len = b->cap = 0;
-	return s;
-}
-
 /* ---- JSON writer in nbformat's layout ----------------------------------- */
 
-void sg_nb_json_string(struct sg_nbbuf *b, const char *s, size_t n)
+void sg_nb_json_string(struct sg_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	sg_nbbuf_add(b, "\"", 1);
+	sg_buf_add(b, "\"", 1);
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		sg_nbbuf_add(b, s + run, i - run);
+		sg_buf_add(b, s + run, i - run);
 		run = i + 1;
 		char esc[7] = "\\u00";
 		switch (c) {
-		case '"': sg_nbbuf_add(b, "\\\"", 2); break;
-		case '\\': sg_nbbuf_add(b, "\\\\", 2); break;
-		case '\n': sg_nbbuf_add(b, "\\n", 2); break;
-		case '\t': sg_nbbuf_add(b, "\\t", 2); break;
-		case '\r': sg_nbbuf_add(b, "\\r", 2); break;
-		case '\b': sg_nbbuf_add(b, "\\b", 2); break;
-		case '\f': sg_nbbuf_add(b, "\\f", 2); break;
+		case '"': sg_buf_add(b, "\\\"", 2); break;
+		case '\\': sg_buf_add(b, "\\\\", 2); break;
+		case '\n': sg_buf_add(b, "\\n", 2); break;
+		case '\t': sg_buf_add(b, "\\t", 2); break;
+		case '\r': sg_buf_add(b, "\\r", 2); break;
+		case '\b': sg_buf_add(b, "\\b", 2); break;
+		case '\f': sg_buf_add(b, "\\f", 2); break;
 		default:
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
-			sg_nbbuf_add(b, esc, 6);
+			sg_buf_add(b, esc, 6);
 		}
 	}
-	sg_nbbuf_add(b, s + run, n - run);
-	sg_nbbuf_add(b, "\"", 1);
+	sg_buf_add(b, s + run, n - run);
+	sg_buf_add(b, "\"", 1);
 }
 
 /* The shortest %g form that reads back to the same double, with ".0" added
  * to whole numbers so the value stays a real (as Python writes it). */
-static void write_real(struct sg_nbbuf *b, double v)
+static void write_real(struct sg_buf *b, double v)
 {
 	char tmp[40];
 	for (int prec = 1; prec <= 17; prec++) {
@@ -110,17 +56,17 @@ static void write_real(struct sg_nbbuf *b, double v)
 	}
 	if (!strpbrk(tmp, ".eEni"))
 		strcat(tmp, ".0");
-	sg_nbbuf_puts(b, tmp);
+	sg_buf_puts(b, tmp);
 }
 
-static void newline_indent(struct sg_nbbuf *b, int level, int indent)
+static void newline_indent(struct sg_buf *b, int level, int indent)
 {
 	static const char spaces[] = "                                ";
-	sg_nbbuf_add(b, "\n", 1);
+	sg_buf_add(b, "\n", 1);
 	size_t n = (size_t)level * (size_t)indent;
 	while (n > 0) {
 		size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
-		sg_nbbuf_add(b, spaces, k);
+		sg_buf_add(b, spaces, k);
 		n -= k;
 	}
 }
@@ -130,11 +76,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void write_object(struct sg_nbbuf *b, const json_t *v, int level, int indent)
+static void write_object(struct sg_buf *b, const json_t *v, int level, int indent)
 {
 	size_t n = json_object_size(v);
 	if (n == 0) {
-		sg_nbbuf_add(b, "{}", 2);
+		sg_buf_add(b, "{}", 2);
 		return;
 	}
 	const char **keys = sg_xmalloc(n * sizeof *keys);
@@ -144,21 +90,21 @@ static void write_object(struct sg_nbbuf *b, const json_t *v, int level, int ind
 	json_object_foreach((json_t *)v, key, val)
 		keys[k++] = key;
 	qsort(keys, k, sizeof *keys, cmp_str);
-	sg_nbbuf_add(b, "{", 1);
+	sg_buf_add(b, "{", 1);
 	for (size_t i = 0; i < k; i++) {
 		newline_indent(b, level + 1, indent);
 		sg_nb_json_string(b, keys[i], strlen(keys[i]));
-		sg_nbbuf_add(b, ": ", 2);
+		sg_buf_add(b, ": ", 2);
 		sg_nb_json_write(b, json_object_get(v, keys[i]), level + 1, indent);
 		if (i + 1 < k)
-			sg_nbbuf_add(b, ",", 1);
+			sg_buf_add(b, ",", 1);
 	}
 	newline_indent(b, level, indent);
-	sg_nbbuf_add(b, "}", 1);
+	sg_buf_add(b, "}", 1);
 	free(keys);
 }
 
-void sg_nb_json_write(struct sg_nbbuf *b, const json_t *v, int level, int indent)
+void sg_nb_json_write(struct sg_buf *b, const json_t *v, int level, int indent)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -167,32 +113,32 @@ void sg_nb_json_write(struct sg_nbbuf *b, const json_t *v, int level, int indent
 	case JSON_ARRAY: {
 		size_t n = json_array_size(v);
 		if (n == 0) {
-			sg_nbbuf_add(b, "[]", 2);
+			sg_buf_add(b, "[]", 2);
 			break;
 		}
-		sg_nbbuf_add(b, "[", 1);
+		sg_buf_add(b, "[", 1);
 		for (size_t i = 0; i < n; i++) {
 			newline_indent(b, level + 1, indent);
 			sg_nb_json_write(b, json_array_get(v, i), level + 1, indent);
 			if (i + 1 < n)
-				sg_nbbuf_add(b, ",", 1);
+				sg_buf_add(b, ",", 1);
 		}
 		newline_indent(b, level, indent);
-		sg_nbbuf_add(b, "]", 1);
+		sg_buf_add(b, "]", 1);
 		break;
 	}
 	case JSON_STRING:
 		sg_nb_json_string(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		sg_nbbuf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		sg_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		break;
 	case JSON_REAL:
 		write_real(b, json_real_value(v));
 		break;
-	case JSON_TRUE: sg_nbbuf_add(b, "true", 4); break;
-	case JSON_FALSE: sg_nbbuf_add(b, "false", 5); break;
-	case JSON_NULL: sg_nbbuf_add(b, "null", 4); break;
+	case JSON_TRUE: sg_buf_add(b, "true", 4); break;
+	case JSON_FALSE: sg_buf_add(b, "false", 5); break;
+	case JSON_NULL: sg_buf_add(b, "null", 4); break;
 	}
 }
 
@@ -214,7 +160,7 @@ char *sg_nb_join_lines(const json_t *j)
 		return sg_xstrndup(json_string_value(j), json_string_length(j));
 	if (!json_is_array(j))
 		return NULL;
-	struct sg_nbbuf b = {0};
+	struct sg_buf b = {0};
 	size_t i;
 	json_t *line;
 	json_array_foreach(j, i, line) {
@@ -222,9 +168,9 @@ char *sg_nb_join_lines(const json_t *j)
 			free(b.data);
 			return NULL;
 		}
-		sg_nbbuf_add(&b, json_string_value(line), json_string_length(line));
+		sg_buf_add(&b, json_string_value(line), json_string_length(line));
 	}
-	return sg_nbbuf_take(&b, NULL);
+	return sg_buf_take(&b, NULL);
 }
 
 /* ---- model -------------------------------------------------------------- */
@@ -948,11 +894,11 @@ char *sg_nb_dump(const struct sg_nb *nb, size_t *len)
 	json_object_set_new(root, "nbformat", json_integer(4));
 	json_object_set_new(root, "nbformat_minor", json_integer(nb->nbformat_minor >= 5
 								  ? nb->nbformat_minor : 5));
-	struct sg_nbbuf b = {0};
+	struct sg_buf b = {0};
 	sg_nb_json_write(&b, root, 0, 1);
-	sg_nbbuf_add(&b, "\n", 1);
+	sg_buf_add(&b, "\n", 1);
 	json_decref(root);
-	return sg_nbbuf_take(&b, len);
+	return sg_buf_take(&b, len);
 }
 
 int sg_nb_save_file(const char *path, const struct sg_nb *nb, struct sg_error *err)
@@ -972,36 +918,6 @@ int sg_nb_save_file(const char *path, const struct sg_nb *nb, struct sg_error *e
 
 /* ---- output text ------------------------------------------------------ */
 
-void sg_nb_strip_ansi(char *s)
-{
-	char *w = s;
-	for (const char *r = s; *r;) {
-		if (*r != '\x1b') {
-			*w++ = *r++;
-			continue;
-		}
-		r++;
-		if (*r == '[') {                /* CSI: parameters then a final byte */
-			r++;
-			while (*r && !(*r >= 0x40 && *r <= 0x7e))
-				r++;
-			if (*r)
-				r++;
-		} else if (*r == ']') {         /* OSC: up to BEL or ESC \ */
-			r++;
-			while (*r && *r != '\a' && !(*r == '\x1b' && r[1] == '\\'))
-				r++;
-			if (*r == '\a')
-				r++;
-			else if (*r)
-				r += 2;
-		} else if (*r) {
-			r++;
-		}
-	}
-	*w = '\0';
-}
-
 /* HTML to text: tags removed, <br>/<p>/<tr>/<li> as line breaks, the common
  * entities decoded, script and style contents dropped. */
 static char *html_text(const char *h)
@@ -1010,7 +926,7 @@ static char *html_text(const char *h)
 		{ "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" }, { "&quot;", "\"" },
 		{ "&#39;", "'" }, { "&nbsp;", " " }, { "&apos;", "'" },
 	};
-	struct sg_nbbuf b = {0};
+	struct sg_buf b = {0};
 	const char *p = h;
 	while (*p) {
 		if (*p == '<') {
@@ -1028,9 +944,9 @@ static char *html_text(const char *h)
 			} else if (strncasecmp(p, "<br", 3) == 0 || strncasecmp(p, "</p", 3) == 0 ||
 				   strncasecmp(p, "</tr", 4) == 0 || strncasecmp(p, "<li", 3) == 0 ||
 				   strncasecmp(p, "</div", 5) == 0 || strncasecmp(p, "</h", 3) == 0) {
-				sg_nbbuf_add(&b, "\n", 1);
+				sg_buf_add(&b, "\n", 1);
 			} else if (strncasecmp(p, "</td", 4) == 0 || strncasecmp(p, "</th", 4) == 0) {
-				sg_nbbuf_add(&b, "\t", 1);
+				sg_buf_add(&b, "\t", 1);
 			}
 			p = end + 1;
 			continue;
@@ -1041,15 +957,15 @@ static char *html_text(const char *h)
 				if (strncmp(p, ents[k][0], strlen(ents[k][0])) == 0)
 					break;
 			if (k < sizeof ents / sizeof ents[0]) {
-				sg_nbbuf_puts(&b, ents[k][1]);
+				sg_buf_puts(&b, ents[k][1]);
 				p += strlen(ents[k][0]);
 				continue;
 			}
 		}
-		sg_nbbuf_add(&b, p, 1);
+		sg_buf_add(&b, p, 1);
 		p++;
 	}
-	char *s = sg_nbbuf_take(&b, NULL);
+	char *s = sg_buf_take(&b, NULL);
 	/* Collapse runs of blank lines left by block tags. */
 	char *w = s;
 	int newlines = 0;
@@ -1163,26 +1079,26 @@ char *sg_nb_output_text(const json_t *o)
 	} else if (strcmp(type, "stream") == 0) {
 		s = sg_nb_join_lines(json_object_get(o, "text"));
 		if (s)
-			sg_nb_strip_ansi(s);
+			sg_ansi_strip(s, strlen(s));
 	} else if (strcmp(type, "execute_result") == 0 || strcmp(type, "display_data") == 0 ||
 		   strcmp(type, "update_display_data") == 0) {
 		s = sg_nb_data_text(json_object_get(o, "data"), json_object_get(o, "metadata"));
-		sg_nb_strip_ansi(s);
+		sg_ansi_strip(s, strlen(s));
 	} else if (strcmp(type, "error") == 0) {
-		struct sg_nbbuf b = {0};
+		struct sg_buf b = {0};
 		const char *en = json_string_value(json_object_get(o, "ename"));
 		const char *ev = json_string_value(json_object_get(o, "evalue"));
-		sg_nbbuf_printf(&b, "%s: %s", en ? en : "Error", ev ? ev : "");
+		sg_buf_printf(&b, "%s: %s", en ? en : "Error", ev ? ev : "");
 		size_t i;
 		json_t *line;
 		json_array_foreach(json_object_get(o, "traceback"), i, line) {
 			if (!json_is_string(line))
 				continue;
-			sg_nbbuf_add(&b, "\n", 1);
-			sg_nbbuf_add(&b, json_string_value(line), json_string_length(line));
+			sg_buf_add(&b, "\n", 1);
+			sg_buf_add(&b, json_string_value(line), json_string_length(line));
 		}
-		s = sg_nbbuf_take(&b, NULL);
-		sg_nb_strip_ansi(s);
+		s = sg_buf_take(&b, NULL);
+		sg_ansi_strip(s, strlen(s));
 	} else {
 		s = sg_xasprintf("[%s output]", type);
 	}

@@ -121,15 +121,14 @@ void sg_nb_strip_outputs(struct sg_nb *nb);
 /* A readable plain-text rendering of one output (malloc'd, never NULL):
  * stream text; text/plain of results and display data, else markdown as is,
  * HTML without tags, "[image/png 640x480, 12 kB]" for images; errors as
- * "ename: evalue" plus the traceback with ANSI escapes removed. */
+ * "ename: evalue" plus the traceback with ANSI escapes removed
+ * (sg_ansi_strip, ansi.h). */
 /* A readable text for a mime bundle (an output's "data"): text/plain, else
  * markdown, else HTML with its tags removed, else LaTeX, else "[image/png
  * 640x480, 12 kB]"-style placeholders (sizes from meta when it has them,
  * may be NULL), else compact JSON or "[mime/type]".  malloc'd, never NULL. */
 char *sg_nb_data_text(const json_t *data, const json_t *meta);
 char *sg_nb_output_text(const json_t *output);
-/* Removes ANSI escape sequences from s in place. */
-void sg_nb_strip_ansi(char *s);
 
 /* Joins a JSON multiline string (a string or a list of strings) into a
  * malloc'd string; NULL if j is neither. */

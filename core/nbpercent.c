@@ -139,7 +139,7 @@ static int check_utf8(const char *buf, size_t len, const char *name, struct sg_e
 /* Adds the lines [a, b) to the source of a cell of the given type. */
 static char *cell_source(const struct line *v, size_t a, size_t b, enum sg_nb_cell_type type)
 {
-	struct sg_nbbuf buf = {0};
+	struct sg_buf buf = {0};
 	for (size_t i = a; i < b; i++) {
 		const char *s = v[i].s;
 		size_t n = v[i].n;
@@ -164,10 +164,10 @@ static char *cell_source(const struct line *v, size_t a, size_t b, enum sg_nb_ce
 			}
 		}
 		if (i > a)
-			sg_nbbuf_add(&buf, "\n", 1);
-		sg_nbbuf_add(&buf, s, n);
+			sg_buf_add(&buf, "\n", 1);
+		sg_buf_add(&buf, s, n);
 	}
-	return sg_nbbuf_take(&buf, NULL);
+	return sg_buf_take(&buf, NULL);
 }
 
 /* Length of a key=value option's value: up to a space outside brackets and
@@ -206,7 +206,7 @@ static int is_key_char(char c, int first)
 /* Reads "Title [markdown] key=JSON ..." after the marker. */
 static void parse_options(const char *s, size_t n, struct sg_nb_cell *c)
 {
-	struct sg_nbbuf title = {0};
+	struct sg_buf title = {0};
 	size_t i = 0;
 	while (i < n) {
 		while (i < n && s[i] == ' ')
@@ -239,8 +239,8 @@ static void parse_options(const char *s, size_t n, struct sg_nb_cell *c)
 			c->type = SG_NB_RAW;
 		else {
 			if (title.len)
-				sg_nbbuf_add(&title, " ", 1);
-			sg_nbbuf_add(&title, s + i, e - i);
+				sg_buf_add(&title, " ", 1);
+			sg_buf_add(&title, s + i, e - i);
 		}
 		i = e;
 	}
@@ -313,10 +313,10 @@ static size_t read_header(const struct line *v, size_t n, struct sg_nb *nb)
 	}
 	if (end >= n)
 		return 0;
-	struct sg_nbbuf b = {0};
+	struct sg_buf b = {0};
 	for (size_t i = 0; i <= end; i++) {
-		sg_nbbuf_add(&b, v[i].s, v[i].n);
-		sg_nbbuf_add(&b, "\n", 1);
+		sg_buf_add(&b, v[i].s, v[i].n);
+		sg_buf_add(&b, "\n", 1);
 	}
 	json_t *text = json_stringn(b.data, b.len);
 	free(b.data);
@@ -410,19 +410,19 @@ static int key_is_plain(const char *k)
 	return 1;
 }
 
-static void write_marker(struct sg_nbbuf *b, const struct sg_nb_cell *c)
+static void write_marker(struct sg_buf *b, const struct sg_nb_cell *c)
 {
-	sg_nbbuf_puts(b, "# %%");
+	sg_buf_puts(b, "# %%");
 	const char *title = json_string_value(json_object_get(c->metadata, "title"));
 	int plain_title = title && title_is_plain(title);
 	if (plain_title) {
-		sg_nbbuf_add(b, " ", 1);
-		sg_nbbuf_puts(b, title);
+		sg_buf_add(b, " ", 1);
+		sg_buf_puts(b, title);
 	}
 	if (c->type == SG_NB_MARKDOWN)
-		sg_nbbuf_puts(b, " [markdown]");
+		sg_buf_puts(b, " [markdown]");
 	else if (c->type == SG_NB_RAW)
-		sg_nbbuf_puts(b, " [raw]");
+		sg_buf_puts(b, " [raw]");
 	const char *key;
 	json_t *val;
 	json_object_foreach(c->metadata, key, val) {
@@ -431,13 +431,13 @@ static void write_marker(struct sg_nbbuf *b, const struct sg_nb_cell *c)
 		char *js = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
 		if (!js)
 			continue;
-		sg_nbbuf_printf(b, " %s=%s", key, js);
+		sg_buf_printf(b, " %s=%s", key, js);
 		free(js);
 	}
-	sg_nbbuf_add(b, "\n", 1);
+	sg_buf_add(b, "\n", 1);
 }
 
-static void write_source(struct sg_nbbuf *b, const struct sg_nb_cell *c)
+static void write_source(struct sg_buf *b, const struct sg_nb_cell *c)
 {
 	const char *s = c->source;
 	if (!*s)
@@ -447,18 +447,18 @@ static void write_source(struct sg_nbbuf *b, const struct sg_nb_cell *c)
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
 		if (c->type == SG_NB_CODE) {
 			if (marker_like(s, n, 0))
-				sg_nbbuf_add(b, "# \\", 3);
+				sg_buf_add(b, "# \\", 3);
 			else if (code_needs_escape(s, n))
-				sg_nbbuf_add(b, "# ", 2);
+				sg_buf_add(b, "# ", 2);
 		} else if (n == 0) {
-			sg_nbbuf_add(b, "#", 1);
+			sg_buf_add(b, "#", 1);
 		} else {
-			sg_nbbuf_add(b, "# ", 2);
+			sg_buf_add(b, "# ", 2);
 			if (md_needs_escape(s, n))
-				sg_nbbuf_add(b, "\\", 1);
+				sg_buf_add(b, "\\", 1);
 		}
-		sg_nbbuf_add(b, s, n);
-		sg_nbbuf_add(b, "\n", 1);
+		sg_buf_add(b, s, n);
+		sg_buf_add(b, "\n", 1);
 		if (!nl)
 			break;
 		s = nl + 1;
@@ -489,13 +489,13 @@ static const char *one_line(const char *s)
 	return s && !strpbrk(s, "\r\n") ? s : NULL;
 }
 
-static void write_header(struct sg_nbbuf *b, const struct sg_nb *nb)
+static void write_header(struct sg_buf *b, const struct sg_nb *nb)
 {
 	json_t *sg = json_object_get(nb->metadata, "sagetty");
 	const char *kept = json_string_value(json_object_get(sg, "percent_header"));
 	if (kept && header_ok(kept)) {
-		sg_nbbuf_puts(b, kept);
-		sg_nbbuf_add(b, "\n", 1);
+		sg_buf_puts(b, kept);
+		sg_buf_add(b, "\n", 1);
 		return;
 	}
 	json_t *ks = json_object_get(nb->metadata, "kernelspec");
@@ -504,25 +504,25 @@ static void write_header(struct sg_nbbuf *b, const struct sg_nb *nb)
 	const char *kn = one_line(json_string_value(json_object_get(ks, "name")));
 	if (!dn && !lang && !kn)
 		return;
-	sg_nbbuf_puts(b, "# ---\n# jupyter:\n#   kernelspec:\n");
+	sg_buf_puts(b, "# ---\n# jupyter:\n#   kernelspec:\n");
 	if (dn)
-		sg_nbbuf_printf(b, "#     display_name: %s\n", dn);
+		sg_buf_printf(b, "#     display_name: %s\n", dn);
 	if (lang)
-		sg_nbbuf_printf(b, "#     language: %s\n", lang);
+		sg_buf_printf(b, "#     language: %s\n", lang);
 	if (kn)
-		sg_nbbuf_printf(b, "#     name: %s\n", kn);
-	sg_nbbuf_puts(b, "# ---\n\n");
+		sg_buf_printf(b, "#     name: %s\n", kn);
+	sg_buf_puts(b, "# ---\n\n");
 }
 
 char *sg_nb_dump_percent(const struct sg_nb *nb, size_t *len)
 {
-	struct sg_nbbuf b = {0};
+	struct sg_buf b = {0};
 	write_header(&b, nb);
 	for (size_t i = 0; i < nb->ncells; i++) {
 		if (i > 0)
-			sg_nbbuf_add(&b, "\n", 1);
+			sg_buf_add(&b, "\n", 1);
 		write_marker(&b, &nb->cells[i]);
 		write_source(&b, &nb->cells[i]);
 	}
-	return sg_nbbuf_take(&b, len);
+	return sg_buf_take(&b, len);
 }

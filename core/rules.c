@@ -357,25 +357,19 @@ static char *expand(const char *s, const struct sg_rule_event *ev, const char *r
 	snprintf(step, sizeof step, "%lld", ev->step);
 	const char *names[] = { "{rule}", "{message}", "{status}", "{step}", "{run}" };
 	const char *vals[] = { ev->name, ev->message, sg_rule_status_name(ev->status), step, run };
-	size_t cap = strlen(s) + 1, len = 0;
-	char *out = sg_xmalloc(cap);
+	struct sg_buf out = { 0 };
 	while (*s) {
 		int hit = -1;
 		for (int i = 0; i < 5 && *s == '{'; i++)
 			if (strncmp(s, names[i], strlen(names[i])) == 0)
 				hit = i;
-		const char *add = hit >= 0 ? vals[hit] : s;
-		size_t n = hit >= 0 ? strlen(add) : 1;
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			out = sg_xrealloc(out, cap);
-		}
-		memcpy(out + len, add, n);
-		len += n;
+		if (hit >= 0)
+			sg_buf_puts(&out, vals[hit]);
+		else
+			sg_buf_putc(&out, *s);
 		s += hit >= 0 ? strlen(names[hit]) : 1;
 	}
-	out[len] = '\0';
-	return out;
+	return sg_buf_take(&out, NULL);
 }
 
 static void queue_note(struct sg_rules *r, const char *rule, const char *message)

@@ -8,24 +8,8 @@
 #include "core/runexport.h"
 #include "core/util.h"
 
-struct csvbuf {
-	char *p;
-	size_t len, cap;
-};
-
-/* Appends n bytes of s. */
-static void buf_put(struct csvbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = sg_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
 /* Appends s (NULL: nothing) as one CSV field, quoted when it must be. */
-static void csv_field(struct csvbuf *b, const char *s)
+static void csv_field(struct sg_buf *b, const char *s)
 {
 	size_t n;
 
@@ -33,22 +17,22 @@ static void csv_field(struct csvbuf *b, const char *s)
 		return;
 	n = strlen(s);
 	if (strpbrk(s, ",\"\r\n") == NULL && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
-		buf_put(b, s, n);
+		sg_buf_add(b, s, n);
 		return;
 	}
-	buf_put(b, "\"", 1);
+	sg_buf_putc(b, '"');
 	for (const char *p = s; *p; p++) {
 		if (*p == '"')
-			buf_put(b, "\"", 1);
-		buf_put(b, p, 1);
+			sg_buf_putc(b, '"');
+		sg_buf_putc(b, *p);
 	}
-	buf_put(b, "\"", 1);
+	sg_buf_putc(b, '"');
 }
 
 /* Appends a separator then field s. */
-static void csv_next(struct csvbuf *b, const char *s)
+static void csv_next(struct sg_buf *b, const char *s)
 {
-	buf_put(b, ",", 1);
+	sg_buf_putc(b, ',');
 	csv_field(b, s);
 }
 
@@ -93,12 +77,12 @@ char *sg_runexport_value(const struct sg_rq_column *c, const struct sg_rq_value 
 
 /* The header line: the lead fields, then every column's name (once per
  * suffix when suffix is not NULL). */
-static void header(struct csvbuf *b, const char *const *lead, const struct sg_rq_column *cols,
+static void header(struct sg_buf *b, const char *const *lead, const struct sg_rq_column *cols,
 		   int ncols, const char *const *suffix)
 {
 	for (int k = 0; lead[k]; k++) {
 		if (k)
-			buf_put(b, ",", 1);
+			sg_buf_putc(b, ',');
 		csv_field(b, lead[k]);
 	}
 	for (int c = 0; c < ncols; c++) {
@@ -112,34 +96,34 @@ static void header(struct csvbuf *b, const char *const *lead, const struct sg_rq
 			csv_next(b, name);
 		free(name);
 	}
-	buf_put(b, "\n", 1);
+	sg_buf_putc(b, '\n');
 }
 
 /* Writes b to path atomically and frees it. */
-static int flush(struct csvbuf *b, const char *path, struct sg_error *err)
+static int flush(struct sg_buf *b, const char *path, struct sg_error *err)
 {
-	int rc = sg_write_atomic(path, b->p ? b->p : "", b->len, 0666, err);
+	int rc = sg_write_atomic(path, b->data ? b->data : "", b->len, 0666, err);
 
-	free(b->p);
+	sg_buf_done(b);
 	return rc;
 }
 
 int sg_runexport_page(const struct sg_rq_page *p, const struct sg_rq_column *cols, int ncols,
 		      const char *path, struct sg_error *err)
 {
-	struct csvbuf b = { 0 };
+	struct sg_buf b = { 0 };
 
 	static const char *const lead[] = { "id", NULL };
 
 	header(&b, lead, cols, ncols, NULL);
 	for (size_t i = 0; i < p->nrows; i++) {
-		buf_put(&b, p->rows[i].run.id, strlen(p->rows[i].run.id));
+		sg_buf_puts(&b, p->rows[i].run.id);
 		for (int c = 0; c < ncols; c++) {
 			char *v = sg_runexport_value(&cols[c], &p->rows[i].val[c]);
 			csv_next(&b, v);
 			free(v);
 		}
-		buf_put(&b, "\n", 1);
+		sg_buf_putc(&b, '\n');
 	}
 	return flush(&b, path, err);
 }
@@ -162,7 +146,7 @@ int sg_runexport_query(struct sg_store *s, const struct sg_runquery *q, size_t l
 }
 
 /* Appends a statistic as an exact number, or an empty field for NaN. */
-static void stat_field(struct csvbuf *b, double v)
+static void stat_field(struct sg_buf *b, double v)
 {
 	char buf[64] = "";
 
@@ -176,7 +160,7 @@ int sg_runexport_groups(const struct sg_rq_groups *g, const struct sg_rq_column 
 			struct sg_error *err)
 {
 	static const char *const suffix[] = { ".mean", ".std", NULL };
-	struct csvbuf b = { 0 };
+	struct sg_buf b = { 0 };
 	char *name = sg_rq_column_name(by), count[32];
 	const char *lead[] = { name, "count", NULL };
 
@@ -190,7 +174,7 @@ int sg_runexport_groups(const struct sg_rq_groups *g, const struct sg_rq_column 
 			stat_field(&b, g->g[i].stat[c].mean);
 			stat_field(&b, g->g[i].stat[c].std);
 		}
-		buf_put(&b, "\n", 1);
+		sg_buf_putc(&b, '\n');
 	}
 	return flush(&b, path, err);
 }

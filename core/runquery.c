@@ -250,12 +250,12 @@ static void binds_copy(struct rq_binds *dst, const struct rq_binds *src)
 
 /* " FROM runs r JOIN experiments e … WHERE filter [AND e.name = ?]"; bs must
  * start as a copy of the filter's values. */
-static void add_from_where(struct rq_str *sql, const struct sg_runquery *q, struct rq_binds *bs)
+static void add_from_where(struct sg_buf *sql, const struct sg_runquery *q, struct rq_binds *bs)
 {
-	rq_str_add(sql, " FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE (%s)",
+	sg_buf_printf(sql, " FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE (%s)",
 		   q->where_sql);
 	if (q->experiment)
-		rq_str_add(sql, " AND e.name = ?%d",
+		sg_buf_printf(sql, " AND e.name = ?%d",
 			   rq_bind_text(bs, q->experiment, strlen(q->experiment)));
 }
 
@@ -273,13 +273,13 @@ static sqlite3_stmt *prepare(struct sg_store *s, const char *sql, const struct r
 
 long long sg_rq_count(struct sg_store *s, const struct sg_runquery *q, struct sg_error *err)
 {
-	struct rq_str sql = { 0 };
+	struct sg_buf sql = { 0 };
 	struct rq_binds bs;
 	binds_copy(&bs, &q->where_binds);
-	rq_str_add(&sql, "SELECT count(*)");
+	sg_buf_printf(&sql, "SELECT count(*)");
 	add_from_where(&sql, q, &bs);
 	long long n = -1;
-	sqlite3_stmt *st = prepare(s, sql.s, &bs, err);
+	sqlite3_stmt *st = prepare(s, sql.data, &bs, err);
 	if (st) {
 		if (sqlite3_step(st) == SQLITE_ROW)
 			n = sqlite3_column_int64(st, 0);
@@ -288,20 +288,20 @@ long long sg_rq_count(struct sg_store *s, const struct sg_runquery *q, struct sg
 		sqlite3_reset(st);
 	}
 	rq_binds_done(&bs);
-	free(sql.s);
+	sg_buf_done(&sql);
 	return n;
 }
 
 /* The ORDER BY terms for sort value v (already computed as column "v"). */
-static void add_sort_terms(struct rq_str *sql, const struct sg_runquery *q)
+static void add_sort_terms(struct sg_buf *sql, const struct sg_runquery *q)
 {
 	const char *dir = q->desc ? "DESC" : "ASC";
 	if (sg_rq_column_numeric(&q->sort))
-		rq_str_add(sql, " ORDER BY v IS NULL, v %s", dir);
+		sg_buf_printf(sql, " ORDER BY v IS NULL, v %s", dir);
 	else
-		rq_str_add(sql, " ORDER BY v IS NULL, sg_rq_num(v, 1) IS NULL, sg_rq_num(v, 1) %s, "
+		sg_buf_printf(sql, " ORDER BY v IS NULL, sg_rq_num(v, 1) IS NULL, sg_rq_num(v, 1) %s, "
 			   "v %s", dir, dir);
-	rq_str_add(sql, ", st DESC, id");
+	sg_buf_printf(sql, ", st DESC, id");
 }
 
 /* Step one of a page: the ids of the window, in order.  The sort value is
@@ -311,27 +311,27 @@ static int page_ids(struct sg_store *s, const struct sg_runquery *q, size_t offs
 		    char (**ids)[SG_RUN_ID_LEN + 1], size_t *nids, long long *total,
 		    struct sg_error *err)
 {
-	struct rq_str sql = { 0 };
+	struct sg_buf sql = { 0 };
 	struct rq_binds bs;
 	binds_copy(&bs, &q->where_binds);
 	if (q->has_sort) {
-		rq_str_add(&sql, "WITH b AS MATERIALIZED (SELECT r.id AS id, r.start_time AS st, ");
+		sg_buf_printf(&sql, "WITH b AS MATERIALIZED (SELECT r.id AS id, r.start_time AS st, ");
 		rq_column_sql(&sql, &q->sort, 0, &bs);
-		rq_str_add(&sql, " AS v");
+		sg_buf_printf(&sql, " AS v");
 		add_from_where(&sql, q, &bs);
 		/* count(*) OVER (): the total comes with the window, so a new
 		 * filter costs one pass, not a count and a fetch. */
-		rq_str_add(&sql, ") SELECT id, count(*) OVER () FROM b");
+		sg_buf_printf(&sql, ") SELECT id, count(*) OVER () FROM b");
 		add_sort_terms(&sql, q);
 	} else {
-		rq_str_add(&sql, "SELECT r.id, count(*) OVER ()");
+		sg_buf_printf(&sql, "SELECT r.id, count(*) OVER ()");
 		add_from_where(&sql, q, &bs);
-		rq_str_add(&sql, " ORDER BY r.start_time DESC, r.id");
+		sg_buf_printf(&sql, " ORDER BY r.start_time DESC, r.id");
 	}
 	int lim = rq_bind_num(&bs, n ? (double)n : -1.0);
 	int off = rq_bind_num(&bs, (double)offset);
-	rq_str_add(&sql, " LIMIT CAST(?%d AS INTEGER) OFFSET CAST(?%d AS INTEGER)", lim, off);
-	sqlite3_stmt *st = prepare(s, sql.s, &bs, err);
+	sg_buf_printf(&sql, " LIMIT CAST(?%d AS INTEGER) OFFSET CAST(?%d AS INTEGER)", lim, off);
+	sqlite3_stmt *st = prepare(s, sql.data, &bs, err);
 	int rc = st ? SQLITE_OK : SQLITE_ERROR;
 	size_t cap = 0;
 	*ids = NULL;
@@ -351,7 +351,7 @@ static int page_ids(struct sg_store *s, const struct sg_runquery *q, size_t offs
 			sg_store_error(s, err, "cannot list runs");
 	}
 	rq_binds_done(&bs);
-	free(sql.s);
+	sg_buf_done(&sql);
 	if (rc != SQLITE_DONE) {
 		free(*ids);
 		*ids = NULL;
@@ -423,25 +423,25 @@ int sg_rq_fetch(struct sg_store *s, const struct sg_runquery *q, size_t offset, 
 		free(ids);
 		return -1;
 	}
-	struct rq_str sql = { 0 };
+	struct sg_buf sql = { 0 };
 	struct rq_binds bs = { 0 };
 	rq_bind_text(&bs, "", 0);  /* ?1: the id, bound per row */
-	rq_str_add(&sql, "%s", run_cols_sql);
+	sg_buf_printf(&sql, "%s", run_cols_sql);
 	for (int i = 0; i < q->ncols; i++) {
-		rq_str_add(&sql, ", ");
+		sg_buf_printf(&sql, ", ");
 		rq_column_sql(&sql, &q->cols[i], 1, &bs);
 	}
-	rq_str_add(&sql, " FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?1");
+	sg_buf_printf(&sql, " FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?1");
 	out->rows = sg_xcalloc(nids ? nids : 1, sizeof *out->rows);
 	int rc = 0;
 	for (size_t i = 0; i < nids && rc == 0; i++) {
-		int got = page_row(s, q, sql.s, &bs, ids[i], &out->rows[out->nrows], err);
+		int got = page_row(s, q, sql.data, &bs, ids[i], &out->rows[out->nrows], err);
 		if (got == 0)
 			out->nrows++;
 		rc = got < 0 ? -1 : 0;
 	}
 	free(ids);
-	free(sql.s);
+	sg_buf_done(&sql);
 	rq_binds_done(&bs);
 	if (rc != 0)
 		sg_rq_page_done(out);
@@ -462,15 +462,15 @@ void sg_rq_page_done(struct sg_rq_page *p)
 /* ---- group by ---------------------------------------------------------------------------------------- */
 
 /* The numeric value of column c for statistics. */
-static void add_stat_value(struct rq_str *sql, const struct sg_rq_column *c, struct rq_binds *bs)
+static void add_stat_value(struct sg_buf *sql, const struct sg_rq_column *c, struct rq_binds *bs)
 {
 	if (sg_rq_column_numeric(c)) {
 		rq_column_sql(sql, c, 0, bs);
 		return;
 	}
-	rq_str_add(sql, "sg_rq_num(");
+	sg_buf_printf(sql, "sg_rq_num(");
 	rq_column_sql(sql, c, 0, bs);
-	rq_str_add(sql, ", %d)", RQ_FAM_NUM);
+	sg_buf_printf(sql, ", %d)", RQ_FAM_NUM);
 }
 
 static double real_or_nan(sqlite3_stmt *st, int i)
@@ -493,25 +493,25 @@ static void read_group(sqlite3_stmt *st, int ncols, struct sg_rq_group *g)
 }
 
 static int group_sql(const struct sg_runquery *q, const struct sg_rq_column *by,
-		     struct rq_str *sql, struct rq_binds *bs, struct sg_error *err)
+		     struct sg_buf *sql, struct rq_binds *bs, struct sg_error *err)
 {
 	if (by->field == SG_RQ_METRIC || by->field == SG_RQ_STARTED || by->field == SG_RQ_ENDED)
 		return sg_error_set(err, SG_E_USAGE, "group by a param, a tag, status, user, name, "
 				    "experiment or kind (not a metric or a time)");
 	binds_copy(bs, &q->where_binds);
-	rq_str_add(sql, "WITH b AS MATERIALIZED (SELECT ");
+	sg_buf_printf(sql, "WITH b AS MATERIALIZED (SELECT ");
 	rq_column_sql(sql, by, 0, bs);
-	rq_str_add(sql, " AS g");
+	sg_buf_printf(sql, " AS g");
 	for (int i = 0; i < q->ncols; i++) {
-		rq_str_add(sql, ", ");
+		sg_buf_printf(sql, ", ");
 		add_stat_value(sql, &q->cols[i], bs);
-		rq_str_add(sql, " AS v%d", i);
+		sg_buf_printf(sql, " AS v%d", i);
 	}
 	add_from_where(sql, q, bs);
-	rq_str_add(sql, ") SELECT g, count(*)");
+	sg_buf_printf(sql, ") SELECT g, count(*)");
 	for (int i = 0; i < q->ncols; i++)
-		rq_str_add(sql, ", count(v%d), avg(v%d), sg_rq_stdev(v%d)", i, i, i);
-	rq_str_add(sql, " FROM b GROUP BY g ORDER BY g IS NULL, sg_rq_num(g, 1) IS NULL, "
+		sg_buf_printf(sql, ", count(v%d), avg(v%d), sg_rq_stdev(v%d)", i, i, i);
+	sg_buf_printf(sql, " FROM b GROUP BY g ORDER BY g IS NULL, sg_rq_num(g, 1) IS NULL, "
 		   "sg_rq_num(g, 1), g");
 	return 0;
 }
@@ -521,10 +521,10 @@ int sg_rq_group(struct sg_store *s, const struct sg_runquery *q, const struct sg
 {
 	memset(out, 0, sizeof *out);
 	out->ncols = q->ncols;
-	struct rq_str sql = { 0 };
+	struct sg_buf sql = { 0 };
 	struct rq_binds bs = { 0 };
 	int rc = group_sql(q, by, &sql, &bs, err);
-	sqlite3_stmt *st = rc == 0 ? prepare(s, sql.s, &bs, err) : NULL;
+	sqlite3_stmt *st = rc == 0 ? prepare(s, sql.data, &bs, err) : NULL;
 	size_t cap = 0;
 	int step = SQLITE_ERROR;
 	while (st && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -540,7 +540,7 @@ int sg_rq_group(struct sg_store *s, const struct sg_runquery *q, const struct sg
 			sg_store_error(s, err, "cannot group runs");
 	}
 	rq_binds_done(&bs);
-	free(sql.s);
+	sg_buf_done(&sql);
 	if (step != SQLITE_DONE) {
 		sg_rq_groups_done(out);
 		return -1;

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include "core/runquery.h"
+#include "core/util.h"
 
 struct rq_bind {
 	int is_text;
@@ -20,16 +21,6 @@ struct rq_binds {
 	struct rq_bind *b;
 	int n, cap;
 };
-
-/* A growing string. */
-struct rq_str {
-	char *s;
-	size_t len, cap;
-};
-
-void rq_str_add(struct rq_str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Returns the malloc'd text (never NULL) and empties b. */
-char *rq_str_take(struct rq_str *b);
 
 /* Adds a value; returns its placeholder number. */
 int rq_bind_text(struct rq_binds *bs, const char *s, size_t len);
@@ -46,7 +37,7 @@ int rq_compile_where(const char *text, size_t len, struct rq_binds *bs, char **s
 /* The SQL value of column c for run r (params and tags as text, metrics as
  * REAL with NaN as NULL — or, with display, as the text 'NaN'), its key
  * bound into bs. */
-void rq_column_sql(struct rq_str *out, const struct sg_rq_column *c, int display,
+void rq_column_sql(struct sg_buf *out, const struct sg_rq_column *c, int display,
 		   struct rq_binds *bs);
 
 /* The family codes of sg_rq_num(value, family). */

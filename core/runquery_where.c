@@ -1,21 +1,17 @@
-/* runquery_where.c — the run filter language (runquery.h): a lexer in the
- * style of expr.c's, fields with backquoted parts, and a recursive-descent
- * parser with a depth limit that writes SQL directly.  The SQL is structure
- * only; every key, literal and regex is a bound value.
- *
- * expr.c's lexer is not shared: its names are whole columns, while a field
- * here is dotted parts some of which may be backquoted (metric.`a:b`.max),
- * and its token struct is private to its tree evaluator. */
+/* runquery_where.c — the run filter language (runquery.h): tokens from
+ * lex.h (fields are dotted parts, some backquoted: metric.`a:b`.max; strings
+ * may hold NUL bytes, as bound values can), and a recursive-descent parser
+ * with a depth limit that writes SQL directly.  The SQL is structure only;
+ * every key, literal and regex is a bound value. */
 #include <math.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include "core/colstats.h"
 #include "core/regex.h"
+#include "core/lex.h"
 #include "core/runquery_int.h"
 #include "core/util.h"
 
@@ -30,32 +26,7 @@
 static const char fields_hint[] =
 	"use metric.NAME, param.NAME, tag.NAME, status, user, name, experiment, kind, started, ended";
 
-/* ---- small strings and bound values ------------------------------------------------- */
-void rq_str_add(struct rq_str *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->cap = (b->len + (size_t)n + 1) * 2;
-		b->s = sg_xrealloc(b->s, b->cap);
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-char *rq_str_take(struct rq_str *b)
-{
-	char *s = b->s ? b->s : sg_xstrdup("");
-	memset(b, 0, sizeof *b);
-	return s;
-}
-
+/* ---- bound values ------------------------------------------------------------------- */
 static struct rq_bind *bind_push(struct rq_binds *bs)
 {
 	if (bs->n == bs->cap) {
@@ -103,303 +74,6 @@ void rq_binds_apply(const struct rq_binds *bs, sqlite3_stmt *st)
 	}
 }
 
-/* ---- the lexer -------------------------------------------------------------------------- */
-enum tok {
-	T_END, T_ERR, T_FIELD, T_NUMBER, T_STRING, T_LP, T_RP,
-	T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_MATCH, T_NMATCH,
-	T_AND, T_OR, T_NOT, T_IS, T_NULL, T_TRUE, T_FALSE,
-};
-
-/* One dot-separated part of a field, as a range of the decoded value. */
-struct part {
-	size_t start, len;
-	int quoted;                   /* some of it was in backquotes */
-};
-
-struct lexer {
-	const char *s;                /* the whole text (positions count from here) */
-	size_t n, pos;                /* the end and the next byte */
-	const char *what;             /* "where", "sort", "columns": the error prefix */
-	enum tok t;
-	size_t toff, tlen;
-	char *val;                    /* decoded text of strings, numbers, fields */
-	size_t vlen, vcap;
-	struct part *part;            /* T_FIELD */
-	int npart, cpart;
-	struct sg_error *err;
-};
-
-/* Line and column (characters, from 1) of a byte offset. */
-static void line_col(const char *s, size_t off, int *line, int *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (s[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)s[i] & 0xC0) != 0x80) {
-			(*col)++;
-		}
-	}
-}
-
-/* Fails at byte offset off; the first failure wins. */
-static void __attribute__((format(printf, 3, 4)))
-fail_at(struct lexer *lx, size_t off, const char *fmt, ...)
-{
-	if (lx->t == T_ERR)
-		return;
-	char what[768];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	int line, col;
-	line_col(lx->s, off, &line, &col);
-	sg_error_set(lx->err, SG_E_PARSE, "%s:%d:%d: %s", lx->what, line, col, what);
-	lx->t = T_ERR;
-}
-
-/* The current token as written, quoted and cut at 40 bytes ("the end" at the end). */
-static void tok_text(const struct lexer *lx, char *buf, size_t n)
-{
-	if (lx->t == T_END) {
-		snprintf(buf, n, "the end");
-		return;
-	}
-	size_t len = lx->tlen > 40 ? 40 : lx->tlen;
-	snprintf(buf, n, "'%.*s%s'", (int)len, lx->s + lx->toff, len < lx->tlen ? "…" : "");
-}
-
-static int is_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-
-static int is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static void val_add(struct lexer *lx, char c)
-{
-	if (lx->vlen + 2 > lx->vcap) {
-		lx->vcap = lx->vcap ? 2 * lx->vcap : 64;
-		lx->val = sg_xrealloc(lx->val, lx->vcap);
-	}
-	lx->val[lx->vlen++] = c;
-	lx->val[lx->vlen] = '\0';
-	if (lx->npart > 0)
-		lx->part[lx->npart - 1].len++;
-}
-
-static void val_reset(struct lexer *lx)
-{
-	lx->npart = 0;
-	val_add(lx, 0);
-	lx->vlen = 0;
-	lx->val[0] = '\0';
-}
-
-static void part_start(struct lexer *lx)
-{
-	if (lx->npart == lx->cpart) {
-		lx->cpart = lx->cpart ? 2 * lx->cpart : 4;
-		lx->part = sg_xrealloc(lx->part, (size_t)lx->cpart * sizeof *lx->part);
-	}
-	lx->part[lx->npart++] = (struct part){ .start = lx->vlen };
-}
-
-static int word_is(const char *s, size_t n, const char *w)
-{
-	return strlen(w) == n && strncasecmp(s, w, n) == 0;
-}
-
-/* A quoted string from lx->pos (at the quote) into val, with expr.h's escapes. */
-static enum tok lex_string(struct lexer *lx, char q)
-{
-	size_t start = lx->pos++;
-	val_reset(lx);
-	while (lx->pos < lx->n) {
-		char c = lx->s[lx->pos++];
-		if (c == q)
-			return T_STRING;
-		if (c == '\\' && lx->pos < lx->n) {
-			char e = lx->s[lx->pos];
-			const char *from = "\"'\\ntr", *to = "\"'\\\n\t\r";
-			const char *k = e ? strchr(from, e) : NULL;
-			if (k) {
-				lx->pos++;
-				val_add(lx, to[k - from]);
-				continue;
-			}
-		}
-		val_add(lx, c);
-	}
-	fail_at(lx, start, "unterminated string (no closing %c)", q);
-	return T_ERR;
-}
-
-/* A number or bare date: digits, letters, . : and signs after the first byte. */
-static enum tok lex_number(struct lexer *lx)
-{
-	size_t start = lx->pos++;
-	while (lx->pos < lx->n) {
-		unsigned char c = (unsigned char)lx->s[lx->pos];
-		if (!(is_digit(c) || (c < 0x80 && is_alpha(c)) || c == '.' || c == ':' || c == '+' ||
-		      c == '-'))
-			break;
-		lx->pos++;
-	}
-	val_reset(lx);
-	for (size_t i = start; i < lx->pos; i++)
-		val_add(lx, lx->s[i]);
-	enum sg_valkind k = sg_value_kind(lx->val, lx->vlen, NULL);
-	if (k != SG_VAL_INT && k != SG_VAL_FLOAT && k != SG_VAL_DATE && k != SG_VAL_DATETIME) {
-		int w = lx->vlen > 40 ? 40 : (int)lx->vlen;
-		fail_at(lx, start, "bad number '%.*s' (quote text values)", w, lx->val);
-		return T_ERR;
-	}
-	return T_NUMBER;
-}
-
-/* A backquoted part of a field (`` is one backquote); appends to the part. */
-static int lex_backquoted(struct lexer *lx)
-{
-	size_t start = lx->pos++;
-	lx->part[lx->npart - 1].quoted = 1;
-	while (lx->pos < lx->n) {
-		char c = lx->s[lx->pos++];
-		if (c == '`') {
-			if (lx->pos < lx->n && lx->s[lx->pos] == '`') {
-				lx->pos++;
-				val_add(lx, '`');
-				continue;
-			}
-			return 0;
-		}
-		if (c == '\0') {
-			fail_at(lx, lx->pos - 1, "unexpected NUL byte");
-			return -1;
-		}
-		val_add(lx, c);
-	}
-	fail_at(lx, start, "unterminated name (no closing `)");
-	return -1;
-}
-
-static enum tok keyword(const char *s, size_t n)
-{
-	static const struct { const char *w; enum tok t; } kw[] = {
-		{ "and", T_AND }, { "or", T_OR }, { "not", T_NOT }, { "is", T_IS },
-		{ "null", T_NULL }, { "true", T_TRUE }, { "false", T_FALSE },
-	};
-	for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
-		if (word_is(s, n, kw[i].w))
-			return kw[i].t;
-	return T_FIELD;
-}
-
-/* A field: bare characters and dots, and backquoted parts, with no spaces. */
-static enum tok lex_field(struct lexer *lx)
-{
-	val_reset(lx);
-	part_start(lx);
-	while (lx->pos < lx->n) {
-		unsigned char c = (unsigned char)lx->s[lx->pos];
-		if (c == '`') {
-			if (lex_backquoted(lx) != 0)
-				return T_ERR;
-		} else if (c == '.') {
-			lx->pos++;
-			part_start(lx);
-		} else if (is_alpha(c) || is_digit(c)) {
-			val_add(lx, (char)c);
-			lx->pos++;
-		} else {
-			break;
-		}
-	}
-	if (lx->npart == 1 && !lx->part[0].quoted)
-		return keyword(lx->val, lx->vlen);
-	return T_FIELD;
-}
-
-/* Two-byte operators first, then one-byte ones. */
-static enum tok lex_op(struct lexer *lx)
-{
-	static const struct { const char *s; enum tok t; } ops[] = {
-		{ "==", T_EQ }, { "!=", T_NE }, { "<=", T_LE }, { ">=", T_GE }, { "!~", T_NMATCH },
-		{ "&&", T_AND }, { "||", T_OR }, { "=", T_EQ }, { "<", T_LT }, { ">", T_GT },
-		{ "~", T_MATCH }, { "!", T_NOT }, { "(", T_LP }, { ")", T_RP },
-	};
-	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-		size_t len = strlen(ops[i].s);
-		if (lx->n - lx->pos >= len && memcmp(lx->s + lx->pos, ops[i].s, len) == 0) {
-			lx->pos += len;
-			return ops[i].t;
-		}
-	}
-	unsigned char c = (unsigned char)lx->s[lx->pos];
-	if (c == 0)
-		fail_at(lx, lx->pos, "unexpected NUL byte");
-	else if (c < 0x20 || c == 0x7f)
-		fail_at(lx, lx->pos, "unexpected control byte 0x%02x", c);
-	else
-		fail_at(lx, lx->pos, "unexpected character '%c'", c);
-	return T_ERR;
-}
-
-/* Advances to the next token. */
-static void next(struct lexer *lx)
-{
-	if (lx->t == T_ERR)
-		return;
-	while (lx->pos < lx->n && lx->s[lx->pos] && strchr(" \t\r\n", lx->s[lx->pos]))
-		lx->pos++;
-	lx->toff = lx->pos;
-	enum tok t;
-	if (lx->pos >= lx->n) {
-		t = T_END;
-	} else {
-		unsigned char c = (unsigned char)lx->s[lx->pos];
-		unsigned char c1 = lx->pos + 1 < lx->n ? (unsigned char)lx->s[lx->pos + 1] : 0;
-		if (c == '"' || c == '\'') {
-			t = lex_string(lx, (char)c);
-		} else if (is_digit(c) || (c == '.' && is_digit(c1)) ||
-			   ((c == '-' || c == '+') && (is_digit(c1) || c1 == '.'))) {
-			t = lex_number(lx);
-		} else if (is_alpha(c) || c == '`') {
-			t = lex_field(lx);
-		} else {
-			t = lex_op(lx);
-		}
-	}
-	if (lx->t == T_ERR)
-		return;
-	lx->t = t;
-	lx->tlen = lx->pos - lx->toff;
-}
-
-static void lexer_init(struct lexer *lx, const char *s, size_t start, size_t end,
-		       const char *what, struct sg_error *err)
-{
-	memset(lx, 0, sizeof *lx);
-	lx->s = s;
-	lx->pos = start;
-	lx->n = end;
-	lx->what = what;
-	lx->err = err;
-	lx->t = T_END;
-}
-
-static void lexer_done(struct lexer *lx)
-{
-	free(lx->val);
-	free(lx->part);
-}
-
 /* ---- fields ------------------------------------------------------------------------------------ */
 static const char *const run_fields[] = {
 	[SG_RQ_NAME] = "name", [SG_RQ_EXPERIMENT] = "experiment", [SG_RQ_STATUS] = "status",
@@ -422,58 +96,58 @@ static int summary_of(const char *s, size_t n)
 /* The keyed prefix (metric, param, tag and plurals) of a part, or -1. */
 static int keyed_prefix(const char *s, size_t n)
 {
-	if (word_is(s, n, "metric") || word_is(s, n, "metrics"))
+	if (sg_lex_word_is(s, n, "metric") || sg_lex_word_is(s, n, "metrics"))
 		return SG_RQ_METRIC;
-	if (word_is(s, n, "param") || word_is(s, n, "params"))
+	if (sg_lex_word_is(s, n, "param") || sg_lex_word_is(s, n, "params"))
 		return SG_RQ_PARAM;
-	if (word_is(s, n, "tag") || word_is(s, n, "tags"))
+	if (sg_lex_word_is(s, n, "tag") || sg_lex_word_is(s, n, "tags"))
 		return SG_RQ_TAG;
 	return -1;
 }
 
 /* Joins parts [from, to) of the current field with dots into a new string. */
-static char *join_parts(const struct lexer *lx, int from, int to)
+static char *join_parts(const struct sg_lex *lx, int from, int to)
 {
-	struct rq_str b = { 0 };
+	struct sg_buf b = { 0 };
 	for (int i = from; i < to; i++)
-		rq_str_add(&b, "%s%.*s", i > from ? "." : "", (int)lx->part[i].len,
-			   lx->val + lx->part[i].start);
-	return rq_str_take(&b);
+		sg_buf_printf(&b, "%s%.*s", i > from ? "." : "", (int)lx->part[i].len,
+			   lx->val.data + lx->part[i].start);
+	return sg_buf_take(&b, NULL);
 }
 
-/* Resolves the current T_FIELD token into c. */
-static int resolve_field(struct lexer *lx, struct sg_rq_column *c)
+/* Resolves the current SG_TOK_NAME token into c. */
+static int resolve_field(struct sg_lex *lx, struct sg_rq_column *c)
 {
 	char shown[64];
-	tok_text(lx, shown, sizeof shown);
+	sg_lex_tok_text(lx, shown, sizeof shown);
 	memset(c, 0, sizeof *c);
-	const struct part *p0 = &lx->part[0];
-	const char *w = lx->val + p0->start;
+	const struct sg_lex_part *p0 = &lx->part[0];
+	const char *w = lx->val.data + p0->start;
 	int keyed = p0->quoted ? -1 : keyed_prefix(w, p0->len);
 	if (keyed < 0) {
 		for (int i = 0; lx->npart == 1 && !p0->quoted && i <= SG_RQ_ENDED; i++) {
-			if (word_is(w, p0->len, run_fields[i])) {
+			if (sg_lex_word_is(w, p0->len, run_fields[i])) {
 				c->field = (enum sg_rq_field)i;
 				return 0;
 			}
 		}
-		fail_at(lx, lx->toff, "unknown field %s (%s)", shown, fields_hint);
+		sg_lex_fail(lx, lx->toff, "unknown field %s (%s)", shown, fields_hint);
 		return -1;
 	}
 	int last = lx->npart;
 	if (last < 2) {
-		fail_at(lx, lx->toff, "%s needs a name: %.*s.NAME", shown, (int)p0->len, w);
+		sg_lex_fail(lx, lx->toff, "%s needs a name: %.*s.NAME", shown, (int)p0->len, w);
 		return -1;
 	}
 	for (int i = 1; i < last; i++) {
 		if (lx->part[i].len == 0 && !lx->part[i].quoted) {
-			fail_at(lx, lx->toff, "empty name in %s (put odd names in `backquotes`)", shown);
+			sg_lex_fail(lx, lx->toff, "empty name in %s (put odd names in `backquotes`)", shown);
 			return -1;
 		}
 	}
 	c->field = (enum sg_rq_field)keyed;
-	const struct part *pl = &lx->part[last - 1];
-	int sum = pl->quoted ? -1 : summary_of(lx->val + pl->start, pl->len);
+	const struct sg_lex_part *pl = &lx->part[last - 1];
+	int sum = pl->quoted ? -1 : summary_of(lx->val.data + pl->start, pl->len);
 	if (keyed == SG_RQ_METRIC && last >= 3 && sum >= 0) {
 		c->summary = (enum sg_rq_summary)sum;
 		last--;
@@ -521,7 +195,7 @@ static int key_is_bare(const char *k, int metric)
 			if (p[1] == '.' || p[1] == '\0')
 				return 0;
 			lastpart = p + 1;
-		} else if (!is_alpha(ch) && !is_digit(ch)) {
+		} else if (!sg_lex_name_char(ch)) {
 			return 0;
 		}
 	}
@@ -534,49 +208,45 @@ char *sg_rq_column_name(const struct sg_rq_column *c)
 					      [SG_RQ_TAG] = "tag" };
 	if (c->field <= SG_RQ_ENDED)
 		return sg_xstrdup(run_fields[c->field]);
-	struct rq_str b = { 0 };
-	rq_str_add(&b, "%s.", prefix[c->field]);
+	struct sg_buf b = { 0 };
+	sg_buf_printf(&b, "%s.", prefix[c->field]);
 	int metric = c->field == SG_RQ_METRIC;
 	if (key_is_bare(c->key, metric)) {
-		rq_str_add(&b, "%s", c->key);
+		sg_buf_printf(&b, "%s", c->key);
 	} else {
-		rq_str_add(&b, "`");
+		sg_buf_printf(&b, "`");
 		for (const char *p = c->key; *p; p++)
-			rq_str_add(&b, *p == '`' ? "``" : "%c", *p);
-		rq_str_add(&b, "`");
+			sg_buf_printf(&b, *p == '`' ? "``" : "%c", *p);
+		sg_buf_printf(&b, "`");
 	}
 	if (metric && c->summary != SG_RQ_LAST)
-		rq_str_add(&b, ".%s", summaries[c->summary]);
-	return rq_str_take(&b);
+		sg_buf_printf(&b, ".%s", summaries[c->summary]);
+	return sg_buf_take(&b, NULL);
 }
 
 /* Parses s[start, end) as one field. */
 static int column_parse_range(const char *s, size_t start, size_t end, const char *what,
 			      struct sg_rq_column *out, struct sg_error *err)
 {
-	struct lexer lx;
-	lexer_init(&lx, s, start, end, what, err);
-	next(&lx);
+	struct sg_lex lx;
+	sg_lex_init(&lx, s, start, end, what, SG_LEX_FIELDS | SG_LEX_STRING_NUL, err);
+	sg_lex_next(&lx);
 	int rc = -1;
-	if (lx.t == T_FIELD) {
+	if (lx.t == SG_TOK_NAME) {
 		if (resolve_field(&lx, out) == 0) {
-			next(&lx);
-			if (lx.t == T_END) {
+			sg_lex_next(&lx);
+			if (lx.t == SG_TOK_END) {
 				rc = 0;
-			} else if (lx.t != T_ERR) {
-				char found[64];
-				tok_text(&lx, found, sizeof found);
-				fail_at(&lx, lx.toff, "expected the end after the field, found %s", found);
+			} else if (lx.t != SG_TOK_ERR) {
+				sg_lex_expected(&lx, "expected the end after the field");
 			}
 			if (rc != 0)
 				sg_rq_column_done(out);
 		}
-	} else if (lx.t != T_ERR) {
-		char found[64];
-		tok_text(&lx, found, sizeof found);
-		fail_at(&lx, lx.toff, "expected a field (%s), found %s", fields_hint, found);
+	} else if (lx.t != SG_TOK_ERR) {
+		sg_lex_expected(&lx, "expected a field (%s)", fields_hint);
 	}
-	lexer_done(&lx);
+	sg_lex_done(&lx);
 	return rc;
 }
 
@@ -617,27 +287,20 @@ int sg_rq_columns_parse(const char *list, const char *what, struct sg_rq_column 
 
 /* ---- compiling to SQL --------------------------------------------------------------------------------- */
 struct parser {
-	struct lexer lx;
+	struct sg_lex lx;
 	int depth, ntests;
 	struct rq_binds *bs;
 };
 
-static const char *op_sql(enum tok t)
+static const char *op_sql(enum sg_tok t)
 {
 	switch (t) {
-	case T_EQ: return "=";
-	case T_LT: return "<";
-	case T_LE: return "<=";
-	case T_GT: return ">";
+	case SG_TOK_EQ: return "=";
+	case SG_TOK_LT: return "<";
+	case SG_TOK_LE: return "<=";
+	case SG_TOK_GT: return ">";
 	default: return ">=";
 	}
-}
-
-static const char *op_name(enum tok t)
-{
-	static const char *const names[] = { [T_EQ] = "==", [T_NE] = "!=", [T_LT] = "<",
-		[T_LE] = "<=", [T_GT] = ">", [T_GE] = ">=", [T_MATCH] = "~", [T_NMATCH] = "!~" };
-	return names[t] ? names[t] : "?";
 }
 
 /* The SQL text of a run field's column (text and time fields). */
@@ -656,18 +319,18 @@ static const char *keyed_table(enum sg_rq_field f)
 	return f == SG_RQ_PARAM ? "params" : f == SG_RQ_TAG ? "tags" : "metric_summary";
 }
 
-void rq_column_sql(struct rq_str *out, const struct sg_rq_column *c, int display,
+void rq_column_sql(struct sg_buf *out, const struct sg_rq_column *c, int display,
 		   struct rq_binds *bs)
 {
 	if (c->field <= SG_RQ_ENDED) {
-		rq_str_add(out, "%s", run_field_sql(c->field));
+		sg_buf_printf(out, "%s", run_field_sql(c->field));
 		return;
 	}
 	int k = rq_bind_text(bs, c->key, strlen(c->key));
 	const char *col = c->field == SG_RQ_METRIC ? summaries[c->summary] : "value";
 	/* For display a NaN summary must differ from a missing metric: the
 	 * subquery gives the text 'NaN' for one and NULL (no row) for the other. */
-	rq_str_add(out, "(SELECT %s%s%s FROM %s WHERE run_id = r.id AND key = ?%d)",
+	sg_buf_printf(out, "(SELECT %s%s%s FROM %s WHERE run_id = r.id AND key = ?%d)",
 		   display && c->field == SG_RQ_METRIC ? "coalesce(" : "", col,
 		   display && c->field == SG_RQ_METRIC ? ", 'NaN')" : "", keyed_table(c->field), k);
 }
@@ -700,7 +363,7 @@ static int family_of(enum sg_valkind k)
 }
 
 /* x OP literal for a text value x: numeric within one family (expr.h). */
-static char *text_cond(struct parser *p, const char *x, enum tok op, const char *lit, size_t n)
+static char *text_cond(struct parser *p, const char *x, enum sg_tok op, const char *lit, size_t n)
 {
 	double num = 0;
 	int fam = family_of(sg_value_kind(lit, n, &num));
@@ -751,18 +414,18 @@ static int time_literal(const char *s, size_t n, double *t)
 
 /* FIELD OP VALUE for ==, <, <=, >, >= (!= is `not ==`).  The literal is the
  * current token; off is its offset for messages. */
-static char *leaf_cmp(struct parser *p, const struct sg_rq_column *c, enum tok op,
+static char *leaf_cmp(struct parser *p, const struct sg_rq_column *c, enum sg_tok op,
 		      const char *shown)
 {
-	const char *lit = p->lx.val;
-	size_t n = p->lx.vlen;
+	const char *lit = p->lx.val.data;
+	size_t n = p->lx.val.len;
 	double num = 0;
 	if (c->field == SG_RQ_METRIC) {
 		enum sg_valkind k = sg_value_kind(lit, n, &num);
 		if (k != SG_VAL_INT && k != SG_VAL_FLOAT) {
 			char found[64];
-			tok_text(&p->lx, found, sizeof found);
-			fail_at(&p->lx, p->lx.toff, "%s holds numbers: compare it with a number, not %s",
+			sg_lex_tok_text(&p->lx, found, sizeof found);
+			sg_lex_fail(&p->lx, p->lx.toff, "%s holds numbers: compare it with a number, not %s",
 				shown, found);
 			return NULL;
 		}
@@ -773,10 +436,8 @@ static char *leaf_cmp(struct parser *p, const struct sg_rq_column *c, enum tok o
 	}
 	if (c->field == SG_RQ_STARTED || c->field == SG_RQ_ENDED) {
 		if (time_literal(lit, n, &num) != 0) {
-			char found[64];
-			tok_text(&p->lx, found, sizeof found);
-			fail_at(&p->lx, p->lx.toff, "expected a date (2026-11-01, 2026-11-01T10:00:00Z) "
-				"or seconds since the epoch for %s, found %s", shown, found);
+			sg_lex_expected(&p->lx, "expected a date (2026-11-01, 2026-11-01T10:00:00Z) "
+				"or seconds since the epoch for %s", shown);
 			return NULL;
 		}
 		return sg_xasprintf("coalesce(%s %s ?%d, 0)", run_field_sql(c->field), op_sql(op),
@@ -784,10 +445,10 @@ static char *leaf_cmp(struct parser *p, const struct sg_rq_column *c, enum tok o
 	}
 	if (c->field == SG_RQ_STATUS) {
 		int st = memchr(lit, '\0', n) ? -1 : sg_run_status_parse(lit);
-		if (st < 0 && op == T_EQ) {
+		if (st < 0 && op == SG_TOK_EQ) {
 			char found[64];
-			tok_text(&p->lx, found, sizeof found);
-			fail_at(&p->lx, p->lx.toff,
+			sg_lex_tok_text(&p->lx, found, sizeof found);
+			sg_lex_fail(&p->lx, p->lx.toff,
 				"unknown status %s (RUNNING, FINISHED, FAILED, KILLED)", found);
 			return NULL;
 		}
@@ -808,42 +469,38 @@ static char *leaf_cmp(struct parser *p, const struct sg_rq_column *c, enum tok o
 	return sql;
 }
 
-/* FIELD ~ "regex" on the current T_STRING token. */
+/* FIELD ~ "regex" on the current SG_TOK_STRING token. */
 static char *leaf_match(struct parser *p, const struct sg_rq_column *c, const char *shown,
-			enum tok op, size_t opoff)
+			enum sg_tok op, size_t opoff)
 {
 	if (sg_rq_column_numeric(c)) {
-		fail_at(&p->lx, opoff, "'%s' needs text; %s holds %s", op_name(op), shown,
+		sg_lex_fail(&p->lx, opoff, "'%s' needs text; %s holds %s", sg_lex_op_name(op), shown,
 			c->field == SG_RQ_METRIC ? "numbers" : "times");
 		return NULL;
 	}
-	if (p->lx.t != T_STRING) {
-		if (p->lx.t != T_ERR) {
-			char found[64];
-			tok_text(&p->lx, found, sizeof found);
-			fail_at(&p->lx, p->lx.toff, "expected a quoted regex after '%s', found %s",
-				op_name(op), found);
-		}
+	if (p->lx.t != SG_TOK_STRING) {
+		sg_lex_expected(&p->lx, "expected a quoted regex after '%s'", sg_lex_op_name(op));
 		return NULL;
 	}
-	if (memchr(p->lx.val, '\0', p->lx.vlen)) {
-		fail_at(&p->lx, p->lx.toff, "a regex cannot hold a NUL byte");
+	if (memchr(p->lx.val.data, '\0', p->lx.val.len)) {
+		sg_lex_fail(&p->lx, p->lx.toff, "a regex cannot hold a NUL byte");
 		return NULL;
 	}
-	if (sg_regex_weight(p->lx.val) > SG_REGEX_MAX_WEIGHT || p->lx.vlen > SG_REGEX_MAX_BYTES) {
-		fail_at(&p->lx, p->lx.toff, "%s","the regex is too large or repeats too deeply (no stacked repetitions like a++ or (a{100}){100})");
+	if (sg_regex_weight(p->lx.val.data) > SG_REGEX_MAX_WEIGHT || p->lx.val.len > SG_REGEX_MAX_BYTES) {
+		sg_lex_fail(&p->lx, p->lx.toff, "the regex is too large or repeats too deeply "
+			    "(no stacked repetitions like a++ or (a{100}){100})");
 		return NULL;
 	}
 	regex_t re;
-	int rc = regcomp(&re, p->lx.val, REG_EXTENDED | REG_NOSUB);
+	int rc = regcomp(&re, p->lx.val.data, REG_EXTENDED | REG_NOSUB);
 	if (rc != 0) {
 		char msg[256];
 		regerror(rc, &re, msg, sizeof msg);
-		fail_at(&p->lx, p->lx.toff, "bad regex: %s", msg);
+		sg_lex_fail(&p->lx, p->lx.toff, "bad regex: %s", msg);
 		return NULL;
 	}
 	regfree(&re);
-	int k = rq_bind_text(p->bs, p->lx.val, p->lx.vlen);
+	int k = rq_bind_text(p->bs, p->lx.val.data, p->lx.val.len);
 	if (c->field <= SG_RQ_ENDED)
 		return sg_xasprintf("coalesce(regexp(?%d, %s), 0)", k, run_field_sql(c->field));
 	char cond[64];
@@ -907,90 +564,78 @@ static struct frag negate(struct frag f)
 /* `is [not] null` after the field. */
 static struct frag parse_is(struct parser *p, const struct sg_rq_column *c)
 {
-	next(&p->lx);
+	sg_lex_next(&p->lx);
 	int neg = 0;
-	if (p->lx.t == T_NOT) {
+	if (p->lx.t == SG_TOK_NOT) {
 		neg = 1;
-		next(&p->lx);
+		sg_lex_next(&p->lx);
 	}
-	if (p->lx.t != T_NULL) {
-		if (p->lx.t != T_ERR) {
-			char found[64];
-			tok_text(&p->lx, found, sizeof found);
-			fail_at(&p->lx, p->lx.toff, "expected 'null' after 'is', found %s", found);
-		}
+	if (p->lx.t != SG_TOK_NULL) {
+		sg_lex_expected(&p->lx, "expected 'null' after 'is'");
 		return leaf(NULL);
 	}
-	next(&p->lx);
+	sg_lex_next(&p->lx);
 	struct frag f = leaf(leaf_null(p, c));
 	return neg ? negate(f) : f;
 }
 
 /* A VALUE after a comparison operator. */
-static struct frag parse_value(struct parser *p, const struct sg_rq_column *c, enum tok op,
+static struct frag parse_value(struct parser *p, const struct sg_rq_column *c, enum sg_tok op,
 			       const char *shown)
 {
-	enum tok t = p->lx.t;
-	if (t != T_NUMBER && t != T_STRING && t != T_TRUE && t != T_FALSE) {
-		if (t == T_NULL)
-			fail_at(&p->lx, p->lx.toff, "compare with null using 'is null' or 'is not null'");
-		else if (t == T_FIELD)
-			fail_at(&p->lx, p->lx.toff,
+	enum sg_tok t = p->lx.t;
+	if (t != SG_TOK_NUMBER && t != SG_TOK_STRING && t != SG_TOK_TRUE && t != SG_TOK_FALSE) {
+		if (t == SG_TOK_NULL)
+			sg_lex_fail(&p->lx, p->lx.toff, "compare with null using 'is null' or 'is not null'");
+		else if (t == SG_TOK_NAME)
+			sg_lex_fail(&p->lx, p->lx.toff,
 				"expected a value after '%s', found '%s' (quote text: \"%s\")",
-				op_name(op), p->lx.val, p->lx.val);
-		else if (t != T_ERR) {
-			char found[64];
-			tok_text(&p->lx, found, sizeof found);
-			fail_at(&p->lx, p->lx.toff, "expected a value after '%s', found %s",
-				op_name(op), found);
-		}
+				sg_lex_op_name(op), p->lx.val.data, p->lx.val.data);
+		else
+			sg_lex_expected(&p->lx, "expected a value after '%s'", sg_lex_op_name(op));
 		return leaf(NULL);
 	}
-	struct frag f = leaf(leaf_cmp(p, c, op == T_NE ? T_EQ : op, shown));
+	struct frag f = leaf(leaf_cmp(p, c, op == SG_TOK_NE ? SG_TOK_EQ : op, shown));
 	if (f.s)
-		next(&p->lx);
-	return op == T_NE ? negate(f) : f;
+		sg_lex_next(&p->lx);
+	return op == SG_TOK_NE ? negate(f) : f;
 }
 
 /* FIELD followed by a comparison, a match or `is [not] null`. */
 static struct frag parse_test(struct parser *p)
 {
 	char shown[64];
-	tok_text(&p->lx, shown, sizeof shown);
+	sg_lex_tok_text(&p->lx, shown, sizeof shown);
 	struct sg_rq_column c;
 	if (resolve_field(&p->lx, &c) != 0)
 		return leaf(NULL);
 	struct frag f = leaf(NULL);
 	if (++p->ntests > RQ_MAX_TESTS) {
-		fail_at(&p->lx, p->lx.toff, "expression too long (at most %d conditions)",
+		sg_lex_fail(&p->lx, p->lx.toff, "expression too long (at most %d conditions)",
 			RQ_MAX_TESTS);
 		goto out;
 	}
-	next(&p->lx);
-	enum tok op = p->lx.t;
+	sg_lex_next(&p->lx);
+	enum sg_tok op = p->lx.t;
 	size_t opoff = p->lx.toff;
-	if (op == T_IS) {
+	if (op == SG_TOK_IS) {
 		f = parse_is(p, &c);
-	} else if (op == T_MATCH || op == T_NMATCH) {
-		next(&p->lx);
+	} else if (op == SG_TOK_MATCH || op == SG_TOK_NMATCH) {
+		sg_lex_next(&p->lx);
 		f = leaf(leaf_match(p, &c, shown, op, opoff));
 		if (f.s)
-			next(&p->lx);
-		if (op == T_NMATCH)
+			sg_lex_next(&p->lx);
+		if (op == SG_TOK_NMATCH)
 			f = negate(f);
-	} else if (op >= T_EQ && op <= T_GE) {
-		next(&p->lx);
+	} else if (op >= SG_TOK_EQ && op <= SG_TOK_GE) {
+		sg_lex_next(&p->lx);
 		f = parse_value(p, &c, op, shown);
-	} else if (op != T_ERR) {
-		char found[64];
-		tok_text(&p->lx, found, sizeof found);
-		fail_at(&p->lx, p->lx.toff,
-			"expected an operator (== != < <= > >= ~ !~ is) after %s, found %s", shown,
-			found);
+	} else if (op != SG_TOK_ERR) {
+		sg_lex_expected(&p->lx, "expected an operator (== != < <= > >= ~ !~ is) after %s", shown);
 	}
 out:
 	sg_rq_column_done(&c);
-	if (p->lx.t == T_ERR)
+	if (p->lx.t == SG_TOK_ERR)
 		frag_free(&f);
 	return f;
 }
@@ -1002,53 +647,46 @@ static int nest(struct parser *p, size_t off)
 {
 	if (++p->depth <= RQ_MAX_DEPTH)
 		return 0;
-	fail_at(&p->lx, off, "expression nested too deeply (limit %d)", RQ_MAX_DEPTH);
+	sg_lex_fail(&p->lx, off, "expression nested too deeply (limit %d)", RQ_MAX_DEPTH);
 	return -1;
 }
 
 static struct frag parse_primary(struct parser *p)
 {
-	if (p->lx.t == T_LP) {
+	if (p->lx.t == SG_TOK_LP) {
 		size_t off = p->lx.toff;
 		if (nest(p, off) != 0)
 			return leaf(NULL);
-		next(&p->lx);
+		sg_lex_next(&p->lx);
 		struct frag f = parse_or(p);
 		if (!f.s)
 			return f;
-		if (p->lx.t != T_RP) {
-			if (p->lx.t != T_ERR) {
-				char found[64];
+		if (p->lx.t != SG_TOK_RP) {
+			if (p->lx.t != SG_TOK_ERR) {
 				int line, col;
-				tok_text(&p->lx, found, sizeof found);
-				line_col(p->lx.s, off, &line, &col);
-				fail_at(&p->lx, p->lx.toff,
-					"expected ')' to close the '(' at %d:%d, found %s", line, col, found);
+				sg_lex_line_col(p->lx.s, off, &line, &col);
+				sg_lex_expected(&p->lx, "expected ')' to close the '(' at %d:%d", line, col);
 			}
 			frag_free(&f);
 			return f;
 		}
 		p->depth--;
-		next(&p->lx);
+		sg_lex_next(&p->lx);
 		return f;
 	}
-	if (p->lx.t == T_FIELD)
+	if (p->lx.t == SG_TOK_NAME)
 		return parse_test(p);
-	if (p->lx.t != T_ERR) {
-		char found[64];
-		tok_text(&p->lx, found, sizeof found);
-		fail_at(&p->lx, p->lx.toff, "expected a field (%s), found %s", fields_hint, found);
-	}
+	sg_lex_expected(&p->lx, "expected a field (%s)", fields_hint);
 	return leaf(NULL);
 }
 
 static struct frag parse_not(struct parser *p)
 {
-	if (p->lx.t != T_NOT)
+	if (p->lx.t != SG_TOK_NOT)
 		return parse_primary(p);
 	if (nest(p, p->lx.toff) != 0)
 		return leaf(NULL);
-	next(&p->lx);
+	sg_lex_next(&p->lx);
 	struct frag kid = parse_not(p);
 	p->depth--;
 	return negate(kid);
@@ -1061,38 +699,38 @@ static struct frag parse_not(struct parser *p)
  * parenthesized groups (parser stack grows with those).  Consumes the kids. */
 static char *join_chain(struct frag *kids, int lo, int hi, enum fkind op)
 {
-	struct rq_str b = { 0 };
+	struct sg_buf b = { 0 };
 	int n = hi - lo, groups = n <= RQ_FLAT ? n : RQ_FLAT;
 	for (int g = 0; g < groups; g++) {
 		int a = lo + (int)((long long)n * g / groups), z = lo + (int)((long long)n * (g + 1) / groups);
 		const char *sep = g ? (op == F_OR ? " OR " : " AND ") : "";
 		if (z - a > 1) {
 			char *sub = join_chain(kids, a, z, op);
-			rq_str_add(&b, "%s(%s)", sep, sub);
+			sg_buf_printf(&b, "%s(%s)", sep, sub);
 			free(sub);
 			continue;
 		}
 		/* AND binds tighter than OR, NOT tighter than both: only an OR
 		 * inside an AND needs parentheses. */
 		int paren = op == F_AND && kids[a].k == F_OR;
-		rq_str_add(&b, paren ? "%s(%s)" : "%s%s", sep, kids[a].s);
+		sg_buf_printf(&b, paren ? "%s(%s)" : "%s%s", sep, kids[a].s);
 		frag_free(&kids[a]);
 	}
-	return rq_str_take(&b);
+	return sg_buf_take(&b, NULL);
 }
 
 /* and/or chains, flat while parsing (no stack per link). */
-static struct frag parse_chain(struct parser *p, enum tok op)
+static struct frag parse_chain(struct parser *p, enum sg_tok op)
 {
-	struct frag first = op == T_OR ? parse_chain(p, T_AND) : parse_not(p);
+	struct frag first = op == SG_TOK_OR ? parse_chain(p, SG_TOK_AND) : parse_not(p);
 	if (!first.s || p->lx.t != op)
 		return first;
 	struct frag *kids = sg_xmalloc(sizeof *kids);
 	int n = 1, cap = 1;
 	kids[0] = first;
 	while (p->lx.t == op) {
-		next(&p->lx);
-		struct frag kid = op == T_OR ? parse_chain(p, T_AND) : parse_not(p);
+		sg_lex_next(&p->lx);
+		struct frag kid = op == SG_TOK_OR ? parse_chain(p, SG_TOK_AND) : parse_not(p);
 		if (!kid.s) {
 			for (int i = 0; i < n; i++)
 				frag_free(&kids[i]);
@@ -1105,7 +743,7 @@ static struct frag parse_chain(struct parser *p, enum tok op)
 		}
 		kids[n++] = kid;
 	}
-	enum fkind k = op == T_OR ? F_OR : F_AND;
+	enum fkind k = op == SG_TOK_OR ? F_OR : F_AND;
 	struct frag f = { join_chain(kids, 0, n, k), k, F_NONE };
 	free(kids);
 	return f;
@@ -1113,29 +751,27 @@ static struct frag parse_chain(struct parser *p, enum tok op)
 
 static struct frag parse_or(struct parser *p)
 {
-	return parse_chain(p, T_OR);
+	return parse_chain(p, SG_TOK_OR);
 }
 
 int rq_compile_where(const char *text, size_t len, struct rq_binds *bs, char **sql,
 		     struct sg_error *err)
 {
 	struct parser p = { .bs = bs };
-	lexer_init(&p.lx, text, 0, len, "where", err);
+	sg_lex_init(&p.lx, text, 0, len, "where", SG_LEX_FIELDS | SG_LEX_STRING_NUL, err);
 	*sql = NULL;
-	next(&p.lx);
+	sg_lex_next(&p.lx);
 	struct frag f = leaf(NULL);
-	if (p.lx.t == T_END)
-		fail_at(&p.lx, 0, "empty expression");
+	if (p.lx.t == SG_TOK_END)
+		sg_lex_fail(&p.lx, 0, "empty expression");
 	else
 		f = parse_or(&p);
 	char *root = f.s;
-	if (root && p.lx.t != T_END && p.lx.t != T_ERR) {
-		char found[64];
-		tok_text(&p.lx, found, sizeof found);
-		fail_at(&p.lx, p.lx.toff, "expected 'and', 'or' or the end, found %s", found);
+	if (root && p.lx.t != SG_TOK_END && p.lx.t != SG_TOK_ERR) {
+		sg_lex_expected(&p.lx, "expected 'and', 'or' or the end");
 	}
-	int failed = p.lx.t == T_ERR || !root;
-	lexer_done(&p.lx);
+	int failed = p.lx.t == SG_TOK_ERR || !root;
+	sg_lex_done(&p.lx);
 	if (failed) {
 		free(root);
 		return -1;

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,73 +13,34 @@
 #include "core/sagemaker.h"
 #include "core/util.h"
 
-/* ---- a small string builder ------------------------------------------------ */
-
-struct sb {
-	char *p;
-	size_t n, cap;
-};
-
-static void sb_addn(struct sb *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2 + 64;
-		b->p = sg_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_add(struct sb *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-static void sb_addf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_addf(struct sb *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s;
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	sb_add(b, s);
-	free(s);
-}
+/* ---- JSON text -------------------------------------------------------------- */
 
 /* Appends s as a JSON string: quotes, backslashes and control bytes
  * escaped, everything else (UTF-8) as it is. */
-static void sb_quote(struct sb *b, const char *s)
+static void sb_quote(struct sg_buf *b, const char *s)
 {
-	sb_add(b, "\"");
+	sg_buf_puts(b, "\"");
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\') {
 			char e[3] = { '\\', (char)c, 0 };
-			sb_add(b, e);
+			sg_buf_puts(b, e);
 		} else if (c < 0x20 || c == 0x7f) {
-			sb_addf(b, "\\u%04x", c);
+			sg_buf_printf(b, "\\u%04x", c);
 		} else {
-			sb_addn(b, s, 1);
+			sg_buf_add(b, s, 1);
 		}
 	}
-	sb_add(b, "\"");
+	sg_buf_puts(b, "\"");
 }
 
 /* "key": (quoted key and the separator). */
-static void sb_key(struct sb *b, int *first, const char *key)
+static void sb_key(struct sg_buf *b, int *first, const char *key)
 {
-	sb_add(b, *first ? "" : ", ");
+	sg_buf_puts(b, *first ? "" : ", ");
 	*first = 0;
 	sb_quote(b, key);
-	sb_add(b, ": ");
-}
-
-static char *sb_take(struct sb *b)
-{
-	return b->p ? b->p : sg_xstrdup("");
+	sg_buf_puts(b, ": ");
 }
 
 /* ---- names and arguments ------------------------------------------------ */
@@ -213,15 +173,15 @@ static char *script_dir(const struct sg_sm_job *j)
 
 char *sg_sm_hyperparameters_json(const struct sg_sm_job *j)
 {
-	struct sb b = { 0 };
+	struct sg_buf b = { 0 };
 	int first = 1;
-	sb_add(&b, "{");
+	sg_buf_puts(&b, "{");
 	for (size_t i = 0; i < j->nhps; i++) {
 		sb_key(&b, &first, j->hps[i].key);
 		sb_quote(&b, j->hps[i].value);
 	}
-	sb_add(&b, "}");
-	return sb_take(&b);
+	sg_buf_puts(&b, "}");
+	return sg_buf_take(&b, NULL);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -231,39 +191,39 @@ static int ends_with(const char *s, const char *suffix)
 }
 
 /* One channel's InputDataConfig entry. */
-static void channel_config(struct sb *b, const struct sg_sm_channel *c)
+static void channel_config(struct sg_buf *b, const struct sg_sm_channel *c)
 {
-	sb_add(b, "{\"TrainingInputMode\": \"File\", \"S3DistributionType\": \"FullyReplicated\", "
+	sg_buf_puts(b, "{\"TrainingInputMode\": \"File\", \"S3DistributionType\": \"FullyReplicated\", "
 		  "\"RecordWrapperType\": \"None\"");
 	if (ends_with(c->source, ".csv"))
-		sb_add(b, ", \"ContentType\": \"text/csv\"");
-	sb_add(b, "}");
+		sg_buf_puts(b, ", \"ContentType\": \"text/csv\"");
+	sg_buf_puts(b, "}");
 }
 
 char *sg_sm_inputdataconfig_json(const struct sg_sm_job *j)
 {
-	struct sb b = { 0 };
+	struct sg_buf b = { 0 };
 	int first = 1;
-	sb_add(&b, "{");
+	sg_buf_puts(&b, "{");
 	for (size_t i = 0; i < j->nchannels; i++) {
 		sb_key(&b, &first, j->channels[i].name);
 		channel_config(&b, &j->channels[i]);
 	}
-	sb_add(&b, "}");
-	return sb_take(&b);
+	sg_buf_puts(&b, "}");
+	return sg_buf_take(&b, NULL);
 }
 
 char *sg_sm_resourceconfig_json(const struct sg_sm_job *j)
 {
-	struct sb b = { 0 };
-	sb_add(&b, "{\"current_host\": \"" SG_SM_HOST "\", \"current_instance_type\": \"local\", "
+	struct sg_buf b = { 0 };
+	sg_buf_puts(&b, "{\"current_host\": \"" SG_SM_HOST "\", \"current_instance_type\": \"local\", "
 		   "\"current_group_name\": \"homogeneousCluster\", \"hosts\": [\"" SG_SM_HOST "\"], "
 		   "\"instance_groups\": [{\"instance_group_name\": \"homogeneousCluster\", "
 		   "\"instance_type\": \"local\", \"hosts\": [\"" SG_SM_HOST "\"]}], "
 		   "\"network_interface_name\": ");
 	sb_quote(&b, iface(j));
-	sb_add(&b, "}");
-	return sb_take(&b);
+	sg_buf_puts(&b, "}");
+	return sg_buf_take(&b, NULL);
 }
 
 /* 1 when value is JSON the toolkit would decode to a non-string. */
@@ -280,21 +240,21 @@ static int json_literal(const char *value)
 
 char *sg_sm_hps_json(const struct sg_sm_job *j)
 {
-	struct sb b = { 0 };
+	struct sg_buf b = { 0 };
 	int first = 1;
-	sb_add(&b, "{");
+	sg_buf_puts(&b, "{");
 	for (size_t i = 0; i < j->nhps; i++) {
 		sb_key(&b, &first, j->hps[i].key);
 		if (json_literal(j->hps[i].value))
-			sb_add(&b, j->hps[i].value);
+			sg_buf_puts(&b, j->hps[i].value);
 		else
 			sb_quote(&b, j->hps[i].value);
 	}
-	sb_add(&b, "}");
-	return sb_take(&b);
+	sg_buf_puts(&b, "}");
+	return sg_buf_take(&b, NULL);
 }
 
-static void kv_path(struct sb *b, int *first, const struct sg_sm_job *j, const char *key,
+static void kv_path(struct sg_buf *b, int *first, const struct sg_sm_job *j, const char *key,
 		    const char *rel)
 {
 	char *p = rpath(j, rel);
@@ -303,14 +263,14 @@ static void kv_path(struct sb *b, int *first, const struct sg_sm_job *j, const c
 	free(p);
 }
 
-static void kv_raw(struct sb *b, int *first, const char *key, char *json_text)
+static void kv_raw(struct sg_buf *b, int *first, const char *key, char *json_text)
 {
 	sb_key(b, first, key);
-	sb_add(b, json_text);
+	sg_buf_puts(b, json_text);
 	free(json_text);
 }
 
-static void kv_str(struct sb *b, int *first, const char *key, const char *value)
+static void kv_str(struct sg_buf *b, int *first, const char *key, const char *value)
 {
 	sb_key(b, first, key);
 	sb_quote(b, value);
@@ -318,25 +278,25 @@ static void kv_str(struct sb *b, int *first, const char *key, const char *value)
 
 static char *channel_dirs_json(const struct sg_sm_job *j)
 {
-	struct sb b = { 0 };
+	struct sg_buf b = { 0 };
 	int first = 1;
-	sb_add(&b, "{");
+	sg_buf_puts(&b, "{");
 	for (size_t i = 0; i < j->nchannels; i++) {
 		char *d = channel_dir(j, j->channels[i].name);
 		kv_str(&b, &first, j->channels[i].name, d);
 		free(d);
 	}
-	sb_add(&b, "}");
-	return sb_take(&b);
+	sg_buf_puts(&b, "}");
+	return sg_buf_take(&b, NULL);
 }
 
 char *sg_sm_training_env_json(const struct sg_sm_job *j)
 {
-	struct sb b = { 0 };
+	struct sg_buf b = { 0 };
 	int first = 1;
 	char *mod = module_name(j), *dir = script_dir(j);
 	const char *entry = strrchr(j->script, '/') ? strrchr(j->script, '/') + 1 : j->script;
-	sb_add(&b, "{");
+	sg_buf_puts(&b, "{");
 	kv_raw(&b, &first, "additional_framework_parameters", sg_xstrdup("{}"));
 	kv_raw(&b, &first, "channel_input_dirs", channel_dirs_json(j));
 	kv_path(&b, &first, j, "checkpoint_dir", "checkpoints");
@@ -370,10 +330,10 @@ char *sg_sm_training_env_json(const struct sg_sm_job *j)
 	kv_path(&b, &first, j, "output_intermediate_dir", "output/intermediate");
 	kv_raw(&b, &first, "resource_config", sg_sm_resourceconfig_json(j));
 	kv_str(&b, &first, "user_entry_point", entry);
-	sb_add(&b, "}");
+	sg_buf_puts(&b, "}");
 	free(mod);
 	free(dir);
-	return sb_take(&b);
+	return sg_buf_take(&b, NULL);
 }
 
 /* ---- argv and environment ------------------------------------------------- */
@@ -423,27 +383,27 @@ char **sg_sm_argv(const struct sg_sm_job *j, const char *interpreter)
 static char *user_args_json(const struct sg_sm_job *j)
 {
 	char **args = sg_sm_user_args(j);
-	struct sb b = { 0 };
-	sb_add(&b, "[");
+	struct sg_buf b = { 0 };
+	sg_buf_puts(&b, "[");
 	for (size_t i = 0; args[i]; i++) {
-		sb_add(&b, i ? ", " : "");
+		sg_buf_puts(&b, i ? ", " : "");
 		sb_quote(&b, args[i]);
 	}
-	sb_add(&b, "]");
+	sg_buf_puts(&b, "]");
 	sg_sm_strv_free(args);
-	return sb_take(&b);
+	return sg_buf_take(&b, NULL);
 }
 
 static char *channels_json(const struct sg_sm_job *j)
 {
-	struct sb b = { 0 };
-	sb_add(&b, "[");
+	struct sg_buf b = { 0 };
+	sg_buf_puts(&b, "[");
 	for (size_t i = 0; i < j->nchannels; i++) {
-		sb_add(&b, i ? ", " : "");
+		sg_buf_puts(&b, i ? ", " : "");
 		sb_quote(&b, j->channels[i].name);
 	}
-	sb_add(&b, "]");
-	return sb_take(&b);
+	sg_buf_puts(&b, "]");
+	return sg_buf_take(&b, NULL);
 }
 
 /* "PREFIX" + upper-cased name, as the toolkit spells its variables. */

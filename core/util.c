@@ -75,6 +75,78 @@ char *sg_xasprintf(const char *fmt, ...)
 	return p;
 }
 
+/* ---- growable buffer ---- */
+
+/* Makes room for n more bytes and the NUL. */
+static void buf_grow(struct sg_buf *b, size_t n)
+{
+	if (b->len + n + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	b->data = sg_xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void sg_buf_add(struct sg_buf *b, const void *s, size_t n)
+{
+	buf_grow(b, n);
+	if (n)
+		memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void sg_buf_puts(struct sg_buf *b, const char *s)
+{
+	sg_buf_add(b, s, strlen(s));
+}
+
+void sg_buf_putc(struct sg_buf *b, char c)
+{
+	sg_buf_add(b, &c, 1);
+}
+
+void sg_buf_printf(struct sg_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	buf_grow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void sg_buf_truncate(struct sg_buf *b, size_t len)
+{
+	if (b->data && len <= b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}
+
+char *sg_buf_take(struct sg_buf *b, size_t *len)
+{
+	sg_buf_add(b, "", 0);
+	char *s = b->data;
+	if (len)
+		*len = b->len;
+	memset(b, 0, sizeof *b);
+	return s;
+}
+
+void sg_buf_done(struct sg_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
 char *sg_path_join(const char *a, const char *b)
 {
 	size_t la = strlen(a);

@@ -16,6 +16,28 @@ char *sg_xstrndup(const char *s, size_t n);
 /* Returns a malloc'd printf result. */
 char *sg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A growable byte buffer, for building text piece by piece.  Start it
+ * zeroed (struct sg_buf b = { 0 }).  data is NULL until the first add and
+ * NUL-terminated after it (len excludes the NUL; the bytes may hold NULs).
+ * Growth goes through sg_xrealloc, so adding never fails: out of memory
+ * aborts like every sg_x* allocator. */
+struct sg_buf {
+	char *data;
+	size_t len, cap;
+};
+void sg_buf_add(struct sg_buf *b, const void *s, size_t n);
+void sg_buf_puts(struct sg_buf *b, const char *s);
+void sg_buf_putc(struct sg_buf *b, char c);
+void sg_buf_printf(struct sg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Cuts the text back to its first len bytes (len <= b->len), keeping the
+ * storage; sg_buf_truncate(b, 0) empties b for reuse. */
+void sg_buf_truncate(struct sg_buf *b, size_t len);
+/* Returns the malloc'd text (never NULL, "" when nothing was added), its
+ * length in *len if len is not NULL, and leaves b empty and zeroed. */
+char *sg_buf_take(struct sg_buf *b, size_t *len);
+/* Frees the storage and leaves b zeroed. */
+void sg_buf_done(struct sg_buf *b);
+
 /* Joins two path parts with exactly one '/'; result is malloc'd. */
 char *sg_path_join(const char *a, const char *b);
 /* Returns the absolute, symlink-resolved path of an existing path, or NULL

@@ -190,6 +190,43 @@ static void test_errors(void **state)
 	assert_string_equal(err.msg, "where:1:4: unexpected NUL byte");
 }
 
+/* Tokens at the edges: cut off at the end, huge numbers, UTF-8 names. */
+static void test_token_edges(void **state)
+{
+	(void)state;
+	/* strings cut off, also right after a backslash */
+	assert_string_equal(err_of("city == 'Seo"), "where:1:9: unterminated string (no closing ')");
+	assert_string_equal(err_of("city == \"a\\"), "where:1:9: unterminated string (no closing \")");
+	assert_string_equal(err_of("`"), "where:1:1: unterminated column name (no closing `)");
+	assert_string_equal(err_of("`a``"), "where:1:1: unterminated column name (no closing `)");
+	/* operators as the last token */
+	assert_string_equal(err_of("age > 1 and"), "where:1:12: expected a column name, found the end");
+	assert_string_equal(err_of("age > 1 ||"), "where:1:11: expected a column name, found the end");
+	assert_string_equal(err_of("age > 1 and !"), "where:1:14: expected a column name, found the end");
+	assert_string_equal(err_of("age ~"), "where:1:6: expected a quoted regex after '~', found the end");
+	assert_string_equal(err_of("age ="), "where:1:6: expected a value after '==', found the end");
+	assert_string_equal(err_of("age > -"), "where:1:7: unexpected character '-'");
+	/* huge numbers are numbers (compared as doubles), never an overflow */
+	assert_true(ev("age < 123456789012345678901234567890", kim));
+	assert_true(ev("age < 1e999999", kim));
+	assert_true(ev("age > -1e999999", kim));
+	assert_true(ev("age > .5 and age < +31.5", kim));
+	/* a name runs on through UTF-8 bytes; positions count characters */
+	assert_string_equal(err_of("città == 1"), "where:1:1: unknown column 'città' (columns: age, "
+			    "city, first name, score, when, ok)");
+	assert_string_equal(err_of("city == 'é' and é"), "where:1:17: unknown column 'é' (columns: "
+			    "age, city, first name, score, when, ok)");
+	const char *const un[] = { "città", "naïve.x" };
+	static const char *const row[] = { "Roma", "1" };
+	struct sg_csv_field f[2] = { { row[0], 4 }, { row[1], 1 } };
+	struct sg_csv_cursor cur = { .nfields = 2, .ncols = 2, .field = f };
+	struct sg_expr *e;
+	struct sg_error err = { 0 };
+	assert_int_equal(sg_expr_compile_names("città == 'Roma' AND naïve.x >= 1", 34, un, 2, &e, &err), 0);
+	assert_int_equal(sg_expr_eval(e, &cur), 1);
+	sg_expr_free(e);
+}
+
 /* Feeds every file of tests/corpus/expr to the fuzz target. */
 static void test_corpus(void **state)
 {
@@ -206,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_logic_and_precedence),
 		cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_token_edges),
 		cmocka_unit_test(test_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

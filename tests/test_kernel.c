@@ -2,6 +2,7 @@
 #include "testutil.h"
 #include <signal.h>
 #include <zmq.h>
+#include "core/ansi.h"
 #include "core/kernel.h"
 #include "core/kernels.h"
 #include "core/kernelspec.h"
@@ -153,7 +154,7 @@ static void test_mime_text(void **state)
 	free(t);
 	json_decref(d);
 	char ansi[] = "\x1b[0;31mValueError\x1b[0m: x";
-	size_t n = sg_kernel_strip_ansi(ansi, strlen(ansi));
+	size_t n = sg_ansi_strip(ansi, strlen(ansi));
 	assert_string_equal(ansi, "ValueError: x");
 	assert_int_equal(n, 13);
 }

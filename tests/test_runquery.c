@@ -369,6 +369,34 @@ static void test_errors(void **state)
 	free(l);
 }
 
+/* Tokens at the edges: cut off at the end, huge numbers, UTF-8 names. */
+static void test_token_edges(void **state)
+{
+	struct fixture *f = *state;
+	expect_error("metric.`", "where:1:8: unterminated name (no closing `)");
+	expect_error("tag.`a``", "where:1:5: unterminated name (no closing `)");
+	expect_error("name == \"a\\", "where:1:9: unterminated string (no closing \")");
+	expect_error("name ~", "where:1:7: expected a quoted regex after '~', found the end");
+	expect_error("name == \"x\" &&", "where:1:15: expected a field (" "use metric.NAME, "
+		     "param.NAME, tag.NAME, status, user, name, experiment, kind, started, ended), "
+		     "found the end");
+	expect_error("not", "where:1:4: expected a field (use metric.NAME, param.NAME, tag.NAME, "
+		     "status, user, name, experiment, kind, started, ended), found the end");
+	expect_error("name !", "where:1:6: expected an operator (== != < <= > >= ~ !~ is) after "
+		     "'name', found '!'");
+	/* huge numbers are numbers, never an overflow */
+	EXPECT("param.lr < 1e400", "mlp,rf,xgb-a,xgb-b");
+	EXPECT("param.lr < 123456789012345678901234567890", "mlp,rf,xgb-a,xgb-b");
+	EXPECT("metric.loss > -1e400", "rf,xgb-a");
+	/* UTF-8 names, bare or backquoted; positions count characters */
+	tag(f, 2, "città", "Roma");
+	EXPECT("tag.città == 'Roma'", "mlp");
+	EXPECT("tag.`città` == \"Roma\" and user == 'root'", "mlp");
+	expect_error("tag.città == 'Roma' and città == 1", "where:1:25: unknown field 'città' (use "
+		     "metric.NAME, param.NAME, tag.NAME, status, user, name, experiment, kind, "
+		     "started, ended)");
+}
+
 static void test_long_chains_run(void **state)
 {
 	struct fixture *f = *state;
@@ -907,6 +935,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_logic_and_precedence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_injection_is_inert, setup, teardown),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test_setup_teardown(test_token_edges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_chains_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nesting_limit_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sort_fixture, setup, teardown),

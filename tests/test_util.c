@@ -176,10 +176,45 @@ static void test_regex_guard(void **state)
 	assert_non_null(strstr(err.msg, "metric: bad regex 'a(b'"));
 }
 
+static void test_buf(void **state)
+{
+	struct sg_buf b = { 0 };
+	size_t len;
+	char big[1000];
+
+	(void)state;
+	char *s = sg_buf_take(&b, &len);        /* nothing added: "" */
+	assert_string_equal(s, "");
+	assert_int_equal(len, 0);
+	free(s);
+	sg_buf_puts(&b, "ab");
+	sg_buf_putc(&b, 'c');
+	sg_buf_add(&b, "d\0e", 3);              /* bytes, NUL included */
+	assert_int_equal(b.len, 6);
+	assert_memory_equal(b.data, "abcd\0e", 7);
+	sg_buf_truncate(&b, 2);
+	assert_string_equal(b.data, "ab");
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	sg_buf_printf(&b, "-%d-%s", 42, big);  /* grows past the first block */
+	assert_int_equal(b.len, 2 + 4 + sizeof big - 1);
+	assert_int_equal(b.data[b.len], '\0');
+	assert_memory_equal(b.data, "ab-42-xx", 8);
+	s = sg_buf_take(&b, &len);
+	assert_int_equal(len, strlen(s));
+	assert_null(b.data);
+	assert_int_equal(b.len + b.cap, 0);
+	free(s);
+	sg_buf_puts(&b, "y");
+	sg_buf_done(&b);
+	assert_null(b.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_set_prefix_clear),
+		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_path_join),
 		cmocka_unit_test(test_mkdir_p_and_read_limits),
 		cmocka_unit_test(test_write_atomic_replaces_whole),

@@ -51,6 +51,15 @@ int sg_fuzz_ansi(const uint8_t *d, size_t n)
 	check(again.nspans == 0, "clean text has no styles");
 	sg_ansi_text_done(&again);
 	sg_ansi_text_done(&t);
+	/* Stripping reads the same sequences: what it leaves holds none. */
+	char *copy = malloc(n + 1);
+	memcpy(copy, d, n);
+	copy[n] = '\0';
+	size_t k = sg_ansi_strip(copy, n);
+	check(k <= n && copy[k] == '\0', "strip shortens and terminates");
+	check(memchr(copy, 0x1b, k) == NULL, "no escape left after strip");
+	check(sg_ansi_strip(copy, k) == k, "stripping is idempotent");
+	free(copy);
 	/* A prefix (output arriving in pieces) holds up as well. */
 	sg_ansi_clean((const char *)d, n / 2, &t);
 	check_text(&t, n / 2);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/ansi.h"
 #include "core/kernel.h"
 #include "core/kernelspec.h"
 #include "tests/fuzz/fuzz_kernel.h"
@@ -75,7 +76,7 @@ static void check_text(json_t *data)
 	char *t = sg_kernel_mime_text(data, &len);
 	check(t && strlen(t) == len, "mime text is a string of its length");
 	char *copy = strdup(t);
-	size_t k = sg_kernel_strip_ansi(copy, len);
+	size_t k = sg_ansi_strip(copy, len);
 	check(k <= len, "stripping never grows");
 	free(copy);
 	free(t);

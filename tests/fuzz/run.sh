@@ -43,6 +43,7 @@ core="$core rules rules_spec"
 core="$core ansi"
 core="$core textbuf pysyntax mdtext"
 core="$core labelscheme"
+core="$core lex"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 flags="$flags $(pkg-config --cflags jansson sqlite3) -I $src -I $build"
 objects=
