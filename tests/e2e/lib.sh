@@ -32,6 +32,18 @@ expect_status() {
 	if [ "$got" -eq "$want" ]; then pass "$desc (exit $got)"
 	else fail "$desc: exit $got, wanted $want; stderr: $(head -c 500 "$T/err")"; fi
 }
+# wait_until SECONDS COMMAND... — runs COMMAND every 0.1 s until it
+# succeeds (0) or SECONDS pass (1): for a condition only the awaited state
+# makes true, never a fixed sleep.
+wait_until() {
+	wu_n=$(($1 * 10)); shift
+	wu_i=0
+	while [ $wu_i -lt $wu_n ]; do
+		"$@" && return 0
+		sleep 0.1; wu_i=$((wu_i + 1))
+	done
+	"$@"
+}
 # contains FILE TEXT — fixed-string match.
 contains() { grep -qF -- "$2" "$1"; }
 finish() {
