@@ -20,7 +20,21 @@ HOME="$T/home"; mkdir -p "$HOME"; export HOME
 unset SAGETTY_THEMES NO_COLOR || true
 
 FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+fail() {
+	echo "FAIL: $*" >&2; FAILS=$((FAILS + 1))
+	fail_screens >&2
+}
+# fail_screens — in a test driving tmux (its server on socket $SOCK), what
+# each window shows, so a failed check says what it saw.
+fail_screens() {
+	[ -n "${SOCK:-}" ] && command -v tmux >/dev/null || return 0
+	tmux -L "$SOCK" list-panes -a -F '#{session_name}:#{window_index}.#{pane_index} #{window_name}' \
+		2>/dev/null | while read -r target name; do
+		case "$target" in keep:*) continue ;; esac
+		echo "--- screen of $target ($name) at the failure:"
+		tmux -L "$SOCK" capture-pane -p -t "$target" 2>/dev/null
+	done
+}
 pass() { echo "ok: $*"; }
 # check DESCRIPTION COMMAND... — passes when the command succeeds.
 check() { desc=$1; shift; if "$@"; then pass "$desc"; else fail "$desc"; fi; }
