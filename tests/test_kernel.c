@@ -366,11 +366,14 @@ static void interrupt_sleep(void)
 	 * must not be aborted. */
 	struct sg_exec_opts eo = { 0 };
 	/* The cell says when it runs its own code: an interrupt from then on is
-	 * the cell's KeyboardInterrupt, however slow the kernel is today.  It
-	 * sleeps in short naps: Linux may hand SIGINT to another of the
-	 * kernel's threads, and Python raises it in the main thread only
-	 * between bytecodes, so one long sleep() could outlast the test. */
-	assert_int_equal(sg_kernel_execute_opts(kernel, "import time\nprint('sleeping', flush=True)\n"
+	 * the cell's KeyboardInterrupt, however slow the kernel is today.  No
+	 * flush=True: the output thread sends the text on its own, when the
+	 * cell is already napping (an interrupt inside a flush from the main
+	 * thread could end the cell without an error).  It sleeps in short
+	 * naps: Linux may hand SIGINT to another of the kernel's threads, and
+	 * Python raises it in the main thread only between bytecodes, so one
+	 * long sleep() could outlast the test. */
+	assert_int_equal(sg_kernel_execute_opts(kernel, "import time\nprint('sleeping')\n"
 						"for _ in range(300): time.sleep(0.1)", &eo, id, &err), 0);
 	struct sg_kernel_event ev;
 	int busy = 0, reply = 0, idle = 0;
