@@ -320,6 +320,21 @@ int job_beat(struct sg_store *st, const char *id, struct sg_error *err)
 			  "AND state IN ('Queued', 'Running')", id, NULL, NULL, err);
 }
 
+int job_set_started(struct sg_store *st, const char *id, double at, struct sg_error *err)
+{
+	sqlite3_stmt *q = sg_store_prepare(st, "UPDATE jobs SET started_at = ?2 "
+					   "WHERE run_id = ?1 AND started_at IS NULL", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(q, 2, at);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sg_store_error(st, err, "cannot update the job");
+	return 0;
+}
+
 int job_set_pid(struct sg_store *st, const char *id, int which, pid_t pid, struct sg_error *err)
 {
 	char token[128] = "", num[32];

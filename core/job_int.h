@@ -53,6 +53,9 @@ char *job_attempt_log_dir(struct sg_store *st, const char *run_dir, const char *
  * NULL) as failure_reason.  A Running state sets started_at. */
 int job_set_state(struct sg_store *st, const char *id, enum sg_job_state state,
 		  const char *reason, struct sg_error *err);
+/* Sets started_at to at (wall-clock seconds) when it is still unset: the
+ * start of a program that ended before the supervisor marked it Running. */
+int job_set_started(struct sg_store *st, const char *id, double at, struct sg_error *err);
 /* Records the supervisor's (which 0) or the program's (which 1) pid and
  * token. */
 int job_set_pid(struct sg_store *st, const char *id, int which, pid_t pid, struct sg_error *err);

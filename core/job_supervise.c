@@ -531,6 +531,10 @@ static void record_end(struct sup *s, enum sg_job_state st, const char *why,
 			"has moved on\n", s->id, sg_job_state_name(st));
 		return;
 	}
+	/* The first tick marks the job Running; a program that exited before
+	 * it still has a start, r->seconds before now. */
+	if (started && !s->ticked)
+		job_set_started(s->ws->store, s->id, sg_now() - r->seconds, &e);
 	if (started)
 		job_set_exit(s->ws->store, s->id, r->exit_code, r->signal, &e);
 	if (started && r->log_truncated)

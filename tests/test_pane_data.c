@@ -516,6 +516,21 @@ static void test_describe(void **state)
 	assert_non_null(strstr(row(f, 3), "5.5"));
 }
 
+/* Draws, and only draws, until text shows and gone does not (NULL: no
+ * such condition), 30 s at most: the loop's
+ * descriptors are never polled, so the work's end can only be taken in by
+ * a frame.  A fixed pause would race the work on a loaded machine. */
+static int draw_until(struct fx *f, const char *text, const char *gone)
+{
+	for (int i = 0; i < 600; i++) {
+		app_draw(f->app);
+		if (has(f, text) && !(gone && has(f, gone)))
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
 /* A frame drawn after background work ended but before the loop saw its
  * descriptor (drawing reads progress, which drains it) must not lose the
  * end: the work is taken in, and nothing is left to wait on. */
@@ -526,8 +541,7 @@ static void test_end_seen_while_drawing(void **state)
 
 	open_dataset(f, "people");
 	app_handle_key(f->app, 'd');
-	usleep(300000);
-	app_draw(f->app);
+	assert_true(draw_until(f, "500.5", NULL));
 	app_draw(f->app);
 	assert_int_equal(app_pane_fds(f->app, fds, APP_MAX_FDS, &tmo), 0);
 	assert_true(has(f, "COLUMN"));
@@ -535,7 +549,7 @@ static void test_end_seen_while_drawing(void **state)
 	key(f, SG_KEY_ESC);
 	key(f, SG_KEY_ESC);
 	app_handle_key(f->app, SG_KEY_ENTER);  /* people again, index from scratch */
-	usleep(300000);
+	assert_true(draw_until(f, "row 1/1,000 ", "Indexing"));
 	app_draw(f->app);
 	assert_false(has(f, "Indexing"));
 	assert_int_equal(app_pane_fds(f->app, fds, APP_MAX_FDS, &tmo), 0);

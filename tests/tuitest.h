@@ -125,11 +125,13 @@ static inline void draw(struct fx *f)
 	dump(f);
 }
 
-/* Runs background work until the panes wait on nothing (10 s at most),
- * polling the descriptors the app's loop would poll, then draws. */
+/* Runs background work until the panes wait on nothing (60 s at most: it
+ * returns as soon as they do, and a sanitizer build on a loaded host can
+ * take seconds over a 3 MB file), polling the descriptors the app's loop
+ * would poll, then draws. */
 static inline void settle(struct fx *f)
 {
-	double end = sg_now() + 10;
+	double end = sg_now() + 60;
 
 	while (sg_now() < end) {
 		int fds[APP_MAX_FDS], tmo, n = app_pane_fds(f->app, fds, APP_MAX_FDS, &tmo);

@@ -11,8 +11,10 @@ resumes from it, and saves model.pkl in SM_MODEL_DIR.  On an error it
 writes the reason to output/failure and exits 1, as SageMaker asks.
 
 Hyperparameters arrive as --key value arguments: --epochs, --learning-rate,
---epoch-seconds (a pause per epoch, so tests can interrupt it) and --fail
-(raise this message at the first epoch).
+--epoch-seconds (a pause per epoch), --hold (a file: while it exists, the
+script waits after each epoch's checkpoint, so a test can interrupt it at a
+known point whatever the machine's speed) and --fail (raise this message at
+the first epoch).
 """
 import argparse
 import csv
@@ -80,6 +82,8 @@ def train(args):
         print("epoch=%d accuracy=%.4f loss=%.4f" % (epoch, acc, loss), flush=True)
         save_atomic({"model": clf, "epoch": epoch}, ckpt)
         time.sleep(args.epoch_seconds)
+        while args.hold and os.path.exists(args.hold):
+            time.sleep(0.05)
     save_atomic(clf, os.path.join(args.model_dir, "model.pkl"))
     with open(os.path.join(args.output_data, "contract.json"), "w") as f:
         json.dump({"argv": sys.argv[1:],
@@ -92,6 +96,7 @@ def main():
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--learning-rate", type=float, default=0.05)
     p.add_argument("--epoch-seconds", type=float, default=0.0)
+    p.add_argument("--hold", default="")
     p.add_argument("--fail", default="")
     p.add_argument("--model-dir", default=env("SM_MODEL_DIR", PREFIX + "/model"))
     p.add_argument("--train", default=env("SM_CHANNEL_TRAIN", PREFIX + "/input/data/train"))
