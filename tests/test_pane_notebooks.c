@@ -592,9 +592,9 @@ static void test_several_open(void **state)
 	type(f, "j");
 	key(f, SG_KEY_ENTER);                 /* b.ipynb, a stays open */
 	assert_true(has(f, "An empty notebook"));
-	assert_int_equal(row_of(f, "a.ipynb [+] \u2502"), row_of(f, " b.ipynb \u2502"));
+	assert_int_equal(row_of(f, " a [+] \u2502"), row_of(f, " b \u2502"));
 	assert_true(has(f, "(2/2 open)"));
-	assert_int_equal(role_at(f, " b.ipynb \u2502"), SG_ROLE_SELECTED);
+	assert_int_equal(role_at(f, " b \u2502"), SG_ROLE_SELECTED);
 	type(f, "b");                         /* b modified too */
 	app_pane_event(f->app, -1);           /* recovery copies of both */
 	assert_true(sg_nbrecovery_exists(f->ws, "a.ipynb", NULL, NULL));
@@ -667,7 +667,7 @@ static void test_open_line_elided(void **state)
 	/* the line of open notebooks: the earlier ones counted at its left */
 	int y = row_of(f, "<");
 	assert_true(y >= 0);
-	assert_non_null(strstr(row(f, y), "\u2026"));        /* names shortened */
+	assert_non_null(strstr(row(f, y), "\u2026g_name_11")); /* middles cut */
 	assert_null(strstr(row(f, y), ">"));
 	assert_true(has(f, "(12/12 open)"));
 	type(f, "]");                                      /* wraps to the first */

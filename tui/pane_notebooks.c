@@ -1352,10 +1352,56 @@ static int tab_marks(const struct nb_doc *doc, int unicode, char *buf, size_t n)
 	return text_width(buf, unicode);
 }
 
-static const char *tab_name(const struct nb_doc *doc)
+/* The name a notebook has in the line of open ones: its file name
+ * without ".ipynb", in buf. */
+static const char *tab_name(const struct nb_doc *doc, char *buf, size_t n)
 {
-	const char *slash = strrchr(doc->path, '/');
-	return slash ? slash + 1 : doc->path;
+	const char *slash = strrchr(doc->path, '/'), *name = slash ? slash + 1 : doc->path;
+	size_t len = strlen(name);
+
+	if (len > 6 && strcmp(name + len - 6, ".ipynb") == 0)
+		len -= 6;
+	snprintf(buf, n, "%.*s", (int)len, name);
+	return buf;
+}
+
+/* Bytes of text making at most cols columns, whole characters. */
+static size_t fit_bytes(const char *text, int cols, int unicode)
+{
+	size_t i = 0, len = strlen(text);
+	char one[8];
+
+	while (i < len) {
+		long cp;
+		size_t k = utf8_decode(text + i, len - i, &cp);
+		snprintf(one, sizeof one, "%.*s", (int)k, text + i);
+		if ((cols -= text_width(one, unicode)) < 0)
+			break;
+		i += k;
+	}
+	return i;
+}
+
+/* name shortened to cap columns by cutting its middle (names of one
+ * project often differ only at the end: run_01, run_02), into out. */
+static void elide_middle(const char *name, int cap, int unicode, char *out, size_t n)
+{
+	const char *dots = unicode ? "\u2026" : "~";
+	int w = text_width(name, unicode);
+
+	if (w <= cap) {
+		snprintf(out, n, "%s", name);
+		return;
+	}
+	int head = (cap - 1) / 3, tail = cap - 1 - head;
+	size_t hb = fit_bytes(name, head, unicode);
+	/* the tail: skip characters until what is left fits */
+	const char *t = name + hb;
+	while (*t && text_width(t, unicode) > tail) {
+		long cp;
+		t += utf8_decode(t, strlen(t), &cp);
+	}
+	snprintf(out, n, "%.*s%s%s", (int)hb, name, dots, t);
 }
 
 /* The line of open notebooks (row 0 of s): the shown one highlighted.
@@ -1365,20 +1411,26 @@ static const char *tab_name(const struct nb_doc *doc)
 static void draw_tabs(struct nb_priv *d, struct surface *s)
 {
 	int uni = s->be->unicode, cap = 28, w[NB_TABS_MAX], total;
-	char marks[32];
+	char marks[32], name[1024], shown[1100];
 	size_t first = 0, last = d->ntabs; /* shown: [first, last) */
 
-	for (;;) {
+	for (int windowed = 0;;) {
 		total = 0;
 		for (size_t i = 0; i < d->ntabs; i++) {
-			int nw = text_width(tab_name(d->tabs[i]->doc), uni);
+			int nw = text_width(tab_name(d->tabs[i]->doc, name, sizeof name), uni);
 			w[i] = (nw < cap ? nw : cap) + tab_marks(d->tabs[i]->doc, uni, marks,
 								 sizeof marks) + 2;
 			total += w[i] + 1;
 		}
-		if (total <= s->w || cap <= 8)
+		if (total <= s->w || windowed)
 			break;
+		/* down to 8 columns all may fit; else only some show, with
+		 * names long enough to tell apart */
 		cap -= 2;
+		if (cap < 8) {
+			cap = 14;
+			windowed = 1;
+		}
 	}
 	if (total > s->w) {
 		/* widen a window around the shown notebook, 4 columns kept at
@@ -1402,7 +1454,7 @@ static void draw_tabs(struct nb_priv *d, struct surface *s)
 	int x = 0;
 	if (first > 0) {
 		char more[16];
-		snprintf(more, sizeof more, "<%zu ", first);
+		snprintf(more, sizeof more, "<%zu", first);
 		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_DIM, 0, more);
 	}
 	for (size_t i = first; i < last && x < s->w; i++) {
@@ -1410,9 +1462,9 @@ static void draw_tabs(struct nb_priv *d, struct surface *s)
 		enum sg_role r = i == d->cur ? SG_ROLE_SELECTED : SG_ROLE_NORMAL;
 		int mw = tab_marks(doc, uni, marks, sizeof marks);
 		int nw = w[i] - mw - 2;
+		elide_middle(tab_name(doc, name, sizeof name), nw, uni, shown, sizeof shown);
 		x += surface_textw(s, 0, x, s->w - x, r, 0, " ");
-		x += surface_textw(s, 0, x, nw < s->w - x ? nw : s->w - x, r, TEXT_ELLIPSIS,
-				   tab_name(doc));
+		x += surface_textw(s, 0, x, s->w - x, r, TEXT_ELLIPSIS, shown);
 		x += surface_textw(s, 0, x, s->w - x, nb_doc_dirty(doc) && i != d->cur ?
 				   SG_ROLE_MESSAGE : r, 0, nb_doc_dirty(doc) ? " [+]" : "");
 		if (tab_busy(doc))
@@ -1671,7 +1723,7 @@ static enum pane_result nb_on_fd(struct pane *p, int fd)
 			if (t == d->t)
 				pane_message(p, r, "%s", msg);
 			else
-				pane_message(p, r, "%s: %s", tab_name(t->doc), msg);
+				pane_message(p, r, "%s: %s", t->doc->path, msg);
 		}
 		/* a background notebook changes the line of open notebooks only */
 		changed |= c && (t == d->t || d->ntabs > 1);
