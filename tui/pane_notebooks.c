@@ -602,7 +602,12 @@ static const char *hist_cell(void *ud, size_t row, int col, char *buf, size_t n,
 	case H_COMMIT: *role = SG_ROLE_NUMBER; snprintf(buf, n, "%.7s", c->id); return buf;
 	case H_WHEN: fmt_start((double)c->time, buf, n); return buf;
 	case H_AUTHOR: return c->author;
-	case H_SUMMARY: return c->summary;
+	case H_SUMMARY:
+		if (!c->renamed)
+			return c->summary;
+		/* before a rename: the name it had then */
+		snprintf(buf, n, "(as %s) %s", c->path, c->summary);
+		return buf;
 	}
 	return "";
 }
