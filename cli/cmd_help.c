@@ -215,7 +215,8 @@ const struct cli_command cli_commands[] = {
 	  "Notebook history, cell-level diffs, restores, conversions and headless runs",
 	  "NB is a notebook (.ipynb, or a .py script in jupytext's percent format) inside the\n"
 	  "workspace, which is versioned with git.  `nb log` lists the commits that changed NB,\n"
-	  "newest first.  `nb diff` compares two versions cell by cell: without REV the last\n"
+	  "newest first, following renames like git log --follow (older commits show the old\n"
+	  "path; diff and restore read a revision under the name it had).  `nb diff` compares two versions cell by cell: without REV the last\n"
 	  "commit (HEAD) with the file on disk, with one REV that version with the file, with\n"
 	  "two the first with the second (REV: a commit id or prefix, HEAD~2, a branch).  Cells\n"
 	  "are matched by id and shown as added, removed, moved or changed (type, source,\n"
