@@ -1696,7 +1696,8 @@ static int nb_poll_fds(struct pane *p, int *fds, int max, int *timeout_ms)
 
 	for (size_t i = 0; i < d->ntabs; i++) {
 		struct nb_doc *doc = d->tabs[i]->doc;
-		n += nb_kernel_fds(doc, fds + n, max - n);
+		if (n < max)
+			n += nb_kernel_fds(doc, fds + n, max - n);
 		if (nb_kernel_busy(doc) || doc->interrupted_at > 0 || doc->kstart)
 			want = NB_TICK_MS;
 		if (doc->backlog)
@@ -1721,7 +1722,10 @@ static enum pane_result nb_on_fd(struct pane *p, int fd)
 	(void)fd;
 	for (size_t i = 0; i < d->ntabs; i++) {
 		struct nb_tab *t = d->tabs[i];
+		int asked = t->doc->input_pending;
 		int c = nb_kernel_events(t->doc, ws_of(p), msg, sizeof msg);
+		if (t != d->t && !asked && t->doc->input_pending && !*msg)
+			snprintf(msg, sizeof msg, "a cell waits for input() (L shows the notebook)");
 		if (*msg) {
 			enum sg_role r = strstr(msg, "died") || strstr(msg, "kernel ") == msg ?
 					 SG_ROLE_ERROR : SG_ROLE_MESSAGE;
