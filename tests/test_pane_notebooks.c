@@ -639,6 +639,15 @@ static void test_several_open(void **state)
 	type(f, "j");
 	key(f, SG_KEY_ENTER);
 	assert_true(has(f, "were recovered"));
+	key(f, SG_KEY_ESC);
+	/* ? lists the new actions with their keys */
+	type(f, "?");
+	for (int i = 0; i < 200 && !has(f, "open-notebooks"); i++)
+		key(f, 'j');
+	assert_non_null(strstr(row(f, row_of(f, "next-notebook")), "]"));
+	assert_non_null(strstr(row(f, row_of(f, "prev-notebook")), "["));
+	assert_non_null(strstr(row(f, row_of(f, "close-notebook")), "x"));
+	assert_non_null(strstr(row(f, row_of(f, "open-notebooks")), "L"));
 	fx_free(f);
 }
 

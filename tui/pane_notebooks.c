@@ -1759,16 +1759,22 @@ static const char *nb_unsaved(struct pane *p)
 		dirty += nb_doc_dirty(d->tabs[i]->doc) != 0;
 	if (!dirty)
 		return NULL;
+	/* the names while they fit the question's line, then a count */
 	len = (size_t)snprintf(what, sizeof what, "unsaved edits to ");
-	for (size_t i = 0, k = 0; i < d->ntabs && len < sizeof what; i++) {
+	size_t k = 0;
+	for (size_t i = 0; i < d->ntabs; i++) {
+		const char *path = d->tabs[i]->doc->path;
 		if (!nb_doc_dirty(d->tabs[i]->doc))
 			continue;
-		len += (size_t)snprintf(what + len, sizeof what - len, "%s%s", k++ ? ", " : "",
-					d->tabs[i]->doc->path);
+		if (k && len + strlen(path) > 200)
+			break;
+		len += (size_t)snprintf(what + len, sizeof what - len, "%s%.200s", k++ ? ", " : "",
+					path);
 	}
-	if (len < sizeof what)
-		snprintf(what + len, sizeof what - len, " (recovery cop%s kept)",
-			 dirty == 1 ? "y is" : "ies are");
+	if (k < dirty)
+		len += (size_t)snprintf(what + len, sizeof what - len, " and %zu more", dirty - k);
+	snprintf(what + len, sizeof what - len, " (recovery cop%s kept)",
+		 dirty == 1 ? "y is" : "ies are");
 	return what;
 }
 
