@@ -18,7 +18,8 @@ PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config 
   libncurses-dev libsqlite3-dev libgit2-dev libcsv-dev libcmocka-dev libjansson-dev libssl-dev
   libopenblas-dev liblapacke-dev libxgboost-dev python3-sklearn python3-xgboost python3-pandas
   sqlite3 tmux clang libclang-rt-14-dev python3-nbformat passwd
-  libzmq3-dev python3-ipykernel python3-nbclient"
+  libzmq3-dev python3-ipykernel python3-nbclient
+  libyaml-dev"
 
 say() { printf '==> %s\n' "$*"; }
 

@@ -96,9 +96,9 @@ static json_t *commit_json(const struct sg_nbgit_commit *c)
 {
 	char when[32];
 	sg_format_time((double)c->time, when, sizeof when);
-	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "commit", c->id, "author", c->author,
-			 "email", c->email, "time", (json_int_t)c->time, "date", when,
-			 "message", c->summary);
+	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}", "commit", c->id, "author",
+			 c->author, "email", c->email, "time", (json_int_t)c->time, "date", when,
+			 "message", c->summary, "path", c->path, "renamed", c->renamed);
 }
 
 /* ---- nb log ------------------------------------------------------------ */
@@ -140,7 +140,13 @@ static int nb_log(struct cli *cli, int argc, char **argv)
 		sg_format_time((double)cs[i].time, when, sizeof when);
 		cli_safe_text(author, sizeof author, cs[i].author, strlen(cs[i].author), 12);
 		cli_safe_text(msg, sizeof msg, cs[i].summary, strlen(cs[i].summary), 0);
-		printf("%.7s  %s  %s  %s\n", cs[i].id, when, author, msg);
+		if (cs[i].renamed) { /* before a rename: the name it had */
+			char path[300];
+			cli_safe_text(path, sizeof path, cs[i].path, strlen(cs[i].path), 0);
+			printf("%.7s  %s  %s  %s  (as %s)\n", cs[i].id, when, author, msg, path);
+		} else {
+			printf("%.7s  %s  %s  %s\n", cs[i].id, when, author, msg);
+		}
 	}
 	if (json)
 		cli_print_json(arr);

@@ -9,28 +9,94 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "core/nbformat.h"
+#include "core/nbparams.h"
 #include "core/nbrun.h"
 #include "core/util.h"
+
+/* One -p, -r, -f or -y as given. */
+struct param_opt {
+	char kind;               /* 'p', 'r', 'f', 'y' */
+	const char *key, *value; /* -p/-r KEY VALUE; -f FILE or -y TEXT in value */
+};
 
 struct nb_args {
 	const char *input, *output, *kernel, *cwd;
 	double timeout, start_timeout;
 	int allow_errors, log_output, progress, json, record;
-	struct sg_nbrun_param *params;
+	struct param_opt *opts;  /* in command-line order */
+	size_t nopts;
+	struct sg_nbrun_param *params; /* the final parameters */
 	size_t nparams;
+	json_t **docs;           /* parsed YAML (the typed values live there) */
+	size_t ndocs;
+	char **texts;            /* typed values as text, for the run's params */
+	size_t ntexts;
 };
 
-static void add_param(struct nb_args *a, const char *k, const char *v, int raw)
+static void add_opt(struct nb_args *a, char kind, const char *key, const char *value)
 {
-	/* A repeated key: the last value wins, as in papermill. */
+	a->opts = sg_xrealloc(a->opts, (a->nopts + 1) * sizeof *a->opts);
+	a->opts[a->nopts++] = (struct param_opt){ kind, key, value };
+}
+
+static void add_param(struct nb_args *a, struct sg_nbrun_param p)
+{
+	/* A name given again replaces its value (see collect_params). */
 	for (size_t i = 0; i < a->nparams; i++)
-		if (strcmp(a->params[i].key, k) == 0) {
-			a->params[i].value = v;
-			a->params[i].raw = raw;
+		if (strcmp(a->params[i].key, p.key) == 0) {
+			a->params[i] = p;
 			return;
 		}
 	a->params = sg_xrealloc(a->params, (a->nparams + 1) * sizeof *a->params);
-	a->params[a->nparams++] = (struct sg_nbrun_param){ k, v, raw };
+	a->params[a->nparams++] = p;
+}
+
+/* A typed value as text for the run's parameters: strings as they are,
+ * the rest as JSON. */
+static const char *typed_text(struct nb_args *a, const json_t *v)
+{
+	json_t *plain = NULL;
+	struct sg_nbrun_param p = { .key = "", .typed = v };
+	free(sg_nbrun_param_literal(&p, &plain));
+	char *t = json_is_string(plain) ? sg_xstrdup(json_string_value(plain))
+		: json_dumps(plain, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(plain);
+	a->texts = sg_xrealloc(a->texts, (a->ntexts + 1) * sizeof *a->texts);
+	a->texts[a->ntexts++] = t ? t : sg_xstrdup("");
+	return a->texts[a->ntexts - 1];
+}
+
+/* The final parameters, with papermill's precedence: YAML files (-f) in
+ * order, then YAML texts (-y), then -p, then -r, each later one replacing
+ * a name given before; so -r beats -p whatever their order, and within
+ * one kind the last wins.  Returns -1 to go on, else the exit code. */
+static int collect_params(struct nb_args *a)
+{
+	static const char order[] = "fypr";
+	for (const char *k = order; *k; k++) {
+		for (size_t i = 0; i < a->nopts; i++) {
+			const struct param_opt *o = &a->opts[i];
+			if (o->kind != *k)
+				continue;
+			if (*k == 'p' || *k == 'r') {
+				add_param(a, (struct sg_nbrun_param){ o->key, o->value, *k == 'r', NULL });
+				continue;
+			}
+			struct sg_error err = { 0 };
+			json_t *doc = NULL;
+			int rc = *k == 'f' ? sg_nbparams_yaml_file(o->value, &doc, &err)
+					   : sg_nbparams_yaml(o->value, strlen(o->value), "-y", &doc, &err);
+			if (rc < 0)
+				return cli_fail(&err);
+			a->docs = sg_xrealloc(a->docs, (a->ndocs + 1) * sizeof *a->docs);
+			a->docs[a->ndocs++] = doc;
+			const char *name;
+			json_t *v;
+			json_object_foreach(doc, name, v)
+				add_param(a, (struct sg_nbrun_param){ name, typed_text(a, v), 0, v });
+		}
+	}
+	return -1;
 }
 
 static int parse_args(struct nb_args *a, int argc, char **argv)
@@ -39,6 +105,8 @@ static int parse_args(struct nb_args *a, int argc, char **argv)
 		{ "parameters", required_argument, NULL, 'p' },
 		{ "parameters_raw", required_argument, NULL, 'r' },
 		{ "raw", required_argument, NULL, 'r' },
+		{ "parameters_file", required_argument, NULL, 'f' },
+		{ "parameters_yaml", required_argument, NULL, 'y' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -55,7 +123,7 @@ static int parse_args(struct nb_args *a, int argc, char **argv)
 	a->progress = isatty(2);
 	a->record = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "p:r:o:k:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:r:f:y:o:k:", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'p':
@@ -66,8 +134,10 @@ static int parse_args(struct nb_args *a, int argc, char **argv)
 			if (!sg_nbrun_valid_key(optarg))
 				return cli_usage("nb", "parameter name '%s' is not a Python identifier",
 						 optarg);
-			add_param(a, optarg, argv[optind++], c == 'r');
+			add_opt(a, (char)c, optarg, argv[optind++]);
 			break;
+		case 'f':
+		case 'y': add_opt(a, (char)c, NULL, optarg); break;
 		case 'o': a->output = optarg; break;
 		case 'k': a->kernel = optarg; break;
 		case 'c': a->cwd = optarg; break;
@@ -265,7 +335,7 @@ static int run_notebook(struct cli *cli, struct nb_args *a)
 	json_t *params = json_object();
 	for (size_t i = 0; i < a->nparams; i++) {
 		json_t *v;
-		free(sg_nbrun_py_literal(a->params[i].value, a->params[i].raw, &v));
+		free(sg_nbrun_param_literal(&a->params[i], &v));
 		json_object_set_new(params, a->params[i].key, v);
 	}
 	if (a->nparams)
@@ -346,8 +416,17 @@ int nb_run(struct cli *cli, int argc, char **argv)
 	struct nb_args a = { 0 };
 	int rc = parse_args(&a, argc - 1, argv + 1); /* from "run" on */
 	if (rc < 0)
+		rc = collect_params(&a);
+	if (rc < 0)
 		rc = run_notebook(cli, &a);
 	free(a.params);
+	free(a.opts);
+	for (size_t i = 0; i < a.ndocs; i++)
+		json_decref(a.docs[i]);
+	free(a.docs);
+	for (size_t i = 0; i < a.ntexts; i++)
+		free(a.texts[i]);
+	free(a.texts);
 	return rc;
 }
 

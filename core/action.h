@@ -115,7 +115,11 @@
 	X(NB_DIFF_BASE,     "diff-base",        "In history: make the selected version the base of diffs (again: the notebook as open)") \
 	X(NB_RESTORE,       "restore",          "In history: restore the selected version as a new commit (asks first)") \
 	X(NB_NEW,           "new",              "Create a notebook and open it (:new NAME.ipynb)") \
-	X(NB_CONFLICT_NEXT, "conflict-next",    "Select the next cell with a merge conflict")
+	X(NB_CONFLICT_NEXT, "conflict-next",    "Select the next cell with a merge conflict") \
+	X(NB_TAB_NEXT,      "next-notebook",    "Show the next open notebook (the others keep running)") \
+	X(NB_TAB_PREV,      "prev-notebook",    "Show the previous open notebook") \
+	X(NB_TAB_CLOSE,     "close-notebook",   "Close the shown notebook, its kernel kept running (asks when unsaved)") \
+	X(NB_TABS,          "open-notebooks",   "List the open notebooks to pick one (Enter shows it, x closes it)")
 
 
 enum sg_action {

@@ -36,6 +36,7 @@ static const char *base_name(const char *path)
 struct nbrepo {
 	git_repository *repo;
 	char *gitpath;     /* relative to the work tree, '/'-separated */
+	char *rootpfx;     /* the root relative to the work tree ("" or "dir/") */
 	char *file;        /* root/relpath */
 	int lock_fd;
 };
@@ -74,6 +75,8 @@ static int repo_open(const char *root, const char *relpath, struct nbrepo *r, st
 		return -1;
 	}
 	r->gitpath = sg_xstrdup(full + wl + (wl > 1));
+	r->rootpfx = strlen(abs_root) > wl ? sg_xasprintf("%s/", abs_root + wl + (wl > 1))
+					     : sg_xstrdup("");
 	r->file = sg_path_join(root, relpath);
 	free(abs_wd);
 	free(full);
@@ -106,6 +109,7 @@ static void repo_close(struct nbrepo *r)
 		close(r->lock_fd);
 	git_repository_free(r->repo);
 	free(r->gitpath);
+	free(r->rootpfx);
 	free(r->file);
 	git_libgit2_shutdown();
 	memset(r, 0, sizeof *r);
@@ -440,22 +444,69 @@ static void fill_commit(git_commit *c, struct sg_nbgit_commit *out)
 	snprintf(out->summary, sizeof out->summary, "%s", s ? s : "");
 }
 
-int sg_nbgit_log(const char *root, const char *relpath, size_t max,
-		 struct sg_nbgit_commit **out, size_t *n, struct sg_error *err)
+/* The path that commit c's path was renamed (or copied) from, when c added
+ * path and its first parent did not have it: rename detection between the
+ * two trees, as `git log --follow` does it (git's default 50% similarity;
+ * copies of unmodified files count too).  1 with old set, else 0. */
+static int renamed_from(git_repository *repo, git_commit *c, const char *path, char *old,
+			size_t n)
 {
-	*out = NULL;
-	*n = 0;
-	struct nbrepo r;
-	if (repo_open(root, relpath, &r, err) != 0)
-		return -1;
-	git_revwalk *walk = NULL;
-	int rc = 0;
-	if (git_revwalk_new(&walk, r.repo) != 0) {
-		rc = git_fail(err, "cannot walk the history");
+	git_commit *parent = NULL;
+	git_tree *pt = NULL, *ct = NULL;
+	git_diff *diff = NULL;
+	git_oid oid;
+	int found = 0;
+
+	if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) != 0)
+		return 0;
+	if (entry_at(parent, path, &oid) == 0 || entry_at(c, path, &oid) != 0)
 		goto out;
+	git_diff_options dopts = GIT_DIFF_OPTIONS_INIT;
+	git_diff_find_options fopts = GIT_DIFF_FIND_OPTIONS_INIT;
+	dopts.flags = GIT_DIFF_INCLUDE_UNMODIFIED;
+	fopts.flags = GIT_DIFF_FIND_RENAMES | GIT_DIFF_FIND_COPIES |
+		      GIT_DIFF_FIND_COPIES_FROM_UNMODIFIED;
+	if (git_commit_tree(&pt, parent) != 0 || git_commit_tree(&ct, c) != 0 ||
+	    git_diff_tree_to_tree(&diff, repo, pt, ct, &dopts) != 0 ||
+	    git_diff_find_similar(diff, &fopts) != 0)
+		goto out;
+	for (size_t i = 0; i < git_diff_num_deltas(diff) && !found; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		if ((d->status == GIT_DELTA_RENAMED || d->status == GIT_DELTA_COPIED) &&
+		    strcmp(d->new_file.path, path) == 0 && strcmp(d->old_file.path, path) != 0) {
+			snprintf(old, n, "%s", d->old_file.path);
+			found = 1;
+		}
 	}
-	git_revwalk_sorting(walk, GIT_SORT_TIME);
-	if (git_repository_head_unborn(r.repo) == 1)
+out:
+	git_diff_free(diff);
+	git_tree_free(pt);
+	git_tree_free(ct);
+	git_commit_free(parent);
+	return found;
+}
+
+/* Called for each commit of the history, newest first, with the path the
+ * notebook has in it and whether the commit changed it; nonzero stops. */
+typedef int (*follow_fn)(void *ud, git_commit *c, const char *gitpath, int touched);
+
+/* Walks HEAD's history (by time, merges' parents too) following the
+ * notebook through renames: from the commit that added it under its
+ * current name, older commits are looked at under the name it was renamed
+ * from.  An unborn HEAD walks nothing. */
+static int follow_walk(struct nbrepo *r, follow_fn fn, void *ud, struct sg_error *err)
+{
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	char path[1024], old[1024];
+	int rc = 0;
+
+	if (git_revwalk_new(&walk, r->repo) != 0)
+		return git_fail(err, "cannot walk the history");
+	/* children before parents even when their times are equal (commits made
+	 * within one second), as git log shows them */
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+	if (git_repository_head_unborn(r->repo) == 1)
 		goto out;                 /* no commits yet */
 	int pr = git_revwalk_push_head(walk);
 	if (pr == GIT_EUNBORNBRANCH || pr == GIT_ENOTFOUND)
@@ -464,25 +515,85 @@ int sg_nbgit_log(const char *root, const char *relpath, size_t max,
 		rc = git_fail(err, "cannot read HEAD");
 		goto out;
 	}
-	size_t cap = 0;
-	git_oid oid;
-	while ((max == 0 || *n < max) && git_revwalk_next(&oid, walk) == 0) {
+	snprintf(path, sizeof path, "%s", r->gitpath);
+	while (git_revwalk_next(&oid, walk) == 0) {
 		git_commit *c = NULL;
-		if (git_commit_lookup(&c, r.repo, &oid) != 0)
+		if (git_commit_lookup(&c, r->repo, &oid) != 0)
 			continue;
-		if (touches(c, r.gitpath)) {
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 16;
-				*out = sg_xrealloc(*out, cap * sizeof **out);
-			}
-			fill_commit(c, &(*out)[(*n)++]);
-		}
+		int touched = touches(c, path);
+		int renamed = touched && renamed_from(r->repo, c, path, old, sizeof old);
+		int stop = fn(ud, c, path, touched);
 		git_commit_free(c);
+		if (stop)
+			break;
+		if (renamed)
+			snprintf(path, sizeof path, "%s", old);
 	}
 out:
 	git_revwalk_free(walk);
+	return rc;
+}
+
+struct log_walk {
+	const struct nbrepo *r;
+	size_t max, n, cap;
+	struct sg_nbgit_commit *out;
+};
+
+static int log_one(void *ud, git_commit *c, const char *gitpath, int touched)
+{
+	struct log_walk *w = ud;
+	size_t pl = strlen(w->r->rootpfx);
+
+	if (!touched)
+		return 0;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->out = sg_xrealloc(w->out, w->cap * sizeof *w->out);
+	}
+	struct sg_nbgit_commit *o = &w->out[w->n++];
+	fill_commit(c, o);
+	/* root-relative when inside the root, else from the top of the work tree */
+	if (strncmp(gitpath, w->r->rootpfx, pl) == 0)
+		snprintf(o->path, sizeof o->path, "%s", gitpath + pl);
+	else
+		snprintf(o->path, sizeof o->path, ":/%s", gitpath);
+	o->renamed = strcmp(gitpath, w->r->gitpath) != 0;
+	return w->max && w->n >= w->max;
+}
+
+int sg_nbgit_log(const char *root, const char *relpath, size_t max,
+		 struct sg_nbgit_commit **out, size_t *n, struct sg_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct nbrepo r;
+	if (repo_open(root, relpath, &r, err) != 0)
+		return -1;
+	struct log_walk w = { .r = &r, .max = max };
+	int rc = follow_walk(&r, log_one, &w, err);
+	*out = w.out;
+	*n = w.n;
 	repo_close(&r);
 	return rc;
+}
+
+struct path_walk {
+	git_oid target;
+	char path[1024];
+	int found;
+};
+
+static int path_one(void *ud, git_commit *c, const char *gitpath, int touched)
+{
+	struct path_walk *w = ud;
+
+	(void)touched;
+	if (!git_oid_equal(git_commit_id(c), &w->target))
+		return 0;
+	snprintf(w->path, sizeof w->path, "%s", gitpath);
+	w->found = 1;
+	return 1;
 }
 
 static int read_at(struct nbrepo *r, const char *rev, struct sg_nb **out, char *commit_id,
@@ -497,15 +608,24 @@ static int read_at(struct nbrepo *r, const char *rev, struct sg_nb **out, char *
 		goto out;
 	}
 	git_oid blob;
-	if (entry_at((git_commit *)peeled, r->gitpath, &blob) != 0) {
+	const char *gitpath = r->gitpath;
+	struct path_walk pw = { .found = 0 };
+	if (entry_at((git_commit *)peeled, gitpath, &blob) != 0) {
+		/* a version from before a rename: the name it had then */
+		git_oid_cpy(&pw.target, git_object_id(peeled));
+		if (follow_walk(r, path_one, &pw, NULL) == 0 && pw.found &&
+		    strcmp(pw.path, gitpath) != 0 && entry_at((git_commit *)peeled, pw.path, &blob) == 0)
+			gitpath = pw.path;
+	}
+	if (gitpath == r->gitpath && entry_at((git_commit *)peeled, gitpath, &blob) != 0) {
 		char shortid[10];
 		git_oid_tostr(shortid, sizeof shortid, git_object_id(peeled));
 		sg_error_set(err, SG_E_NOTFOUND, "%s is not in version %s (%s)", r->gitpath, rev,
 			     shortid);
 		goto out;
 	}
-	char *label = sg_xasprintf("%s:%s", rev, r->gitpath);
-	rc = load_blob(r->repo, &blob, r->gitpath, label, out, err);
+	char *label = sg_xasprintf("%s:%s", rev, gitpath);
+	rc = load_blob(r->repo, &blob, gitpath, label, out, err);
 	free(label);
 	if (rc == 0 && commit_id)
 		git_oid_tostr(commit_id, 41, git_object_id(peeled));

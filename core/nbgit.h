@@ -55,15 +55,23 @@ struct sg_nbgit_commit {
 	long long time;          /* seconds since the epoch */
 	int tz_minutes;          /* the author's offset from UTC */
 	char summary[256];       /* the message's first line */
+	char path[1024];         /* the notebook's path in this commit, relative to
+				  * root (":/path" from the top of the work tree when
+				  * outside it) */
+	int renamed;             /* path is a name it had before a rename */
 };
 /* The commits (newest first, at most max; 0 for all) whose tree changed
- * root/relpath, following HEAD's first parents and merges.  *out is
- * malloc'd; an unborn HEAD gives 0 commits. */
+ * root/relpath, following HEAD's first parents and merges, and following
+ * the notebook through renames as `git log --follow` does: the commit that
+ * added it under its current name by a rename (or a copy; git's rename
+ * detection) is followed by the commits of the name it came from, whose
+ * path says so.  *out is malloc'd; an unborn HEAD gives 0 commits. */
 int sg_nbgit_log(const char *root, const char *relpath, size_t max,
 		 struct sg_nbgit_commit **out, size_t *n, struct sg_error *err);
 /* The notebook as committed at rev (anything git understands: "HEAD~2",
- * a full or short id, a branch).  SG_E_NOTFOUND when rev does not exist or
- * the notebook is not in it.  *commit_id (41 bytes, may be NULL) gets the
+ * a full or short id, a branch), under the name it had then when rev is
+ * older than a rename (see sg_nbgit_log).  SG_E_NOTFOUND when rev does not
+ * exist or the notebook is not in it.  *commit_id (41 bytes, may be NULL) gets the
  * resolved commit. */
 int sg_nbgit_read_at(const char *root, const char *relpath, const char *rev,
 		     struct sg_nb **out, char *commit_id, struct sg_error *err);

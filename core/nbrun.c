@@ -9,6 +9,7 @@
 #include <time.h>
 #include "core/kernel.h"
 #include "core/kernelspec.h"
+#include "core/nbparams.h"
 #include "core/util.h"
 
 /* ---- parameters ---------------------------------------------------------------------- */
@@ -134,6 +135,130 @@ char *sg_nbrun_py_literal(const char *value, int raw, json_t **json)
 	return lit;
 }
 
+/* A double-quoted Python string of n bytes (NUL bytes escaped too). */
+static char *py_stringn(const char *s, size_t n)
+{
+	char *out = sg_xmalloc(n * 4 + 3), *o = out;
+	*o++ = '"';
+	for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + n; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p == '\n') {
+			*o++ = '\\';
+			*o++ = 'n';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += sprintf(o, "\\x%02x", *p);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+/* Appends text to the growing buffer b (len, cap). */
+static void put(char **b, size_t *len, size_t *cap, const char *text)
+{
+	size_t n = strlen(text);
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*b = sg_xrealloc(*b, *cap);
+	}
+	memcpy(*b + *len, text, n + 1);
+	*len += n;
+}
+
+static char *float_literal(double d)
+{
+	if (isnan(d))
+		return sg_xstrdup("float(\"nan\")");
+	if (isinf(d))
+		return sg_xstrdup(d > 0 ? "float(\"inf\")" : "float(\"-inf\")");
+	return shortest_float(d);
+}
+
+char *sg_nbrun_json_literal(const json_t *v)
+{
+	size_t len = 0, cap = 64, i;
+	char *b = sg_xmalloc(cap), *part;
+	const char *k;
+	json_t *x;
+	double d;
+	b[0] = '\0';
+	if (sg_nbparams_nonfinite(v, &d)) {
+		free(b);
+		return float_literal(d);
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		put(&b, &len, &cap, "{");
+		i = 0;
+		json_object_foreach((json_t *)v, k, x) {
+			part = py_string(k);
+			put(&b, &len, &cap, i++ ? ", " : "");
+			put(&b, &len, &cap, part);
+			put(&b, &len, &cap, ": ");
+			free(part);
+			part = sg_nbrun_json_literal(x);
+			put(&b, &len, &cap, part);
+			free(part);
+		}
+		put(&b, &len, &cap, "}");
+		return b;
+	case JSON_ARRAY:
+		put(&b, &len, &cap, "[");
+		json_array_foreach(v, i, x) {
+			part = sg_nbrun_json_literal(x);
+			put(&b, &len, &cap, i ? ", " : "");
+			put(&b, &len, &cap, part);
+			free(part);
+		}
+		put(&b, &len, &cap, "]");
+		return b;
+	case JSON_STRING: free(b); return py_stringn(json_string_value(v), json_string_length(v));
+	case JSON_INTEGER: free(b); return sg_xasprintf("%lld", (long long)json_integer_value(v));
+	case JSON_REAL: free(b); return float_literal(json_real_value(v));
+	case JSON_TRUE: free(b); return sg_xstrdup("True");
+	case JSON_FALSE: free(b); return sg_xstrdup("False");
+	default: free(b); return sg_xstrdup("None");
+	}
+}
+
+/* v for metadata: nan and infinities become strings (a new reference). */
+static json_t *plain_json(const json_t *v)
+{
+	double d;
+	size_t i;
+	const char *k;
+	json_t *x, *out;
+	if (sg_nbparams_nonfinite(v, &d))
+		return json_string(isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
+	if (json_is_object(v)) {
+		out = json_object();
+		json_object_foreach((json_t *)v, k, x)
+			json_object_set_new(out, k, plain_json(x));
+		return out;
+	}
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(out, plain_json(x));
+		return out;
+	}
+	return json_deep_copy(v);
+}
+
+char *sg_nbrun_param_literal(const struct sg_nbrun_param *p, json_t **json)
+{
+	if (!p->typed)
+		return sg_nbrun_py_literal(p->value, p->raw, json);
+	if (json)
+		*json = plain_json(p->typed);
+	return sg_nbrun_json_literal(p->typed);
+}
+
 static int has_tag(const struct sg_nb_cell *c, const char *tag)
 {
 	json_t *tags = json_object_get(c->metadata, "tags"), *t;
@@ -157,7 +282,7 @@ long sg_nbrun_inject(struct sg_nb *nb, const struct sg_nbrun_param *p, size_t n)
 	char *src = sg_xmalloc(cap);
 	len = (size_t)snprintf(src, cap, "# Parameters\n");
 	for (size_t i = 0; i < n; i++) {
-		char *lit = sg_nbrun_py_literal(p[i].value, p[i].raw, NULL);
+		char *lit = sg_nbrun_param_literal(&p[i], NULL);
 		char *line = sg_xasprintf("%s = %s\n", p[i].key, lit);
 		size_t ll = strlen(line);
 		if (len + ll + 1 > cap) {

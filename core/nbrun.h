@@ -27,13 +27,21 @@
 
 struct sg_nbrun_param {
 	const char *key;
-	const char *value;
+	const char *value;       /* -p/-r text (unused when json is set) */
 	int raw;                 /* 1: always a string (papermill -r) */
+	const json_t *typed;     /* a typed value (YAML parameters, core/nbparams.h),
+				  * or NULL: value is typed as -p types it */
 };
 
 /* The Python literal for a parameter value, malloc'd; *json (may be NULL)
  * receives the typed value for metadata. */
 char *sg_nbrun_py_literal(const char *value, int raw, json_t **json);
+/* The Python literal for a typed value: dicts, lists, strings, ints,
+ * floats (nan and infinities too), True/False, None; malloc'd. */
+char *sg_nbrun_json_literal(const json_t *v);
+/* A parameter's Python literal, and (json, may be NULL) its value for
+ * metadata, where nan and infinities are written as strings. */
+char *sg_nbrun_param_literal(const struct sg_nbrun_param *p, json_t **json);
 /* 1 when key is a valid Python identifier (parameters must be). */
 int sg_nbrun_valid_key(const char *key);
 /* Injects parameters (n > 0).  Returns the index of the injected cell. */

@@ -334,6 +334,101 @@ static void test_percent_script_versioned(void **state)
 	free(dir);
 }
 
+/* The history follows renames like `git log --follow`: a `git mv` alone,
+ * then a rename with an edit; the entries before a rename name the old
+ * path; versions from before it are read and restored under it. */
+static void test_log_follows_renames(void **state)
+{
+	(void)state;
+	char *dir = tu_tempdir();
+	struct sg_nb *nb = two_cells();
+	struct sg_nbgit_result res;
+	struct sg_error err = { 0 };
+	char first[41], *out;
+	assert_int_equal(sg_nbgit_save(dir, "a.ipynb", nb, NULL, NULL, &res, &err), 0);
+	snprintf(first, sizeof first, "%s", res.commit);
+	sg_nb_insert(nb, 2, SG_NB_CODE, "y = 3\nprint(y)");
+	assert_int_equal(sg_nbgit_save(dir, "a.ipynb", nb, NULL, NULL, &res, &err), 0);
+	/* an unrelated commit, then a plain rename into a folder */
+	free(tu_write(dir, "notes.txt", "notes\n"));
+	free(git(dir, (const char *[]){ "add", "notes.txt", NULL }));
+	free(git(dir, (const char *[]){ "-c", "user.name=t", "-c", "user.email=t@t", "commit",
+					 "-qm", "notes", NULL }));
+	char *sub = sg_path_join(dir, "sub");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	free(sub);
+	free(git(dir, (const char *[]){ "mv", "a.ipynb", "sub/b.ipynb", NULL }));
+	free(git(dir, (const char *[]){ "-c", "user.name=t", "-c", "user.email=t@t", "commit",
+					 "-qm", "rename to b", NULL }));
+	sg_nb_cell_set_source(&nb->cells[0], "# Analysis, renamed");
+	assert_int_equal(sg_nbgit_save(dir, "sub/b.ipynb", nb, NULL, NULL, &res, &err), 0);
+	/* a rename with an edit in the same commit */
+	struct sg_nb *edited = load(dir, "sub/b.ipynb");
+	sg_nb_cell_set_source(&edited->cells[1], "x = 2\nx");
+	char *bpath = sg_path_join(dir, "sub/b.ipynb");
+	assert_int_equal(sg_nb_save_file(bpath, edited, &err), 0);
+	free(bpath);
+	sg_nb_free(edited);
+	free(git(dir, (const char *[]){ "add", "sub/b.ipynb", NULL }));
+	free(git(dir, (const char *[]){ "mv", "sub/b.ipynb", "c.ipynb", NULL }));
+	free(git(dir, (const char *[]){ "-c", "user.name=t", "-c", "user.email=t@t", "commit",
+					 "-qm", "rename to c, edited", NULL }));
+
+	struct sg_nbgit_commit *cs;
+	size_t n;
+	assert_int_equal(sg_nbgit_log(dir, "c.ipynb", 0, &cs, &n, &err), 0);
+	out = git(dir, (const char *[]){ "log", "--follow", "--format=%H", "--", "c.ipynb", NULL });
+	assert_int_equal(n, (size_t)count_lines(out));
+	assert_int_equal(n, 5);
+	const char *line = out;
+	for (size_t i = 0; i < n; i++) {
+		assert_memory_equal(line, cs[i].id, 40);
+		line = strchr(line, '\n') + 1;
+	}
+	free(out);
+	/* newest first: c (the rename+edit), sub/b (save, rename), a (two saves) */
+	const char *paths[] = { "c.ipynb", "sub/b.ipynb", "sub/b.ipynb", "a.ipynb", "a.ipynb" };
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(cs[i].path, paths[i]);
+		assert_int_equal(cs[i].renamed, i > 0);
+	}
+	assert_string_equal(cs[4].id, first);
+	assert_string_equal(cs[2].summary, "rename to b");
+	free(cs);
+	assert_int_equal(sg_nbgit_log(dir, "c.ipynb", 2, &cs, &n, &err), 0);
+	assert_int_equal(n, 2);           /* at most 2 */
+	free(cs);
+
+	/* read under the old names, by id and by a relative revision */
+	struct sg_nb *old = NULL;
+	char id[41];
+	assert_int_equal(sg_nbgit_read_at(dir, "c.ipynb", first, &old, id, &err), 0);
+	assert_string_equal(id, first);
+	assert_int_equal(old->ncells, 2);
+	assert_string_equal(old->cells[1].source, "x = 1\nx");
+	sg_nb_free(old);
+	assert_int_equal(sg_nbgit_read_at(dir, "c.ipynb", "HEAD~1", &old, NULL, &err), 0);
+	assert_string_equal(old->cells[0].source, "# Analysis, renamed");
+	assert_string_equal(old->cells[1].source, "x = 1\nx");
+	sg_nb_free(old);
+	/* before the notebook existed under any name */
+	assert_int_equal(sg_nbgit_read_at(dir, "notes.txt.ipynb", first, &old, NULL, &err), -1);
+	assert_int_equal(err.code, SG_E_NOTFOUND);
+
+	/* restoring a version from before the renames: under the new name */
+	assert_int_equal(sg_nbgit_restore(dir, "c.ipynb", first, NULL, &res, &err), 0);
+	struct sg_nb *now = load(dir, "c.ipynb");
+	assert_int_equal(now->ncells, 2);
+	assert_string_equal(now->cells[0].source, "# Analysis");
+	sg_nb_free(now);
+	out = git(dir, (const char *[]){ "status", "--porcelain", NULL });
+	assert_string_equal(out, "");
+	free(out);
+	sg_nb_free(nb);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_log_read_restore),
 		cmocka_unit_test(test_concurrent_saves_merge),
 		cmocka_unit_test(test_percent_script_versioned),
+		cmocka_unit_test(test_log_follows_renames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

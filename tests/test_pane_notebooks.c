@@ -572,6 +572,121 @@ static void test_new_notebook(void **state)
 	fx_free(f);
 }
 
+/* Two notebooks open at once: each keeps its cursor, edits, undo; the
+ * line of open notebooks marks the modified one; the pick list; quitting
+ * names both; closing asks and leaves a recovery copy; both copied. */
+static void test_several_open(void **state)
+{
+	struct fx *f = fx_new(80, 24, 1);
+
+	(void)state;
+	key(f, SG_KEY_ENTER);                 /* a.ipynb */
+	type(f, "jj");
+	type(f, "b");                         /* a cell below the 3rd: undoable */
+	key(f, SG_KEY_ENTER);
+	type(f, "in_a = 1");
+	key(f, SG_KEY_ESC);
+	assert_true(has(f, "cell 4/5"));
+	assert_false(has(f, " open)"));      /* one notebook: no line of them */
+	key(f, SG_KEY_ESC);                   /* the list */
+	type(f, "j");
+	key(f, SG_KEY_ENTER);                 /* b.ipynb, a stays open */
+	assert_true(has(f, "An empty notebook"));
+	assert_int_equal(row_of(f, " a [+] \u2502"), row_of(f, " b \u2502"));
+	assert_true(has(f, "(2/2 open)"));
+	assert_int_equal(role_at(f, " b \u2502"), SG_ROLE_SELECTED);
+	type(f, "b");                         /* b modified too */
+	app_pane_event(f->app, -1);           /* recovery copies of both */
+	assert_true(sg_nbrecovery_exists(f->ws, "a.ipynb", NULL, NULL));
+	assert_true(sg_nbrecovery_exists(f->ws, "b.ipynb", NULL, NULL));
+	/* back to a: its cursor, its text, its undo */
+	type(f, "[");
+	assert_true(has(f, "cell 4/5"));
+	assert_true(has(f, "in_a = 1"));
+	assert_true(has(f, "(1/2 open)"));
+	type(f, "z");
+	assert_false(has(f, "in_a = 1"));
+	assert_true(has(f, "cell 3/4"));
+	type(f, "]");
+	assert_true(has(f, "cell 1/1"));
+	type(f, "]");                         /* wraps */
+	assert_true(has(f, "cell 3/4"));
+	/* the list in the list view marks both open */
+	key(f, SG_KEY_ESC);
+	assert_true(has(f, "a.ipynb [+] (open)"));
+	assert_true(has(f, "b.ipynb [+] (open)"));
+	/* the pick list */
+	type(f, "L");
+	assert_true(has(f, "OPEN NOTEBOOK"));
+	assert_true(has(f, "2 open notebooks"));
+	type(f, "j");
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "(2/2 open)"));
+	/* quitting names both */
+	type(f, "q");
+	assert_true(has(f, "unsaved edits to a.ipynb, b.ipynb"));
+	type(f, "n");
+	/* closing b asks; a shows then, alone */
+	type(f, "x");
+	assert_true(has(f, "b.ipynb has unsaved edits: close it?"));
+	type(f, "y");
+	assert_true(has(f, "Closed b.ipynb"));
+	assert_true(has(f, "cell 3/4"));
+	assert_false(has(f, "open)"));
+	assert_true(sg_nbrecovery_exists(f->ws, "b.ipynb", NULL, NULL));
+	/* opened again: its copy is offered */
+	key(f, SG_KEY_ESC);
+	type(f, "j");
+	key(f, SG_KEY_ENTER);
+	assert_true(has(f, "were recovered"));
+	key(f, SG_KEY_ESC);
+	/* ? lists the new actions with their keys */
+	type(f, "?");
+	for (int i = 0; i < 200 && !has(f, "open-notebooks"); i++)
+		key(f, 'j');
+	assert_non_null(strstr(row(f, row_of(f, "next-notebook")), "]"));
+	assert_non_null(strstr(row(f, row_of(f, "prev-notebook")), "["));
+	assert_non_null(strstr(row(f, row_of(f, "close-notebook")), "x"));
+	assert_non_null(strstr(row(f, row_of(f, "open-notebooks")), "L"));
+	fx_free(f);
+}
+
+/* Many open notebooks with long names fit 80 columns: names shortened,
+ * the shown one always there, the others counted at the edges. */
+static void test_open_line_elided(void **state)
+{
+	struct fx *f = fx_new(80, 24, 1);
+	char name[64];
+
+	(void)state;
+	for (int i = 0; i < 12; i++) {
+		snprintf(name, sizeof name, "experiment_with_a_long_name_%02d.ipynb", i);
+		free(tu_write(f->dir, name, "{\"cells\": [], \"metadata\": {}, \"nbformat\": 4, "
+			      "\"nbformat_minor\": 5}"));
+	}
+	type(f, "R");
+	for (int i = 0; i < 12; i++) {
+		snprintf(name, sizeof name, "experiment_with_a_long_name_%02d.ipynb", i);
+		key(f, SG_KEY_ESC);
+		key(f, SG_KEY_HOME);
+		for (int k = 0; k < i + 2; k++)
+			type(f, "j");
+		key(f, SG_KEY_ENTER);
+	}
+	/* the line of open notebooks: the earlier ones counted at its left */
+	int y = row_of(f, "<");
+	assert_true(y >= 0);
+	assert_non_null(strstr(row(f, y), "\u2026g_name_11")); /* middles cut */
+	assert_null(strstr(row(f, y), ">"));
+	assert_true(has(f, "(12/12 open)"));
+	type(f, "]");                                      /* wraps to the first */
+	y = row_of(f, ">");
+	assert_true(y >= 0);
+	assert_null(strstr(row(f, y), "<"));
+	assert_true(has(f, "(1/12 open)"));
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -589,6 +704,8 @@ int main(void)
 		cmocka_unit_test(test_recovery_discarded_and_written),
 		cmocka_unit_test(test_small_resize_ascii),
 		cmocka_unit_test(test_new_notebook),
+		cmocka_unit_test(test_several_open),
+		cmocka_unit_test(test_open_line_elided),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

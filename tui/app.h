@@ -129,7 +129,7 @@ void app_complete(struct app *app);
 /* Opens the : line as a prompt holding text, the cursor at byte cursor. */
 void app_prompt(struct app *app, const char *text, size_t cursor);
 
-#define APP_MAX_FDS 16
+#define APP_MAX_FDS 160 /* 4 for each open notebook's kernel (32 of them), and the rest */
 /* The descriptors the panes' background work waits on (all panes, shown
  * or not) into fds (max of them); returns how many.  *timeout_ms is set to
  * the shortest timer a pane asked for, or -1. */

@@ -25,23 +25,37 @@
 #define NB_HUNG_SECONDS 5.0   /* an interrupt not obeyed by then: offer a restart */
 #define NB_TICK_MS 1000
 
-enum nb_mode { M_LIST, M_NOTEBOOK, M_HISTORY, M_DIFF };
+enum nb_mode { M_LIST, M_NOTEBOOK, M_HISTORY, M_DIFF, M_OPEN };
+
+#define NB_TABS_MAX 32        /* notebooks open at once */
+
+/* An open notebook and what the pane keeps for it while another one
+ * shows: its questions, the input() answer being typed, its undo. */
+struct nb_tab {
+	struct nb_doc *doc;
+	int recover;                   /* the recovery question is shown */
+	double rec_mtime;
+	char input[1024];              /* the answer being typed to input() */
+	struct sg_nb *undo[NB_UNDO];   /* notebooks before the last cell operations */
+	size_t undo_sel[NB_UNDO];
+	int nundo;
+	int hung_asked;
+};
 
 struct nb_priv {
 	struct list_view v;            /* the notebooks */
 	struct sg_notebook_list list;
 	enum nb_mode mode;
-	struct nb_doc *doc;            /* the open notebook (kept while the list shows) */
-	int recover;                   /* the recovery question is shown */
-	double rec_mtime;
-	char input[1024];              /* the answer being typed to input() */
-	struct sg_nb *clip;            /* copied cells */
-	struct sg_nb *undo[NB_UNDO];   /* notebooks before the last cell operations */
-	size_t undo_sel[NB_UNDO];
-	int nundo;
+	/* the open notebooks, in the order they were opened; t is tabs[cur]
+	 * and doc its notebook (NULL when none is open) */
+	struct nb_tab *tabs[NB_TABS_MAX];
+	size_t ntabs, cur;
+	struct nb_tab *t;
+	struct nb_doc *doc;
+	struct list_view ov;           /* the open notebooks, to pick one */
+	enum nb_mode ov_back;          /* the mode the pick list returns to */
+	struct sg_nb *clip;            /* copied cells (shared by the notebooks) */
 	unsigned long keys, delete_key; /* keys seen; the key of a first cell-delete */
-	char next_open[1024];          /* the notebook to open once the question is answered */
-	int hung_asked;
 	/* history */
 	struct list_view hv;
 	struct sg_nbgit_commit *commits;
@@ -99,10 +113,13 @@ static const char *nb_cell(void *ud, size_t row, int col, char *buf, size_t n,
 	case C_PATH:
 		if (*nb->error)
 			*role = SG_ROLE_ERROR;
-		if (d->doc && strcmp(d->doc->path, nb->path) == 0) {
-			snprintf(buf, n, "%s%s", nb->path, nb_doc_dirty(d->doc) ? " [+] (open)" :
-				 " (open)");
-			return buf;
+		for (size_t i = 0; i < d->ntabs; i++) {
+			const struct nb_doc *doc = d->tabs[i]->doc;
+			if (strcmp(doc->path, nb->path) == 0) {
+				snprintf(buf, n, "%s%s", nb->path, nb_doc_dirty(doc) ? " [+] (open)" :
+					 " (open)");
+				return buf;
+			}
 		}
 		return nb->path;
 	case C_CELLS:
@@ -146,20 +163,20 @@ static int nb_reload(struct pane *p, struct sg_error *err)
 /* Keeps the notebook as it is before a cell operation. */
 static void snapshot(struct nb_priv *d)
 {
-	if (d->nundo == NB_UNDO) {
-		sg_nb_free(d->undo[0]);
-		memmove(d->undo, d->undo + 1, (NB_UNDO - 1) * sizeof d->undo[0]);
-		memmove(d->undo_sel, d->undo_sel + 1, (NB_UNDO - 1) * sizeof d->undo_sel[0]);
-		d->nundo--;
+	if (d->t->nundo == NB_UNDO) {
+		sg_nb_free(d->t->undo[0]);
+		memmove(d->t->undo, d->t->undo + 1, (NB_UNDO - 1) * sizeof d->t->undo[0]);
+		memmove(d->t->undo_sel, d->t->undo_sel + 1, (NB_UNDO - 1) * sizeof d->t->undo_sel[0]);
+		d->t->nundo--;
 	}
-	d->undo[d->nundo] = sg_nb_clone(d->doc->nb);
-	d->undo_sel[d->nundo++] = d->doc->sel;
+	d->t->undo[d->t->nundo] = sg_nb_clone(d->doc->nb);
+	d->t->undo_sel[d->t->nundo++] = d->doc->sel;
 }
 
-static void undo_clear(struct nb_priv *d)
+static void undo_clear(struct nb_tab *t)
 {
-	while (d->nundo > 0)
-		sg_nb_free(d->undo[--d->nundo]);
+	while (t->nundo > 0)
+		sg_nb_free(t->undo[--t->nundo]);
 }
 
 /* Rebuilds every cell view after the cells were replaced wholesale (undo,
@@ -196,14 +213,14 @@ static void undo_pop(struct pane *p)
 	struct nb_priv *d = priv(p);
 	struct nb_doc *doc = d->doc;
 
-	if (!d->nundo) {
+	if (!d->t->nundo) {
 		pane_message(p, SG_ROLE_MESSAGE, "Nothing to undo");
 		return;
 	}
-	d->nundo--;
-	sg_nb_swap(doc->nb, d->undo[d->nundo]);
-	sg_nb_free(d->undo[d->nundo]);
-	doc->sel = d->undo_sel[d->nundo];
+	d->t->nundo--;
+	sg_nb_swap(doc->nb, d->t->undo[d->t->nundo]);
+	sg_nb_free(d->t->undo[d->t->nundo]);
+	doc->sel = d->t->undo_sel[d->t->nundo];
 	cells_replaced(doc);
 	nb_doc_touch(doc);
 	nb_view_follow(doc);
@@ -211,17 +228,18 @@ static void undo_pop(struct pane *p)
 
 /* ---- recovery copies ----------------------------------------------------- */
 
-/* Writes the recovery copy now when edits are waiting to be copied and
- * the pacing allows (force: whenever edits are waiting). */
-static void recovery_write(struct pane *p, int force)
+/* Writes tab t's recovery copy now when edits are waiting to be copied
+ * and the pacing allows (force: whenever edits are waiting).  Every open
+ * notebook has its own copy, shown or not. */
+static void recovery_write(struct pane *p, struct nb_tab *t, int force)
 {
-	struct nb_doc *doc = priv(p)->doc;
+	struct nb_doc *doc = t ? t->doc : NULL;
 	struct sg_error e = { 0 };
 	double now = sg_now(), due;
 	size_t len;
 	char *text;
 
-	if (!doc || priv(p)->recover)
+	if (!doc || t->recover)
 		return;
 	due = sg_nbrec_pace_due(&doc->pace, doc->gen, now);
 	if (due < 0 || !nb_doc_dirty(doc) || (due > 0 && !force))
@@ -229,7 +247,7 @@ static void recovery_write(struct pane *p, int force)
 	nb_doc_sync_editor(doc);
 	text = sg_nb_dump(doc->nb, &len);
 	if (sg_nbrecovery_write(ws_of(p), doc->path, text, len, &e) < 0)
-		pane_message(p, SG_ROLE_ERROR, "recovery copy: %s", e.msg);
+		pane_message(p, SG_ROLE_ERROR, "recovery copy of %s: %s", doc->path, e.msg);
 	free(text);
 	sg_nbrec_pace_done(&doc->pace, doc->gen, sg_now(), sg_now() - now);
 }
@@ -245,7 +263,7 @@ static void recovery_restore(struct pane *p)
 	size_t len;
 	char *text = sg_nbrecovery_read(ws_of(p), doc->path, &len, &e);
 
-	d->recover = 0;
+	d->t->recover = 0;
 	if (!text || sg_nb_parse(text, len, "recovery copy", &nb, &e) < 0) {
 		pane_message(p, SG_ROLE_ERROR, "cannot restore: %s (the copy is kept)", e.msg);
 		free(text);
@@ -266,57 +284,102 @@ static void recovery_discard(struct pane *p)
 	struct nb_priv *d = priv(p);
 	struct sg_error e = { 0 };
 
-	d->recover = 0;
+	d->t->recover = 0;
 	if (sg_nbrecovery_remove(ws_of(p), d->doc->path, &e) < 0)
 		pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
 	else
 		pane_message(p, SG_ROLE_MESSAGE, "Discarded the recovery copy");
 }
 
-/* Offers the recovery copy of the open notebook when there is one that
+/* ---- opening, closing and switching ------------------------------------------ */
+
+/* Index of the open notebook at path, or d->ntabs. */
+static size_t tab_find(const struct nb_priv *d, const char *path)
+{
+	size_t i = 0;
+
+	while (i < d->ntabs && strcmp(d->tabs[i]->doc->path, path) != 0)
+		i++;
+	return i;
+}
+
+/* Shows open notebook i. */
+static void tab_select(struct nb_priv *d, size_t i)
+{
+	d->cur = i;
+	d->t = d->tabs[i];
+	d->doc = d->t->doc;
+	d->mode = M_NOTEBOOK;
+	d->delete_key = 0;
+}
+
+/* Closes open notebook i; its unsaved edits stay in its recovery copy and
+ * its kernel keeps running under its keeper (reattached when the notebook
+ * is opened again).  The next one (else the previous) shows; with none
+ * left, the list. */
+static void tab_close(struct pane *p, size_t i)
+{
+	struct nb_priv *d = p->priv;
+	struct nb_tab *t = d->tabs[i];
+
+	if (nb_doc_dirty(t->doc) && !t->recover) {
+		t->doc->pace.last_write = 0;
+		recovery_write(p, t, 1);
+	}
+	nb_doc_free(t->doc);
+	undo_clear(t);
+	free(t);
+	memmove(d->tabs + i, d->tabs + i + 1, (d->ntabs - i - 1) * sizeof d->tabs[0]);
+	d->ntabs--;
+	if (!d->ntabs) {
+		d->t = NULL;
+		d->doc = NULL;
+		d->cur = 0;
+		d->mode = M_LIST;
+		return;
+	}
+	if (d->cur > i || d->cur >= d->ntabs)
+		d->cur = d->cur > 0 ? d->cur - 1 : 0;
+	enum nb_mode m = d->mode;
+	tab_select(d, i < d->ntabs && d->cur == i ? i : d->cur);
+	if (m == M_LIST || m == M_OPEN)
+		d->mode = m;
+}
+
+/* Offers the recovery copy of the shown notebook when there is one that
  * differs from the file. */
 static void recovery_check(struct pane *p)
 {
 	struct nb_priv *d = priv(p);
 	struct sg_workspace *ws = ws_of(p);
 
-	if (!sg_nbrecovery_exists(ws, d->doc->path, &d->rec_mtime, NULL))
+	if (!sg_nbrecovery_exists(ws, d->doc->path, &d->t->rec_mtime, NULL))
 		return;
 	if (sg_nbrecovery_same_as_file(ws, d->doc->path)) {
 		sg_nbrecovery_remove(ws, d->doc->path, NULL);
 		return;
 	}
-	d->recover = 1;
+	d->t->recover = 1;
 }
 
-/* ---- opening and closing -------------------------------------------------- */
-
-/* Closes the open notebook; its unsaved edits stay in the recovery copy. */
-static void doc_close(struct pane *p)
-{
-	struct nb_priv *d = priv(p);
-
-	if (!d->doc)
-		return;
-	if (nb_doc_dirty(d->doc) && !d->recover) {
-		d->doc->pace.last_write = 0;
-		recovery_write(p, 1);
-	}
-	nb_doc_free(d->doc);
-	d->doc = NULL;
-	d->recover = 0;
-	undo_clear(d);
-}
-
-/* Opens the notebook at path (relative to the root) in the pane. */
+/* Opens the notebook at path (relative to the root) after the shown one
+ * and shows it; one already open just shows.  The others stay open, their
+ * kernels running. */
 static void doc_open(struct pane *p, const char *path)
 {
-	struct nb_priv *d = priv(p);
+	struct nb_priv *d = p->priv;
 	struct sg_error e = { 0 };
 	struct nb_doc *doc;
+	struct nb_tab *t;
+	size_t at = tab_find(d, path);
 
-	if (d->doc && strcmp(d->doc->path, path) == 0) {
-		d->mode = M_NOTEBOOK;
+	if (at < d->ntabs) {
+		tab_select(d, at);
+		return;
+	}
+	if (d->ntabs == NB_TABS_MAX) {
+		pane_message(p, SG_ROLE_ERROR, "%d notebooks are open: close one first (x)",
+			     NB_TABS_MAX);
 		return;
 	}
 	doc = nb_doc_open(ws_of(p), path, &e);
@@ -324,10 +387,13 @@ static void doc_open(struct pane *p, const char *path)
 		pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
 		return;
 	}
-	doc_close(p);
-	d->doc = doc;
-	d->mode = M_NOTEBOOK;
-	d->hung_asked = 0;
+	t = sg_xcalloc(1, sizeof *t);
+	t->doc = doc;
+	at = d->ntabs ? d->cur + 1 : 0;
+	memmove(d->tabs + at + 1, d->tabs + at, (d->ntabs - at) * sizeof d->tabs[0]);
+	d->tabs[at] = t;
+	d->ntabs++;
+	tab_select(d, at);
 	recovery_check(p);
 	nb_kernel_reattach(doc, ws_of(p));
 	if (doc->nb->upgraded_from)
@@ -335,24 +401,34 @@ static void doc_open(struct pane *p, const char *path)
 			     doc->nb->upgraded_from);
 }
 
-/* y on "leave the notebook with unsaved edits". */
-static void yes_open_other(struct pane *p)
+/* Loads the shown notebook again from its file (after a restore): edits,
+ * undo and questions go; its kernel is reattached. */
+static int doc_reload(struct pane *p)
 {
 	struct nb_priv *d = priv(p);
-	char path[1024];
+	struct sg_error e = { 0 };
+	struct nb_doc *doc = nb_doc_open(ws_of(p), d->doc->path, &e);
 
-	snprintf(path, sizeof path, "%s", d->next_open);
-	doc_close(p);
-	doc_open(p, path);
+	if (!doc) {
+		pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
+		tab_close(p, d->cur);
+		return -1;
+	}
+	nb_doc_free(d->doc);
+	undo_clear(d->t);
+	d->t->recover = 0;
+	d->t->input[0] = '\0';
+	d->t->doc = d->doc = doc;
+	nb_kernel_reattach(doc, ws_of(p));
+	return 0;
 }
 
-/* Enter on the list: opens the selected notebook (asking first when
- * another one has unsaved edits). */
+/* Enter on the list: opens the selected notebook (the open ones stay
+ * open). */
 static void list_open(struct pane *p)
 {
 	struct nb_priv *d = priv(p);
 	const struct sg_notebook_info *nb;
-	char q[1400];
 
 	if (!d->list.n)
 		return;
@@ -361,14 +437,57 @@ static void list_open(struct pane *p)
 		pane_message(p, SG_ROLE_ERROR, "%s", nb->error);
 		return;
 	}
-	if (d->doc && strcmp(d->doc->path, nb->path) != 0 && nb_doc_dirty(d->doc)) {
-		snprintf(d->next_open, sizeof d->next_open, "%s", nb->path);
-		snprintf(q, sizeof q, "%s has unsaved edits (kept in its recovery copy). Open %s? (y/n)",
-			 d->doc->path, nb->path);
-		pane_confirm(p, q, yes_open_other);
+	doc_open(p, nb->path);
+}
+
+/* next-notebook / prev-notebook: shows the open notebook delta away. */
+static void tab_step(struct pane *p, int delta)
+{
+	struct nb_priv *d = p->priv;
+
+	if (!d->ntabs) {
+		pane_message(p, SG_ROLE_MESSAGE, "No notebook is open (Enter opens one)");
 		return;
 	}
-	doc_open(p, nb->path);
+	if (d->ntabs == 1 && d->mode == M_NOTEBOOK)
+		pane_message(p, SG_ROLE_MESSAGE, "Only %s is open", d->doc->path);
+	tab_select(d, (d->cur + d->ntabs + (size_t)(delta < 0 ? -1 : 1)) % d->ntabs);
+}
+
+static void yes_close(struct pane *p)
+{
+	struct nb_priv *d = p->priv;
+
+	if (d->ntabs) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s", d->doc->path);
+		tab_close(p, d->cur);
+		pane_message(p, SG_ROLE_MESSAGE, "Closed %s; its edits are in its recovery copy", path);
+	}
+}
+
+/* close-notebook: closes the shown notebook, asking when it has unsaved
+ * edits. */
+static void tab_close_ask(struct pane *p)
+{
+	struct nb_priv *d = p->priv;
+	char q[1400], path[1024];
+
+	if (!d->ntabs) {
+		pane_message(p, SG_ROLE_MESSAGE, "No notebook is open");
+		return;
+	}
+	if (nb_doc_dirty(d->doc)) {
+		snprintf(q, sizeof q, "%s has unsaved edits: close it? They stay in its recovery "
+			 "copy. (y/n)", d->doc->path);
+		pane_confirm(p, q, yes_close);
+		return;
+	}
+	int kernel = d->doc->k != NULL;
+	snprintf(path, sizeof path, "%s", d->doc->path);
+	tab_close(p, d->cur);
+	pane_message(p, SG_ROLE_MESSAGE, "Closed %s%s", path,
+		     kernel ? " (its kernel keeps running: opening it again reattaches)" : "");
 }
 
 /* :new NAME — creates a notebook with one empty code cell and opens it. */
@@ -442,7 +561,7 @@ static void doc_save(struct pane *p)
 			sg_editor_free(doc->ed);
 			doc->ed = NULL;
 		}
-		undo_clear(d);
+		undo_clear(d->t);
 		if (res.conflicts)
 			pane_message(p, SG_ROLE_ERROR, "Saved, merged with changes made meanwhile: %zu "
 				     "conflicting cell%s kept twice (n goes to them)", res.conflicts,
@@ -483,7 +602,12 @@ static const char *hist_cell(void *ud, size_t row, int col, char *buf, size_t n,
 	case H_COMMIT: *role = SG_ROLE_NUMBER; snprintf(buf, n, "%.7s", c->id); return buf;
 	case H_WHEN: fmt_start((double)c->time, buf, n); return buf;
 	case H_AUTHOR: return c->author;
-	case H_SUMMARY: return c->summary;
+	case H_SUMMARY:
+		if (!c->renamed)
+			return c->summary;
+		/* before a rename: the name it had then */
+		snprintf(buf, n, "(as %s) %s", c->path, c->summary);
+		return buf;
 	}
 	return "";
 }
@@ -660,10 +784,8 @@ static void yes_restore(struct pane *p)
 		return;
 	}
 	snprintf(path, sizeof path, "%s", d->doc->path);
-	doc_close(p);
 	sg_nbrecovery_remove(ws_of(p), path, NULL);
-	doc_open(p, path);
-	if (d->doc)
+	if (doc_reload(p) == 0)
 		history_open(p);
 	pane_message(p, SG_ROLE_MESSAGE, "Restored %.7s as commit %.7s", rev, res.commit);
 }
@@ -829,7 +951,7 @@ static void yes_restart(struct pane *p)
 
 	if (!doc)
 		return;
-	priv(p)->hung_asked = 0;
+	priv(p)->t->hung_asked = 0;
 	if (nb_kernel_restart(doc, ws_of(p), &e) < 0)
 		pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
 	else
@@ -986,7 +1108,7 @@ static enum pane_result run_action(struct pane *p, enum sg_action a)
 			pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
 		else
 			pane_message(p, SG_ROLE_MESSAGE, "Interrupting the kernel");
-		priv(p)->hung_asked = 0;
+		priv(p)->t->hung_asked = 0;
 		break;
 	case SG_ACTION_NB_RESTART:
 		pane_confirm(p, "Restart the kernel? Its variables are lost. (y/n)", yes_restart);
@@ -1055,29 +1177,29 @@ static enum pane_result input_key(struct pane *p, int key)
 {
 	struct nb_priv *d = priv(p);
 	struct sg_error e = { 0 };
-	size_t len = strlen(d->input);
+	size_t len = strlen(d->t->input);
 
 	if (key == SG_KEY_ENTER) {
-		if (nb_kernel_input(d->doc, d->input, &e) < 0)
+		if (nb_kernel_input(d->doc, d->t->input, &e) < 0)
 			pane_message(p, SG_ROLE_ERROR, "%s", e.msg);
-		d->input[0] = '\0';
+		d->t->input[0] = '\0';
 	} else if (key == SG_KEY_ESC) {
 		nb_kernel_interrupt(d->doc, NULL);
 		d->doc->input_pending = 0;
-		d->input[0] = '\0';
+		d->t->input[0] = '\0';
 	} else if (key == SG_KEY_BACKSPACE || key == 8) {
-		while (len > 0 && ((unsigned char)d->input[len - 1] & 0xc0) == 0x80)
+		while (len > 0 && ((unsigned char)d->t->input[len - 1] & 0xc0) == 0x80)
 			len--;
 		if (len > 0)
-			d->input[len - 1] = '\0';
+			d->t->input[len - 1] = '\0';
 	} else if (key == 21) { /* C-u */
-		d->input[0] = '\0';
+		d->t->input[0] = '\0';
 	} else if (key >= 0x20 && key < SG_KEY_BASE && key != 0x7f) {
 		char enc[4];
 		size_t k = utf8_encode((uint32_t)key, enc);
-		if (len + k < sizeof d->input) {
-			memcpy(d->input + len, enc, k);
-			d->input[len + k] = '\0';
+		if (len + k < sizeof d->t->input) {
+			memcpy(d->t->input + len, enc, k);
+			d->t->input[len + k] = '\0';
 		}
 	} else {
 		return PANE_HANDLED;
@@ -1121,13 +1243,13 @@ static enum pane_result nb_key(struct pane *p, int key, enum sg_action bound)
 	d->keys++;
 	if (d->mode != M_NOTEBOOK || !d->doc)
 		return PANE_UNHANDLED;
-	if (d->recover) {
+	if (d->t->recover) {
 		if (key == 'r' || key == 'R')
 			recovery_restore(p);
 		else if (key == 'd' || key == 'D')
 			recovery_discard(p);
 		else if (key == SG_KEY_ESC) {
-			d->recover = 0;
+			d->t->recover = 0;
 			pane_message(p, SG_ROLE_MESSAGE, "The copy is kept until you edit or save");
 		} else
 			return PANE_HANDLED;
@@ -1142,6 +1264,231 @@ static enum pane_result nb_key(struct pane *p, int key, enum sg_action bound)
 
 /* ---- the pane ------------------------------------------------------------------- */
 
+/* ---- the open notebooks ------------------------------------------------------- */
+
+enum { O_MARK, O_PATH, O_KERNEL, O_CELLS };
+
+static const struct table_col open_cols[] = {
+	{ "", 1, 0 },
+	{ "OPEN NOTEBOOK", 24, COL_FLEX },
+	{ "KERNEL", 12, 0 },
+	{ "CELLS", 5, COL_RIGHT },
+};
+
+/* 1 while the notebook's kernel works for it (cells queued or running, a
+ * start or restart). */
+static int tab_busy(const struct nb_doc *doc)
+{
+	return nb_kernel_busy(doc) || doc->kstart || strcmp(doc->kstate, "busy") == 0;
+}
+
+/* table_cell_fn: one open notebook. */
+static const char *open_cell(void *ud, size_t row, int col, char *buf, size_t n,
+			     enum sg_role *role)
+{
+	struct nb_priv *d = ud;
+	const struct nb_doc *doc = d->tabs[row]->doc;
+
+	switch (col) {
+	case O_MARK: *role = SG_ROLE_KEY; return row == d->cur ? "*" : "";
+	case O_PATH:
+		snprintf(buf, n, "%s%s", doc->path, nb_doc_dirty(doc) ? " [+]" : "");
+		if (nb_doc_dirty(doc))
+			*role = SG_ROLE_MESSAGE;
+		return buf;
+	case O_KERNEL:
+		if (tab_busy(doc))
+			*role = SG_ROLE_RUNNING;
+		else if (strcmp(doc->kstate, "dead") == 0)
+			*role = SG_ROLE_ERROR;
+		return doc->kstate;
+	case O_CELLS: *role = SG_ROLE_NUMBER; snprintf(buf, n, "%zu", doc->nb->ncells); return buf;
+	}
+	return "";
+}
+
+/* open-notebooks: the list of open notebooks, the shown one selected. */
+static void open_list_show(struct pane *p)
+{
+	struct nb_priv *d = p->priv;
+
+	if (!d->ntabs) {
+		pane_message(p, SG_ROLE_MESSAGE, "No notebook is open (Enter opens one)");
+		return;
+	}
+	if (d->mode != M_OPEN)
+		d->ov_back = d->mode == M_LIST ? M_LIST : M_NOTEBOOK;
+	list_view_loaded(&d->ov, 0, NULL, "", d->ntabs, d->cur);
+	d->mode = M_OPEN;
+}
+
+static enum pane_result open_list_action(struct pane *p, enum sg_action a)
+{
+	struct nb_priv *d = p->priv;
+
+	switch (a) {
+	case SG_ACTION_BACK:
+		d->mode = d->ov_back;
+		return PANE_REDRAW;
+	case SG_ACTION_OPEN:
+		if (d->ov.t.sel < d->ntabs)
+			tab_select(d, d->ov.t.sel);
+		return PANE_REDRAW;
+	case SG_ACTION_NB_TAB_CLOSE:
+		if (d->ov.t.sel < d->ntabs) {
+			tab_select(d, d->ov.t.sel);
+			d->mode = M_OPEN;
+			tab_close_ask(p);
+			if (d->ntabs)
+				list_view_loaded(&d->ov, 0, NULL, "", d->ntabs, d->ov.t.sel);
+		}
+		return PANE_REDRAW;
+	default: break;
+	}
+	return table_action(&d->ov.t, a);
+}
+
+/* The label of open notebook t: its file name, [+] when modified, a mark
+ * while its kernel works.  Returns the width of the mark part. */
+static int tab_marks(const struct nb_doc *doc, int unicode, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s", nb_doc_dirty(doc) ? " [+]" : "",
+		 tab_busy(doc) ? (unicode ? " \u25cf" : " *") : "");
+	return text_width(buf, unicode);
+}
+
+/* The name a notebook has in the line of open ones: its file name
+ * without ".ipynb", in buf. */
+static const char *tab_name(const struct nb_doc *doc, char *buf, size_t n)
+{
+	const char *slash = strrchr(doc->path, '/'), *name = slash ? slash + 1 : doc->path;
+	size_t len = strlen(name);
+
+	if (len > 6 && strcmp(name + len - 6, ".ipynb") == 0)
+		len -= 6;
+	snprintf(buf, n, "%.*s", (int)len, name);
+	return buf;
+}
+
+/* Bytes of text making at most cols columns, whole characters. */
+static size_t fit_bytes(const char *text, int cols, int unicode)
+{
+	size_t i = 0, len = strlen(text);
+	char one[8];
+
+	while (i < len) {
+		long cp;
+		size_t k = utf8_decode(text + i, len - i, &cp);
+		snprintf(one, sizeof one, "%.*s", (int)k, text + i);
+		if ((cols -= text_width(one, unicode)) < 0)
+			break;
+		i += k;
+	}
+	return i;
+}
+
+/* name shortened to cap columns by cutting its middle (names of one
+ * project often differ only at the end: run_01, run_02), into out. */
+static void elide_middle(const char *name, int cap, int unicode, char *out, size_t n)
+{
+	const char *dots = unicode ? "\u2026" : "~";
+	int w = text_width(name, unicode);
+
+	if (w <= cap) {
+		snprintf(out, n, "%s", name);
+		return;
+	}
+	int head = (cap - 1) / 3, tail = cap - 1 - head;
+	size_t hb = fit_bytes(name, head, unicode);
+	/* the tail: skip characters until what is left fits */
+	const char *t = name + hb;
+	while (*t && text_width(t, unicode) > tail) {
+		long cp;
+		t += utf8_decode(t, strlen(t), &cp);
+	}
+	snprintf(out, n, "%.*s%s%s", (int)hb, name, dots, t);
+}
+
+/* The line of open notebooks (row 0 of s): the shown one highlighted.
+ * Names are shortened (ellipsis) until all fit; when even short names do
+ * not, the ones around the shown notebook show, with counts of the
+ * others at the edges. */
+static void draw_tabs(struct nb_priv *d, struct surface *s)
+{
+	int uni = s->be->unicode, cap = 28, w[NB_TABS_MAX], total;
+	char marks[32], name[1024], shown[1100];
+	size_t first = 0, last = d->ntabs; /* shown: [first, last) */
+
+	for (int windowed = 0;;) {
+		total = 0;
+		for (size_t i = 0; i < d->ntabs; i++) {
+			int nw = text_width(tab_name(d->tabs[i]->doc, name, sizeof name), uni);
+			w[i] = (nw < cap ? nw : cap) + tab_marks(d->tabs[i]->doc, uni, marks,
+								 sizeof marks) + 2;
+			total += w[i] + 1;
+		}
+		if (total <= s->w || windowed)
+			break;
+		/* down to 8 columns all may fit; else only some show, with
+		 * names long enough to tell apart */
+		cap -= 2;
+		if (cap < 8) {
+			cap = 14;
+			windowed = 1;
+		}
+	}
+	if (total > s->w) {
+		/* widen a window around the shown notebook, 4 columns kept at
+		 * each end for "<N " and " N>" */
+		int room = s->w - 8, used = w[d->cur] + 1;
+		first = d->cur;
+		last = d->cur + 1;
+		for (int grew = 1; grew;) {
+			grew = 0;
+			if (last < d->ntabs && used + w[last] + 1 <= room) {
+				used += w[last++] + 1;
+				grew = 1;
+			}
+			if (first > 0 && used + w[first - 1] + 1 <= room) {
+				used += w[--first] + 1;
+				grew = 1;
+			}
+		}
+	}
+	surface_fill(s, 0, 0, 1, s->w, ' ', SG_ROLE_BORDER);
+	int x = 0;
+	if (first > 0) {
+		char more[16];
+		snprintf(more, sizeof more, "<%zu", first);
+		x += surface_textw(s, 0, x, s->w - x, SG_ROLE_DIM, 0, more);
+	}
+	for (size_t i = first; i < last && x < s->w; i++) {
+		const struct nb_doc *doc = d->tabs[i]->doc;
+		enum sg_role r = i == d->cur ? SG_ROLE_SELECTED : SG_ROLE_NORMAL;
+		int mw = tab_marks(doc, uni, marks, sizeof marks);
+		int nw = w[i] - mw - 2;
+		elide_middle(tab_name(doc, name, sizeof name), nw, uni, shown, sizeof shown);
+		x += surface_textw(s, 0, x, s->w - x, r, 0, " ");
+		x += surface_textw(s, 0, x, s->w - x, r, TEXT_ELLIPSIS, shown);
+		x += surface_textw(s, 0, x, s->w - x, nb_doc_dirty(doc) && i != d->cur ?
+				   SG_ROLE_MESSAGE : r, 0, nb_doc_dirty(doc) ? " [+]" : "");
+		if (tab_busy(doc))
+			x += surface_textw(s, 0, x, s->w - x, i == d->cur ? r : SG_ROLE_RUNNING, 0,
+					   uni ? " \u25cf" : " *");
+		x += surface_textw(s, 0, x, s->w - x, r, 0, " ");
+		if (x < s->w)
+			x += surface_textw(s, 0, x, s->w - x, SG_ROLE_BORDER, 0, uni ? "\u2502" : "|");
+	}
+	if (last < d->ntabs) {
+		char more[16];
+		snprintf(more, sizeof more, " %zu>", d->ntabs - last);
+		int mw = (int)strlen(more);
+		surface_textw(s, 0, s->w - mw > x ? x : s->w - mw, mw, SG_ROLE_DIM, 0, more);
+	}
+}
+
+/* ---- the pane ------------------------------------------------------------------- */
+
 static int nb_init(struct pane *p, struct sg_error *err)
 {
 	struct nb_priv *d = priv(p);
@@ -1152,6 +1499,8 @@ static int nb_init(struct pane *p, struct sg_error *err)
 	d->v.t.ncols = (int)(sizeof nb_cols / sizeof nb_cols[0]);
 	d->hv.t.cols = hist_cols;
 	d->hv.t.ncols = (int)(sizeof hist_cols / sizeof hist_cols[0]);
+	d->ov.t.cols = open_cols;
+	d->ov.t.ncols = (int)(sizeof open_cols / sizeof open_cols[0]);
 	d->base = -1;
 	nb_reload(p, &e);
 	return 0;
@@ -1159,15 +1508,17 @@ static int nb_init(struct pane *p, struct sg_error *err)
 
 static void nb_done(struct pane *p)
 {
-	struct nb_priv *d = priv(p);
+	struct nb_priv *d = p->priv;
 
-	doc_close(p);
+	while (d->ntabs)
+		tab_close(p, d->ntabs - 1);
 	sg_nb_free(d->clip);
 	free(d->commits);
 	detail_done(&d->diff);
 	sg_notebook_list_done(&d->list);
 	list_view_done(&d->v);
 	list_view_done(&d->hv);
+	list_view_done(&d->ov);
 }
 
 static void nb_resize(struct pane *p, int w, int h)
@@ -1178,6 +1529,7 @@ static void nb_resize(struct pane *p, int w, int h)
 	p->h = h;
 	table_resize(&d->v.t, h);
 	table_resize(&d->hv.t, h);
+	table_resize(&d->ov.t, h);
 }
 
 /* The recovery question, in the last rows of s. */
@@ -1186,7 +1538,7 @@ static void draw_recover(struct nb_priv *d, struct surface *s)
 	char when[32], line[1400];
 	int y = s->h - 3 > 1 ? s->h - 3 : 1;
 
-	sg_format_time(d->rec_mtime, when, sizeof when);
+	sg_format_time(d->t->rec_mtime, when, sizeof when);
 	surface_fill(s, y, 0, s->h - y, s->w, ' ', SG_ROLE_NORMAL);
 	surface_hline(s, y, 0, s->w, SG_ROLE_BORDER);
 	snprintf(line, sizeof line, "Unsaved edits of %s from %s were recovered (the last session "
@@ -1204,12 +1556,12 @@ static void draw_input(struct nb_priv *d, struct surface *s, int focused)
 
 	if (d->doc->input_password) {
 		size_t n = 0;
-		for (const char *c = d->input; *c && n + 1 < sizeof shown; c++)
+		for (const char *c = d->t->input; *c && n + 1 < sizeof shown; c++)
 			if (((unsigned char)*c & 0xc0) != 0x80)
 				shown[n++] = '*';
 		shown[n] = '\0';
 	} else {
-		snprintf(shown, sizeof shown, "%s", d->input);
+		snprintf(shown, sizeof shown, "%s", d->t->input);
 	}
 	surface_fill(s, y, 0, 1, s->w, ' ', SG_ROLE_NORMAL);
 	x = surface_textw(s, y, 0, s->w / 2, SG_ROLE_PROMPT, TEXT_ELLIPSIS,
@@ -1227,12 +1579,14 @@ static void nb_draw(struct pane *p, struct surface *s)
 	switch (d->mode) {
 	case M_NOTEBOOK:
 		if (d->doc) {
-			int input = d->doc->input_pending;
-			struct surface view = surface_sub(s, 0, 0, s->h - input, s->w);
-			nb_view_draw(d->doc, &view, p->focused && !input && !d->recover);
+			int input = d->doc->input_pending, tabs = d->ntabs > 1 && s->h > 4;
+			struct surface view = surface_sub(s, tabs, 0, s->h - input - tabs, s->w);
+			if (tabs)
+				draw_tabs(d, s);
+			nb_view_draw(d->doc, &view, p->focused && !input && !d->t->recover);
 			if (input)
 				draw_input(d, s, p->focused);
-			if (d->recover)
+			if (d->t->recover)
 				draw_recover(d, s);
 			return;
 		}
@@ -1244,6 +1598,9 @@ static void nb_draw(struct pane *p, struct surface *s)
 	case M_DIFF:
 		detail_draw(&d->diff, s);
 		return;
+	case M_OPEN:
+		list_view_draw(&d->ov, s, open_cell, d, "No notebook is open");
+		return;
 	case M_LIST:
 		break;
 	}
@@ -1253,10 +1610,34 @@ static void nb_draw(struct pane *p, struct surface *s)
 	list_view_draw(&d->v, s, nb_cell, d, empty);
 }
 
-static enum pane_result nb_action(struct pane *p, enum sg_action a)
+/* The actions on the open notebooks, in every mode but edit mode (where
+ * their keys are text); UNHANDLED for others. */
+static enum pane_result tabs_action(struct pane *p, enum sg_action a)
 {
 	struct nb_priv *d = priv(p);
 
+	if (d->mode == M_NOTEBOOK && d->doc && d->doc->ed)
+		return PANE_UNHANDLED;
+	switch (a) {
+	case SG_ACTION_NB_TAB_NEXT: tab_step(p, 1); return PANE_REDRAW;
+	case SG_ACTION_NB_TAB_PREV: tab_step(p, -1); return PANE_REDRAW;
+	case SG_ACTION_NB_TABS: open_list_show(p); return PANE_REDRAW;
+	case SG_ACTION_NB_TAB_CLOSE:
+		if (d->mode == M_OPEN)
+			return open_list_action(p, a);
+		tab_close_ask(p);
+		return PANE_REDRAW;
+	default: return PANE_UNHANDLED;
+	}
+}
+
+static enum pane_result nb_action(struct pane *p, enum sg_action a)
+{
+	struct nb_priv *d = priv(p);
+	enum pane_result r;
+
+	if ((r = tabs_action(p, a)) != PANE_UNHANDLED)
+		return r;
 	switch (d->mode) {
 	case M_NOTEBOOK:
 		if (d->doc)
@@ -1270,6 +1651,7 @@ static enum pane_result nb_action(struct pane *p, enum sg_action a)
 			return PANE_REDRAW;
 		}
 		return detail_action(&d->diff, a);
+	case M_OPEN: return open_list_action(p, a);
 	case M_LIST: break;
 	}
 	if (a == SG_ACTION_NB_NEW) {
@@ -1304,46 +1686,61 @@ static enum pane_result nb_action_arg(struct pane *p, enum sg_action a, const ch
 	return PANE_REDRAW;
 }
 
-/* The kernel's descriptors; timers while cells run, an interrupt waits to
- * be obeyed, or a recovery copy is due. */
+/* Every open notebook's kernel descriptors (kernels of notebooks not shown
+ * keep streaming into their cells); timers while cells run, an interrupt
+ * waits to be obeyed, or a recovery copy is due. */
 static int nb_poll_fds(struct pane *p, int *fds, int max, int *timeout_ms)
 {
-	struct nb_doc *doc = priv(p)->doc;
-	int n, want = -1;
+	struct nb_priv *d = p->priv;
+	int n = 0, want = -1;
 
-	if (!doc)
-		return 0;
-	n = nb_kernel_fds(doc, fds, max);
-	if (nb_kernel_busy(doc) || doc->interrupted_at > 0 || doc->kstart)
-		want = NB_TICK_MS;
-	if (doc->backlog)
-		want = 10;
-	double due = sg_nbrec_pace_due(&doc->pace, doc->gen, sg_now());
-	if (due >= 0 && nb_doc_dirty(doc) && (want < 0 || due * 1000 < want))
-		want = (int)(due * 1000) + 1;
+	for (size_t i = 0; i < d->ntabs; i++) {
+		struct nb_doc *doc = d->tabs[i]->doc;
+		if (n < max)
+			n += nb_kernel_fds(doc, fds + n, max - n);
+		if (nb_kernel_busy(doc) || doc->interrupted_at > 0 || doc->kstart)
+			want = NB_TICK_MS;
+		if (doc->backlog)
+			want = 10;
+		double due = sg_nbrec_pace_due(&doc->pace, doc->gen, sg_now());
+		if (due >= 0 && nb_doc_dirty(doc) && (want < 0 || due * 1000 < want))
+			want = (int)(due * 1000) + 1;
+	}
 	if (want >= 0 && (*timeout_ms < 0 || *timeout_ms > want))
 		*timeout_ms = want;
 	return n;
 }
 
+/* Drains every open notebook's kernel; messages about a notebook not
+ * shown name it. */
 static enum pane_result nb_on_fd(struct pane *p, int fd)
 {
-	struct nb_priv *d = priv(p);
-	struct nb_doc *doc = d->doc;
+	struct nb_priv *d = p->priv;
 	char msg[700];
-	int changed;
+	int changed = 0;
 
 	(void)fd;
-	if (!doc)
-		return PANE_HANDLED;
-	changed = nb_kernel_events(doc, ws_of(p), msg, sizeof msg);
-	if (*msg)
-		pane_message(p, strstr(msg, "died") || strstr(msg, "kernel ") == msg ?
-			     SG_ROLE_ERROR : SG_ROLE_MESSAGE, "%s", msg);
-	recovery_write(p, 0);
-	if (doc->interrupted_at > 0 && sg_now() - doc->interrupted_at > NB_HUNG_SECONDS &&
-	    !d->hung_asked) {
-		d->hung_asked = 1;
+	for (size_t i = 0; i < d->ntabs; i++) {
+		struct nb_tab *t = d->tabs[i];
+		int asked = t->doc->input_pending;
+		int c = nb_kernel_events(t->doc, ws_of(p), msg, sizeof msg);
+		if (t != d->t && !asked && t->doc->input_pending && !*msg)
+			snprintf(msg, sizeof msg, "a cell waits for input() (L shows the notebook)");
+		if (*msg) {
+			enum sg_role r = strstr(msg, "died") || strstr(msg, "kernel ") == msg ?
+					 SG_ROLE_ERROR : SG_ROLE_MESSAGE;
+			if (t == d->t)
+				pane_message(p, r, "%s", msg);
+			else
+				pane_message(p, r, "%s: %s", t->doc->path, msg);
+		}
+		/* a background notebook changes the line of open notebooks only */
+		changed |= c && (t == d->t || d->ntabs > 1);
+		recovery_write(p, t, 0);
+	}
+	if (d->t && d->doc->interrupted_at > 0 && sg_now() - d->doc->interrupted_at > NB_HUNG_SECONDS &&
+	    !d->t->hung_asked) {
+		d->t->hung_asked = 1;
 		pane_confirm(p, "The kernel has not stopped since the interrupt (hung?). "
 			     "Restart it? (y/n)", yes_restart);
 		changed = 1;
@@ -1351,14 +1748,33 @@ static enum pane_result nb_on_fd(struct pane *p, int fd)
 	return changed ? PANE_REDRAW : PANE_HANDLED;
 }
 
+/* All the open notebooks with unsaved edits, for the quit question. */
 static const char *nb_unsaved(struct pane *p)
 {
 	static char what[1100];
-	struct nb_doc *doc = priv(p)->doc;
+	struct nb_priv *d = p->priv;
+	size_t dirty = 0, len;
 
-	if (!doc || !nb_doc_dirty(doc))
+	for (size_t i = 0; i < d->ntabs; i++)
+		dirty += nb_doc_dirty(d->tabs[i]->doc) != 0;
+	if (!dirty)
 		return NULL;
-	snprintf(what, sizeof what, "unsaved edits to %s (a recovery copy is kept)", doc->path);
+	/* the names while they fit the question's line, then a count */
+	len = (size_t)snprintf(what, sizeof what, "unsaved edits to ");
+	size_t k = 0;
+	for (size_t i = 0; i < d->ntabs; i++) {
+		const char *path = d->tabs[i]->doc->path;
+		if (!nb_doc_dirty(d->tabs[i]->doc))
+			continue;
+		if (k && len + strlen(path) > 200)
+			break;
+		len += (size_t)snprintf(what + len, sizeof what - len, "%s%.200s", k++ ? ", " : "",
+					path);
+	}
+	if (k < dirty)
+		len += (size_t)snprintf(what + len, sizeof what - len, " and %zu more", dirty - k);
+	snprintf(what + len, sizeof what - len, " (recovery cop%s kept)",
+		 dirty == 1 ? "y is" : "ies are");
 	return what;
 }
 
@@ -1371,7 +1787,11 @@ static void nb_summary(struct pane *p, char *buf, size_t n)
 	switch (d->mode) {
 	case M_NOTEBOOK:
 		if (d->doc) {
-			snprintf(buf, n, "%s%s", d->doc->path, nb_doc_dirty(d->doc) ? " [+]" : "");
+			if (d->ntabs > 1)
+				snprintf(buf, n, "%s%s (%zu/%zu open)", d->doc->path,
+					 nb_doc_dirty(d->doc) ? " [+]" : "", d->cur + 1, d->ntabs);
+			else
+				snprintf(buf, n, "%s%s", d->doc->path, nb_doc_dirty(d->doc) ? " [+]" : "");
 			return;
 		}
 		break;
@@ -1381,6 +1801,10 @@ static void nb_summary(struct pane *p, char *buf, size_t n)
 		return;
 	case M_DIFF:
 		snprintf(buf, n, "diff of %s", d->doc->path);
+		return;
+	case M_OPEN:
+		snprintf(buf, n, "%zu open notebook%s: Enter shows one, x closes it", d->ntabs,
+			 d->ntabs == 1 ? "" : "s");
 		return;
 	case M_LIST:
 		break;

@@ -2,7 +2,8 @@
 # run.sh SRCDIR BUILDDIR SECONDS — build the libFuzzer harnesses of every
 # parser (themes, keymaps, config, CSV, filter expressions, recipes, metric
 # lines, run queries, rules, model files, notebooks, kernel messages, Python
-# and markdown text, label schemes, the Label view's text) with Debian's clang
+# and markdown text, label schemes, the Label view's text, nb run's YAML
+# parameters) with Debian's clang
 # (ASan + UBSan) into BUILDDIR/fuzz/, then run each over a copy of its corpus in
 # SRCDIR/tests/corpus/NAME/: for SECONDS each, or, with FUZZ_RUNS=N in the
 # environment, for N inputs from seed 1 (reproducible, for CI).  Exits
@@ -183,4 +184,20 @@ for name in kernelspec kernelmsg; do
 		-o "$out/fuzz_$name"
 	fuzz "$name"
 done
+# The YAML parameters of nb run (libyaml), injected into a notebook.
+# shellcheck disable=SC2086
+"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/nbparams.c" \
+	-o "$out/obj/nbparams.o"
+# (nbrun.c writes the Python literals; it links the kernel client.)
+for k in nbrun kernel; do
+	# shellcheck disable=SC2086
+	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$k.c" -o "$out/obj/$k.o"
+done
+echo "== fuzz_nbparams: building"
+# shellcheck disable=SC2086
+"$cc" $flags -fsanitize=fuzzer,address,undefined -DFUZZ_NBPARAMS "$f/fuzz_nbparams.c" \
+	"$out/obj/nbparams.o" "$out/obj/nbrun.o" "$out/obj/kernel.o" $kernel_objects $nb_objects \
+	$objects $(pkg-config --libs jansson sqlite3 libcrypto libzmq yaml-0.1) -lcsv -lpthread -lm \
+	-o "$out/fuzz_nbparams"
+fuzz nbparams
 exit $status
