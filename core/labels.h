@@ -329,7 +329,13 @@ int sg_labels_last_consolidation(struct sg_store *s, long long dataset_id, char 
  * adjudication) or "em" (Dawid–Skene: confidence = the posterior; flagged
  * low below the scheme's low_confidence); else the latest machine label
  * (source machine, its own confidence).  Multi-label and span answers are
- * consolidated as whole answers (equal canonical values agree). */
+ * consolidated by parts: a label (multi) or an exact span — start, end and
+ * label (span) — is kept when more than half of the item's annotators gave
+ * it; the confidence is the weakest part's majority share; a part given by
+ * exactly half of them makes a tie (adjudication); with "em" an item whose
+ * confidence is below the scheme's low_confidence is flagged low.  The
+ * agreement statistics (stats) still treat each distinct whole answer as
+ * one category; per-label and span figures are in agree.h. */
 struct sg_agree_stats;
 struct sg_labels_consolidation {
 	char method[16];
@@ -341,6 +347,8 @@ struct sg_labels_consolidation {
 	size_t n_machine;             /* results from machine labels only */
 	struct sg_agree_stats *stats; /* over the human annotations (NULL when none) */
 	char *summary;                /* JSON text (agree statistics and counts) */
+	char **owned;                 /* values made by consolidating parts */
+	size_t nowned, capowned;
 };
 /* method: "majority" or "em" (else SG_E_USAGE).  With store, the results
  * replace the stored ones (sg_labels_store_results) by user. */
