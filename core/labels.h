@@ -44,6 +44,7 @@
 #define SG_LABELS_H
 
 #include <stdint.h>
+#include "core/agree.h"
 #include "core/csvfile.h"
 #include "core/dataset.h"
 #include "core/labelscheme.h"
@@ -356,6 +357,25 @@ int sg_labels_consolidate(struct sg_store *s, long long dataset_id, const struct
 			  const char *method, int store, const char *user,
 			  struct sg_labels_consolidation *out, struct sg_error *err);
 void sg_labels_consolidation_done(struct sg_labels_consolidation *c);
+
+/* ---- multi-label and span agreement (labels_agree.c) ---------------------------- */
+
+/* A table's human annotations (annotator role, not machine) as multi-label
+ * agree.h input (labels by scheme index; an empty answer is SG_AGREE_NONE),
+ * for sg_agree_compute_multi and sg_agree_set_alpha.  -1 when there are
+ * none (o is still valid and empty). */
+struct sg_labels_agree_owned {
+	struct sg_agree_input in;
+	uint32_t *item, *annotator, *label;
+};
+int sg_labels_multi_input(const struct sg_label_table *t, const struct sg_scheme *sc,
+			  struct sg_labels_agree_owned *o);
+void sg_labels_agree_owned_done(struct sg_labels_agree_owned *o);
+/* Span agreement (sg_agree_spans) of a span scheme's human annotations;
+ * *out NULL when there are none. */
+struct sg_span_stats;
+int sg_labels_span_stats(const struct sg_label_table *t, const struct sg_scheme *sc,
+			 struct sg_span_stats **out, struct sg_error *err);
 
 /* ---- row keys --------------------------------------------------------------- */
 
