@@ -225,7 +225,8 @@ static double f1_overlap(size_t over_a, size_t spans_a, size_t over_b, size_t sp
 /* Merges the per-item pair records into one per annotator pair. */
 static void merge_pairs(struct sg_span_stats *s, struct sg_span_pair *v, size_t nv)
 {
-	qsort(v, nv, sizeof *v, cmp_pair);
+	if (nv)     /* v is NULL when no item had two answers */
+		qsort(v, nv, sizeof *v, cmp_pair);
 	size_t k = 0;
 	for (size_t q = 0; q < nv; q++) {
 		if (k && v[k - 1].a == v[q].a && v[k - 1].b == v[q].b) {

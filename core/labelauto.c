@@ -805,8 +805,10 @@ static int write_labels(struct sg_la_run *R, struct sg_error *err)
 /* The queue's unlabeled level: most uncertain first, machine-labeled last. */
 static int order_queue(struct sg_la_run *R, struct sg_error *err)
 {
-	qsort(R->unc, R->nunc, sizeof *R->unc, cmp_uncertain);
-	qsort(R->lab, R->nlab, sizeof *R->lab, cmp_conf);
+	if (R->nunc)    /* qsort's array may not be NULL, even when empty */
+		qsort(R->unc, R->nunc, sizeof *R->unc, cmp_uncertain);
+	if (R->nlab)
+		qsort(R->lab, R->nlab, sizeof *R->lab, cmp_conf);
 	R->r->left = R->nunc;
 	size_t want = R->o->list_uncertain < R->nunc ? R->o->list_uncertain : R->nunc;
 	R->r->uncertain = sg_xcalloc(want + 1, sizeof *R->r->uncertain);

@@ -646,6 +646,15 @@ static void test_span_f1(void **state)
 	json_decref(j);
 	sg_span_stats_free(s);
 
+	/* one annotator: no pairs, the means undefined, the counts still there */
+	in.n = 2;
+	assert_int_equal(sg_agree_spans(&in, &s, &err), 0);
+	assert_int_equal(s->n_pairs, 0);
+	assert_true(isnan(s->mean_f1_exact) && isnan(s->labels[0].f1_exact));
+	assert_int_equal(s->labels[1].spans, 1);
+	sg_span_stats_free(s);
+	in.n = 8;
+
 	/* an empty range is refused, naming the record */
 	r[6].end = 3;
 	assert_int_equal(sg_agree_spans(&in, &s, &err), -1);
