@@ -593,6 +593,65 @@ static void test_set_alpha_nominal(void **state)
 	ann_free(&b);
 }
 
+
+/* Past 4,096 distinct sets the expected disagreement is sampled: compared
+ * with the exact alpha of a direct O(n^2) loop over bit masks here.  3,000
+ * items, 2 annotators, 14 labels; the second annotator keeps each of the
+ * first's labels with probability 3/4 and adds others with 1/8, giving
+ * about 5,000 distinct sets. */
+static void test_set_alpha_sampled(void **state)
+{
+	(void)state;
+	enum { NI = 3000, NL = 14 };
+	static uint16_t mask[NI][2];
+	struct ann a = { 0 };
+	uint64_t st = 12345;
+	for (uint32_t i = 0; i < NI; i++)
+		for (int k = 0; k < 2; k++) {
+			uint16_t m = 0;
+			for (int l = 0; l < NL; l++) {
+				st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+				unsigned r = (unsigned)(st >> 33) % 8;
+				int on = k == 0 ? r < 4 : ((mask[i][0] >> l) & 1) ? r < 6 : r < 1;
+				if (on)
+					m |= (uint16_t)(1u << l);
+			}
+			mask[i][k] = m;
+			if (!m)
+				add(&a, i, (uint32_t)k, SG_AGREE_NONE);
+			for (int l = 0; l < NL; l++)
+				if ((m >> l) & 1)
+					add(&a, i, (uint32_t)k, (uint32_t)l);
+		}
+	/* exact: D_o over the items' pairs, D_e over all ordered pairs */
+	double dobs = 0, dexp = 0, n = 2.0 * NI;
+	for (int i = 0; i < NI; i++) {
+		unsigned x = mask[i][0], y = mask[i][1];
+		unsigned u = (unsigned)__builtin_popcount(x | y);
+		dobs += 2 * (u ? 1 - (double)__builtin_popcount(x & y) / u : 0);
+	}
+	for (int p = 0; p < 2 * NI; p++)
+		for (int q = p + 1; q < 2 * NI; q++) {
+			unsigned x = mask[p / 2][p % 2], y = mask[q / 2][q % 2];
+			unsigned u = (unsigned)__builtin_popcount(x | y);
+			dexp += 2 * (u ? 1 - (double)__builtin_popcount(x & y) / u : 0);
+		}
+	double exact = 1 - (n - 1) * dobs / dexp, alpha;
+	static uint8_t seen[1 << 16];
+	int distinct = 0;
+	for (int p = 0; p < 2 * NI; p++)
+		if (!seen[mask[p / 2][p % 2]]++)
+			distinct++;
+	assert_true(distinct > 4096);   /* the sampled path */
+	struct sg_agree_input in = input_of(&a, NI, 2, NL);
+	struct sg_error err = { 0 };
+	assert_int_equal(sg_agree_set_alpha(&in, &alpha, &err), 0);
+	print_message("alpha exact %.5f, sampled %.5f\n", exact, alpha);
+	near(alpha, exact, 0.01);
+	assert_true(exact > 0.2 && exact < 0.9);
+	ann_free(&a);
+}
+
 /* Spans, labels PER = 0, ORG = 1; annotators A = 0, B = 1, C = 2.
  *   item 0: A [0,5) PER, [10,15) ORG   B [0,5) PER, [11,15) ORG   C [0,5) PER
  *   item 1: A none                      B [3,4) PER
@@ -676,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_multilabel),
 		cmocka_unit_test(test_set_alpha_jaccard),
 		cmocka_unit_test(test_set_alpha_nominal),
+		cmocka_unit_test(test_set_alpha_sampled),
 		cmocka_unit_test(test_span_f1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
