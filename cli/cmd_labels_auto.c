@@ -107,23 +107,71 @@ static int show_progress(uint64_t done, uint64_t total, void *ud)
 	return 0;
 }
 
+/* Multi-label: each label's yes/no model, its counts and threshold. */
+static void print_multi(const struct sg_labelauto_report *r)
+{
+	printf("accuracy is exact match: an item counts as right only when its whole label set is "
+	       "right\n");
+	printf("%-20s %9s %9s %9s %9s\n", "LABEL", "WITH", "WITHOUT", "ACCURACY", "THRESHOLD");
+	for (size_t i = 0; i < r->nlabels; i++) {
+		const struct sg_labelauto_label *x = &r->labels[i];
+		char name[96], acc[32], thr[32];
+		cli_safe_text(name, sizeof name, x->name, strlen(x->name), 20);
+		if (isnan(x->valid_accuracy) || !x->trained)
+			snprintf(acc, sizeof acc, "-");
+		else
+			snprintf(acc, sizeof acc, "%.1f%%", 100 * x->valid_accuracy);
+		if (!x->trained)
+			snprintf(thr, sizeof thr, "untrained");
+		else if (isnan(x->threshold))
+			snprintf(thr, sizeof thr, "-");
+		else if (isinf(x->threshold))
+			snprintf(thr, sizeof thr, "never");
+		else
+			snprintf(thr, sizeof thr, "%.3f", x->threshold);
+		printf("%s %9zu %9zu %9s %9s\n", name, x->positives, x->negatives, acc, thr);
+	}
+	for (size_t i = 0; i < r->nlabels; i++)
+		if (!r->labels[i].trained)
+			printf("label \"%s\" has %zu labeled item(s) with it and %zu without: %zu of each "
+			       "are needed to train it; its items stay for people\n", r->labels[i].name,
+			       r->labels[i].positives, r->labels[i].negatives, r->min_per_answer);
+}
+
 static void print_auto(const struct sg_labelauto_report *r, double target, int dry)
 {
-	printf("truth: %zu labeled item(s), %d classes (%zu tie(s) left out); %s, ", r->truth,
-	       r->nclasses, r->ties, r->algo);
+	if (r->multi)
+		printf("truth: %zu labeled item(s), %zu label(s), one yes/no model each (%zu tie(s) "
+		       "left out); %s, ", r->truth, r->nlabels, r->ties, r->algo);
+	else
+		printf("truth: %zu labeled item(s), %d classes (%zu tie(s) left out); %s, ", r->truth,
+		       r->nclasses, r->ties, r->algo);
 	if (r->folds > 1)
 		printf("%d-fold cross-fitting\n", r->folds);
 	else
 		printf("one validation split\n");
 	printf("validation: %.1f%% accurate on all %zu row(s)\n", 100 * r->valid_accuracy_all,
 	       r->valid_rows);
-	if (isnan(r->threshold)) {
+	if (r->multi)
+		print_multi(r);
+	if (r->multi && r->untrained) {
+		printf("some labels cannot be trained: nothing machine-labeled; label more rows "
+		       "and run again\n");
+	} else if (r->multi && isnan(r->threshold)) {
+		printf("no per-label thresholds reach %.1f%% exact-match accuracy on the validation "
+		       "rows: nothing machine-labeled; label more rows and run again\n", 100 * target);
+	} else if (isnan(r->threshold)) {
 		printf("no confidence threshold reaches %.1f%% accuracy on the validation rows: nothing "
 		       "machine-labeled; label more rows and run again\n", 100 * target);
 	} else {
-		printf("threshold: confidence >= %.3f — %zu validation row(s) above it, %.1f%% accurate "
-		       "(at least %.1f%%)\n", r->threshold, r->valid_above, 100 * r->valid_accuracy,
-		       100 * r->valid_accuracy_low);
+		if (r->multi)
+			printf("thresholds: every label's confidence at or above its threshold — %zu "
+			       "validation item(s), %.1f%% exactly right (at least %.1f%%)\n",
+			       r->valid_above, 100 * r->valid_accuracy, 100 * r->valid_accuracy_low);
+		else
+			printf("threshold: confidence >= %.3f — %zu validation row(s) above it, %.1f%% "
+			       "accurate (at least %.1f%%)\n", r->threshold, r->valid_above,
+			       100 * r->valid_accuracy, 100 * r->valid_accuracy_low);
 		printf("%s %zu of %zu row(s) without a human label; %zu earlier machine label(s) "
 		       "retired\n", dry ? "would machine-label" : "machine-labeled", r->machine_labeled,
 		       r->candidates, r->retired);

@@ -100,84 +100,140 @@ static void print_stats(const struct sg_labels_consolidation *c, const struct sg
 	}
 }
 
-/* Multi-label schemes: agreement on each label's yes/no question, since
- * whole answers rarely match exactly.  NULL when there is nothing to say. */
-static struct sg_agree_stats **per_label(const struct sg_labels_consolidation *c,
-					 const struct sg_scheme *sc, struct sg_error *err)
+/* Multi-label and span figures beside the whole-answer ones. */
+struct extra {
+	struct sg_agree_stats **pl;   /* multi: per label, yes/no */
+	double set_alpha;             /* multi: alpha over whole answers (Jaccard) */
+	struct sg_span_stats *spans;  /* span */
+};
+
+static void extra_compute(const struct sg_labels_consolidation *c, const struct sg_scheme *sc,
+			  struct extra *x, struct sg_error *err)
 {
-	const struct sg_label_table *t = &c->table;
-	if (sc->type != SG_SCHEME_MULTI || !t->nrec)
-		return NULL;
-	/* Each distinct value's labels, once. */
-	uint32_t **sets = sg_xcalloc(t->nvalues + 1, sizeof *sets);
-	size_t *nset = sg_xcalloc(t->nvalues + 1, sizeof *nset), total = 0;
-	for (size_t v = 0; v < t->nvalues; v++) {
-		json_t *arr = json_loads(t->values[v], 0, NULL);
-		sets[v] = sg_xcalloc(json_array_size(arr) + 1, sizeof **sets);
-		size_t i;
-		json_t *name;
-		json_array_foreach(arr, i, name) {
-			int li = sg_scheme_label_by_name(sc, json_string_value(name) ? json_string_value(name) : "");
-			if (li >= 0)
-				sets[v][nset[v]++] = (uint32_t)li;
-		}
-		json_decref(arr);
+	memset(x, 0, sizeof *x);
+	x->set_alpha = NAN;
+	if (sc->type == SG_SCHEME_SPAN) {
+		if (sg_labels_span_stats(&c->table, sc, &x->spans, err) != 0)
+			x->spans = NULL;
+		return;
 	}
-	for (size_t i = 0; i < t->nrec; i++)
-		total += nset[t->rec[i].value] ? nset[t->rec[i].value] : 1;
-	uint32_t *item = sg_xcalloc(total + 1, sizeof *item), *ann = sg_xcalloc(total + 1, sizeof *ann);
-	uint32_t *lab = sg_xcalloc(total + 1, sizeof *lab);
-	size_t n = 0;
-	for (size_t i = 0; i < t->nrec; i++) {
-		const struct sg_label_record *r = &t->rec[i];
-		if (r->role != SG_ROLE_ANNOTATOR || r->source == SG_LABEL_MACHINE)
-			continue;
-		size_t k = nset[r->value];
-		for (size_t j = 0; j < (k ? k : 1); j++, n++) {
-			item[n] = r->item;
-			ann[n] = r->user;
-			lab[n] = k ? sets[r->value][j] : SG_AGREE_NONE;
-		}
+	if (sc->type != SG_SCHEME_MULTI)
+		return;
+	struct sg_labels_agree_owned o;
+	if (sg_labels_multi_input(&c->table, sc, &o) == 0) {
+		if (sg_agree_compute_multi(&o.in, NULL, &x->pl, err) != 0)
+			x->pl = NULL;
+		if (sg_agree_set_alpha(&o.in, &x->set_alpha, err) != 0)
+			x->set_alpha = NAN;
 	}
-	struct sg_agree_input in = { .n = n, .item = item, .annotator = ann, .label = lab,
-				     .n_items = (uint32_t)t->nitems,
-				     .n_annotators = (uint32_t)t->nusers,
-				     .n_labels = (uint32_t)sc->nlabels };
-	struct sg_agree_stats **out = NULL;
-	if (n && sg_agree_compute_multi(&in, NULL, &out, err) != 0)
-		out = NULL;
-	for (size_t v = 0; v < t->nvalues; v++)
-		free(sets[v]);
-	free(sets);
-	free(nset);
-	free(item);
-	free(ann);
-	free(lab);
-	return out;
+	sg_labels_agree_owned_done(&o);
 }
 
-static json_t *per_label_json(struct sg_agree_stats **pl, const struct sg_scheme *sc)
+static void extra_done(struct extra *x, const struct sg_scheme *sc)
+{
+	if (x->pl)
+		sg_agree_multi_free(x->pl, (uint32_t)sc->nlabels);
+	sg_span_stats_free(x->spans);
+}
+
+static json_t *pairs_json(const struct sg_agree_stats *s, const struct sg_label_table *t)
 {
 	json_t *arr = json_array();
-	for (size_t l = 0; l < sc->nlabels; l++)
-		json_array_append_new(arr, json_pack("{ssso so so}", "label", sc->labels[l].name,
-			"percent_agreement", cli_json_real(pl[l]->percent_agreement),
-			"fleiss_kappa", cli_json_real(pl[l]->fleiss_kappa),
-			"krippendorff_alpha", cli_json_real(pl[l]->krippendorff_alpha)));
+	for (size_t q = 0; q < s->n_pairs; q++) {
+		const struct sg_agree_pair *p = &s->pairs[q];
+		json_array_append_new(arr, json_pack("{sssssIsoso}", "a", t->users[p->a],
+			"b", t->users[p->b], "items", (json_int_t)p->n,
+			"percent_agreement", cli_json_real(p->percent),
+			"cohen_kappa", cli_json_real(p->kappa)));
+	}
 	return arr;
 }
 
-static void per_label_text(struct sg_agree_stats **pl, const struct sg_scheme *sc)
+static void extra_json(json_t *o, const struct extra *x, const struct sg_scheme *sc,
+		       const struct sg_label_table *t)
 {
-	printf("\n%-20s %9s %8s %8s   (each label as a yes/no question)\n", "LABEL", "AGREE",
-	       "FLEISS", "ALPHA");
+	if (x->pl) {
+		json_t *arr = json_array();
+		for (size_t l = 0; l < sc->nlabels; l++) {
+			const struct sg_agree_stats *p = x->pl[l];
+			json_t *e = json_pack("{ssso so so}", "label", sc->labels[l].name,
+				"percent_agreement", cli_json_real(p->percent_agreement),
+				"fleiss_kappa", cli_json_real(p->fleiss_kappa),
+				"krippendorff_alpha", cli_json_real(p->krippendorff_alpha));
+			json_object_set_new(e, "mean_pair_kappa", cli_json_real(p->mean_pair_kappa));
+			json_object_set_new(e, "pairs", pairs_json(p, t));
+			json_array_append_new(arr, e);
+		}
+		json_object_set_new(o, "per_label", arr);
+	}
+	if (sc->type == SG_SCHEME_MULTI)
+		json_object_set_new(o, "set_agreement", json_pack("{ssso}", "distance", "jaccard",
+			"krippendorff_alpha", cli_json_real(x->set_alpha)));
+	if (x->spans) {
+		const char **names = sg_xcalloc(sc->nlabels + 1, sizeof *names);
+		for (size_t l = 0; l < sc->nlabels; l++)
+			names[l] = sc->labels[l].name;
+		json_object_set_new(o, "spans", sg_span_stats_json(x->spans, names,
+			(const char *const *)t->users));
+		free(names);
+	}
+}
+
+static void per_label_text(struct sg_agree_stats **pl, const struct sg_scheme *sc,
+			   const struct sg_label_table *t)
+{
+	printf("\n%-20s %9s %8s %8s %8s   (each label as a yes/no question)\n", "LABEL", "AGREE",
+	       "FLEISS", "ALPHA", "COHEN");
 	for (size_t l = 0; l < sc->nlabels; l++) {
-		char name[96], a[32], b[32], d[32];
+		char name[96], a[32], b[32], d[32], e[32];
 		cli_safe_text(name, sizeof name, sc->labels[l].name, strlen(sc->labels[l].name), 20);
 		fmt(pl[l]->percent_agreement, a, sizeof a, 1);
 		fmt(pl[l]->fleiss_kappa, b, sizeof b, 0);
 		fmt(pl[l]->krippendorff_alpha, d, sizeof d, 0);
-		printf("%s %9s %8s %8s\n", name, a, b, d);
+		fmt(pl[l]->mean_pair_kappa, e, sizeof e, 0);
+		printf("%s %9s %8s %8s %8s\n", name, a, b, d, e);
+	}
+	printf("\n%-20s %-20s %-20s %7s %8s   (Cohen's kappa per label)\n", "LABEL", "A", "B",
+	       "ITEMS", "KAPPA");
+	for (size_t l = 0; l < sc->nlabels; l++)
+		for (size_t q = 0; q < pl[l]->n_pairs; q++) {
+			const struct sg_agree_pair *p = &pl[l]->pairs[q];
+			char name[96], na[96], nb[96], k[32];
+			cli_safe_text(name, sizeof name, sc->labels[l].name, strlen(sc->labels[l].name), 20);
+			cli_safe_text(na, sizeof na, t->users[p->a], strlen(t->users[p->a]), 20);
+			cli_safe_text(nb, sizeof nb, t->users[p->b], strlen(t->users[p->b]), 20);
+			fmt(p->kappa, k, sizeof k, 0);
+			printf("%s %s %s %7u %8s\n", name, na, nb, p->n, k);
+		}
+}
+
+static void spans_text(const struct sg_span_stats *s, const struct sg_scheme *sc,
+		       const struct sg_label_table *t)
+{
+	char a[32], b[32];
+	fmt(s->mean_f1_exact, a, sizeof a, 0);
+	fmt(s->mean_f1_overlap, b, sizeof b, 0);
+	printf("\nspans: %zu on %u item(s), %u with 2 or more annotators; mean pairwise F1: exact "
+	       "%s, overlap %s\n", s->n_spans, s->n_answered, s->n_multi, a, b);
+	printf("\n%-20s %7s %7s %9s\n", "LABEL", "SPANS", "ITEMS", "F1_EXACT");
+	for (uint32_t l = 0; l < s->n_labels; l++) {
+		char name[96];
+		cli_safe_text(name, sizeof name, sc->labels[l].name, strlen(sc->labels[l].name), 20);
+		fmt(s->labels[l].f1_exact, a, sizeof a, 0);
+		printf("%s %7zu %7u %9s\n", name, s->labels[l].spans, s->labels[l].items, a);
+	}
+	if (!s->n_pairs)
+		return;
+	printf("\n%-20s %-20s %7s %7s %7s %9s %9s\n", "A", "B", "ITEMS", "SPANS_A", "SPANS_B",
+	       "F1_EXACT", "F1_OVERLAP");
+	for (size_t q = 0; q < s->n_pairs; q++) {
+		const struct sg_span_pair *p = &s->pairs[q];
+		char na[96], nb[96];
+		cli_safe_text(na, sizeof na, t->users[p->a], strlen(t->users[p->a]), 20);
+		cli_safe_text(nb, sizeof nb, t->users[p->b], strlen(t->users[p->b]), 20);
+		fmt(p->f1_exact, a, sizeof a, 0);
+		fmt(p->f1_overlap, b, sizeof b, 0);
+		printf("%s %s %7u %7zu %7zu %9s %9s\n", na, nb, p->items, p->spans_a, p->spans_b, a, b);
 	}
 }
 
@@ -205,7 +261,10 @@ static int run(struct sg_workspace *ws, int argc, char **argv, int consolidate)
 		sg_scheme_done(&sc);
 		return cli_fail(&err);
 	}
-	struct sg_agree_stats **pl = consolidate ? NULL : per_label(&c, &sc, &err);
+	struct extra x;
+	memset(&x, 0, sizeof x);
+	if (!consolidate)
+		extra_compute(&c, &sc, &x, &err);
 	if (a.json) {
 		json_t *o = json_loads(c.summary, 0, NULL);
 		json_object_set_new(o, "rows", json_integer((json_int_t)sync.rows));
@@ -215,8 +274,8 @@ static int run(struct sg_workspace *ws, int argc, char **argv, int consolidate)
 		json_object_set_new(o, "file_changed", json_boolean(sync.changed));
 		json_object_set_new(o, "annotations_per_item", json_integer((json_int_t)k));
 		json_object_set_new(o, "rows_with_empty_text", json_integer((json_int_t)sync.empty_text));
-		if (pl)
-			json_object_set_new(o, "per_label", per_label_json(pl, &sc));
+		if (!consolidate)
+			extra_json(o, &x, &sc, &c.table);
 		if (!consolidate)
 			json_object_del(o, "method");
 		cli_print_json(o);
@@ -225,11 +284,17 @@ static int run(struct sg_workspace *ws, int argc, char **argv, int consolidate)
 		       "%zu from machine labels only\n", c.n, c.method, c.n_adjudicate, c.n_machine);
 	} else {
 		print_stats(&c, &sync, k);
-		if (pl)
-			per_label_text(pl, &sc);
+		if (x.pl)
+			per_label_text(x.pl, &sc, &c.table);
+		if (sc.type == SG_SCHEME_MULTI && x.pl) {
+			char al[32];
+			fmt(x.set_alpha, al, sizeof al, 0);
+			printf("\nKrippendorff's alpha over whole answers (Jaccard distance): %s\n", al);
+		}
+		if (x.spans)
+			spans_text(x.spans, &sc, &c.table);
 	}
-	if (pl)
-		sg_agree_multi_free(pl, (uint32_t)sc.nlabels);
+	extra_done(&x, &sc);
 	sg_scheme_done(&sc);
 	sg_labels_consolidation_done(&c);
 	return EXIT_OK;

@@ -172,4 +172,71 @@ int sg_agree_compute_multi(const struct sg_agree_input *multi, const struct sg_a
 			   struct sg_agree_stats ***out, struct sg_error *err);
 void sg_agree_multi_free(struct sg_agree_stats **s, uint32_t n_labels);
 
+/* ---- whole multi-label answers and spans (agree_sets.c) -------------------- */
+
+/* Krippendorff's alpha over whole multi-label answers, with the Jaccard
+ * distance between two annotators' label sets A and B:
+ *     d(A, B) = 1 - |A ∩ B| / |A ∪ B|,  and 0 when both are empty,
+ * so {a} vs {a, b} is half a disagreement and disjoint sets a full one.
+ * alpha = 1 - D_o / D_e, where D_o averages d over the pairs of answers
+ * within each item with >= 2 annotators (each item weighted by its
+ * answers, as for nominal alpha) and D_e averages d over all pairs of
+ * those answers regardless of item.  With d = "not equal" it is the
+ * nominal alpha.  Input: the multi-label records of sg_agree_binary_input.
+ * *alpha is NaN when undefined (no pairable item, or every answer the
+ * same set).  Cost: O(N log N) plus O(V^2 L) for V distinct sets, up to
+ * 4,096 of them; with more, D_e is the mean over 2,000,000 pairs of answers
+ * drawn with a fixed seed (deterministic; standard error < 0.001). */
+int sg_agree_set_alpha(const struct sg_agree_input *multi, double *alpha, struct sg_error *err);
+
+/* One span of a span answer; label SG_AGREE_NONE marks "looked at the item
+ * and marked no span" (start and end ignored).  end is exclusive. */
+struct sg_span_rec {
+	uint32_t item, annotator, label;
+	uint32_t start, end;
+};
+struct sg_span_input {
+	size_t n;
+	const struct sg_span_rec *rec;
+	uint32_t n_items, n_annotators, n_labels;
+};
+
+/* Span agreement of two annotators, pooled over the items both answered.
+ * exact: spans of A equal (start, end, label) to a span of B;
+ *   f1_exact = 2 exact / (spans_a + spans_b).
+ * overlap (lenient): over_a = A's spans that share at least one character
+ *   with a span of B of the same label (over_b likewise), recall R =
+ *   over_a / spans_a, precision P = over_b / spans_b, f1_overlap =
+ *   2PR / (P + R).  Both F1 are symmetric in A and B; NaN when neither
+ *   marked any span. */
+struct sg_span_pair {
+	uint32_t a, b;             /* a < b */
+	uint32_t items;
+	size_t spans_a, spans_b, exact, over_a, over_b;
+	double f1_exact, f1_overlap;
+};
+struct sg_span_label {
+	size_t spans;              /* marked by all annotators */
+	uint32_t items;            /* items where someone marked it */
+	size_t exact, compared;    /* over all pairs: 2 * exact / compared is its F1 */
+	double f1_exact;           /* NaN when no pair marked it */
+};
+struct sg_span_stats {
+	uint32_t n_items, n_annotators, n_labels;
+	uint32_t n_answered;       /* items with >= 1 answer */
+	uint32_t n_multi;          /* items with >= 2 answers */
+	size_t n_spans;            /* after removing duplicates */
+	double mean_f1_exact, mean_f1_overlap;  /* means over the defined pairs */
+	struct sg_span_pair *pairs;  /* sorted by (a, b) */
+	size_t n_pairs;
+	bool pairs_skipped;        /* more than SG_AGREE_PAIRS_MAX pair records */
+	struct sg_span_label *labels;  /* n_labels */
+};
+/* Ranges are checked (SG_E_USAGE naming the record; start < end). */
+int sg_agree_spans(const struct sg_span_input *in, struct sg_span_stats **out,
+		   struct sg_error *err);
+void sg_span_stats_free(struct sg_span_stats *s);
+json_t *sg_span_stats_json(const struct sg_span_stats *s, const char *const *label_names,
+			   const char *const *annotator_names);
+
 #endif

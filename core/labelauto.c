@@ -76,18 +76,8 @@ void sg_labelauto_text_counts(const char *s, size_t n, int bits, double *v)
 	}
 }
 
-/* The feature map fitted on the truth rows. */
-struct feat {
-	int bits, D;               /* text slots */
-	int text_col;              /* -1: no text */
-	double *idf;               /* D */
-	int nnum;
-	int *numcol;
-	double *mean, *sd;
-	int d;                     /* D + nnum */
-};
 
-static void feat_done(struct feat *f)
+void sg_la_feat_done(struct sg_la_feat *f)
 {
 	free(f->idf);
 	free(f->numcol);
@@ -96,7 +86,7 @@ static void feat_done(struct feat *f)
 }
 
 /* Fills out[0..d) for one row's fields. */
-static void featurize(const struct feat *f, const struct sg_csv_field *fld, int nf, double *out)
+void sg_la_featurize(const struct sg_la_feat *f, const struct sg_csv_field *fld, int nf, double *out)
 {
 	memset(out, 0, (size_t)f->d * sizeof *out);
 	if (f->text_col >= 0 && f->text_col < nf) {
@@ -124,22 +114,15 @@ static void featurize(const struct feat *f, const struct sg_csv_field *fld, int 
 
 /* ---- truth ------------------------------------------------------------------- */
 
-struct truth {
-	size_t n;
-	uint64_t *row;
-	int *cls;                  /* scheme label index */
-	uint8_t *human;            /* per file row: has a live human/imported annotation */
-	size_t ties;
-};
 
-static void truth_done(struct truth *t)
+void sg_la_truth_done(struct sg_la_truth *t)
 {
 	free(t->row);
 	free(t->cls);
 	free(t->human);
 }
 
-static void truth_add(struct truth *t, size_t *cap, uint64_t row, int cls)
+void sg_la_truth_add(struct sg_la_truth *t, size_t *cap, uint64_t row, int cls)
 {
 	if (t->n == *cap) {
 		*cap = *cap ? *cap * 2 : 256;
@@ -151,7 +134,7 @@ static void truth_add(struct truth *t, size_t *cap, uint64_t row, int cls)
 }
 
 /* Machine labels a reviewer accepted count as truth. */
-static int accepted_machine(struct sg_store *st, struct sg_labels *l, struct truth *t, size_t *cap, uint8_t *taken,
+static int accepted_machine(struct sg_store *st, struct sg_labels *l, struct sg_la_truth *t, size_t *cap, uint8_t *taken,
 			    struct sg_error *err)
 {
 	sqlite3_stmt *q = sg_store_prepare(st,
@@ -169,14 +152,14 @@ static int accepted_machine(struct sg_store *st, struct sg_labels *l, struct tru
 			continue;
 		taken[row] = 1;
 		t->human[row] = 1;
-		truth_add(t, cap, (uint64_t)row, cls);
+		sg_la_truth_add(t, cap, (uint64_t)row, cls);
 	}
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : sg_store_error(st, err, "cannot read reviews");
 }
 
 /* Consolidates the human annotations: a reviewer decides; else EM. */
-static int truth_build(struct sg_store *st, struct sg_labels *l, struct truth *t, struct sg_error *err)
+static int truth_build(struct sg_store *st, struct sg_labels *l, struct sg_la_truth *t, struct sg_error *err)
 {
 	memset(t, 0, sizeof *t);
 	uint64_t nrows = sg_labels_nrows(l);
@@ -234,7 +217,7 @@ static int truth_build(struct sg_store *st, struct sg_labels *l, struct truth *t
 		if (cls < 0)
 			continue;
 		taken[row] = 1;
-		truth_add(t, &cap, (uint64_t)row, cls);
+		sg_la_truth_add(t, &cap, (uint64_t)row, cls);
 	}
 	if (rc == 0)
 		rc = accepted_machine(st, l, t, &cap, taken, err);
@@ -258,7 +241,7 @@ static int read_row(struct sg_labels *l, struct sg_csv_cursor *cur, uint64_t row
 }
 
 /* Numeric columns: every non-missing truth value is a number. */
-static int feat_fit(struct sg_labels *l, const struct truth *t, int bits, struct feat *f,
+int sg_la_feat_fit(struct sg_labels *l, const struct sg_la_truth *t, int bits, struct sg_la_feat *f,
 		    struct sg_error *err)
 {
 	struct sg_csv *csv = sg_labels_csv(l);
@@ -327,7 +310,7 @@ static int feat_fit(struct sg_labels *l, const struct truth *t, int bits, struct
 }
 
 /* The truth rows' features, row by row in truth order. */
-static int feat_matrix(struct sg_labels *l, const struct feat *f, const struct truth *t, double *x,
+int sg_la_feat_matrix(struct sg_labels *l, const struct sg_la_feat *f, const struct sg_la_truth *t, double *x,
 		       struct sg_error *err)
 {
 	struct sg_csv_cursor cur;
@@ -335,7 +318,7 @@ static int feat_matrix(struct sg_labels *l, const struct feat *f, const struct t
 	int rc = 0;
 	for (size_t i = 0; i < t->n && rc == 0; i++)
 		if ((rc = read_row(l, &cur, t->row[i], err)) == 0)
-			featurize(f, cur.field, cur.nfields, x + i * (size_t)f->d);
+			sg_la_featurize(f, cur.field, cur.nfields, x + i * (size_t)f->d);
 	sg_csv_cursor_done(&cur);
 	return rc;
 }
@@ -376,7 +359,7 @@ static int set_hps(struct sg_hps *h, const struct sg_algo *a, int k, uint64_t se
 }
 
 /* Trains on rows idx[0..n) of the class-indexed matrix x (width d). */
-static struct sg_model *train_on(const struct sg_algo *a, const double *x, const int *y, int d,
+struct sg_model *sg_la_train(const struct sg_algo *a, const double *x, const int *y, int d,
 				 const size_t *idx, size_t n, int k, char *const *classes,
 				 uint64_t seed, struct sg_error *err)
 {
@@ -404,7 +387,7 @@ static struct sg_model *train_on(const struct sg_algo *a, const double *x, const
 }
 
 /* Class probabilities of n rows of x into proba (n * k). */
-static int predict(const struct sg_model *m, const double *x, size_t n, double *proba,
+int sg_la_predict(const struct sg_model *m, const double *x, size_t n, double *proba,
 		   struct sg_error *err)
 {
 	double *out = sg_xmalloc((n * (size_t)m->nout + 1) * sizeof *out);
@@ -446,7 +429,7 @@ static int cmp_vpoint(const void *a, const void *b)
  * lucky stretch of validation rows; a wide interval keeps the accuracy
  * reached on new rows at the target in practice (measured on synthetic
  * data across seeds: a one-standard-error bound fell short now and then). */
-static double wilson_low(double c, double n)
+double sg_la_wilson_low(double c, double n)
 {
 	double p = c / n, z2 = 1.96 * 1.96;
 	return (p + z2 / (2 * n) - sqrt(p * (1 - p) / n + z2 / (4 * n * n))) / (1 + z2 / n);
@@ -466,7 +449,7 @@ static void choose_threshold(struct vpoint *v, size_t n, double target, size_t m
 		all++;
 		if (i + 1 < n && v[i + 1].conf == v[i].conf)
 			continue;   /* a threshold takes every row of equal confidence */
-		double low = wilson_low((double)right, (double)all);
+		double low = sg_la_wilson_low((double)right, (double)all);
 		if (all >= min_count && low >= target) {
 			r->threshold = v[i].conf;
 			r->valid_above = all;
@@ -478,7 +461,7 @@ static void choose_threshold(struct vpoint *v, size_t n, double target, size_t m
 }
 
 /* Stratified folds: each class's rows shuffled, then dealt round-robin. */
-static int *make_folds(const int *y, size_t n, int nlab, int folds, uint64_t seed)
+int *sg_la_folds(const int *y, size_t n, int nlab, int folds, uint64_t seed)
 {
 	int *fold = sg_xmalloc((n + 1) * sizeof *fold);
 	size_t *idx = sg_xmalloc((n + 1) * sizeof *idx);
@@ -506,40 +489,11 @@ static int *make_folds(const int *y, size_t n, int nlab, int folds, uint64_t see
 
 /* ---- the run ------------------------------------------------------------------------- */
 
-struct run {
-	struct sg_store *s;
-	struct sg_labels *l;
-	const struct sg_labelauto_options *o;
-	struct sg_labelauto_report *r;
-	const struct sg_algo *algo;
-	struct truth t;
-	struct feat f;
-	int k;                     /* classes used */
-	int *cls_of;               /* model class → scheme label */
-	char **classes;            /* model class names (borrowed from the scheme) */
-	double *x;                 /* truth features */
-	int *y;                    /* truth model classes */
-	size_t n;                  /* truth rows used for training (may be sampled) */
-	struct sg_model *models[16];   /* the labeling models: one, or every fold's */
-	int nmodels;
-	/* prediction of the candidates */
-	uint8_t *cand;
-	double *block;
-	uint64_t *block_row;
-	size_t nblock;
-	struct hit {
-		uint64_t row;
-		int cls;
-		double conf, margin;
-	} *lab, *unc;
-	size_t nlab, nunc, caplab, capunc;
-	uint64_t done, total;
-};
 
-static void run_done(struct run *R)
+static void run_done(struct sg_la_run *R)
 {
-	truth_done(&R->t);
-	feat_done(&R->f);
+	sg_la_truth_done(&R->t);
+	sg_la_feat_done(&R->f);
 	free(R->cls_of);
 	free(R->classes);
 	free(R->x);
@@ -551,10 +505,11 @@ static void run_done(struct run *R)
 	free(R->block_row);
 	free(R->lab);
 	free(R->unc);
+	sg_la_multi_done(R);
 }
 
 /* Maps the truth's scheme labels to model classes (the labels seen). */
-static int classes_from_truth(struct run *R, struct sg_error *err)
+static int classes_from_truth(struct sg_la_run *R, struct sg_error *err)
 {
 	const struct sg_scheme *sc = sg_labels_scheme(R->l);
 	size_t *count = sg_xcalloc(sc->nlabels + 1, sizeof *count);
@@ -587,7 +542,7 @@ static int classes_from_truth(struct run *R, struct sg_error *err)
 		R->y[i] = model_of[R->t.cls[i]];
 	if (R->n > maxn) {
 		/* keep every (n/maxn)-th row of a class-sorted order: stratified */
-		int *fold = make_folds(R->y, R->t.n, R->k, (int)((R->n + maxn - 1) / maxn), R->o->seed);
+		int *fold = sg_la_folds(R->y, R->t.n, R->k, (int)((R->n + maxn - 1) / maxn), R->o->seed);
 		size_t m = 0;
 		for (size_t i = 0; i < R->t.n; i++)
 			if (fold[i] == 0) {
@@ -608,7 +563,7 @@ static int classes_from_truth(struct run *R, struct sg_error *err)
  * measured on, so their confidences mean what the threshold assumed (a
  * model refitted on all rows would be more confident than it was
  * validated to be). */
-static int validate(struct run *R, struct sg_error *err)
+static int validate(struct sg_la_run *R, struct sg_error *err)
 {
 	const struct sg_labelauto_options *o = R->o;
 	int folds = (int)lround(1 / o->validation_share);
@@ -621,7 +576,7 @@ static int validate(struct run *R, struct sg_error *err)
 	if (R->n < (size_t)folds * 10)
 		return sg_error_set(err, SG_E_USAGE, "auto-labeling needs at least %d labeled items "
 				    "(%zu found)", folds * 10, R->n);
-	int *fold = make_folds(R->y, R->n, R->k, folds, o->seed);
+	int *fold = sg_la_folds(R->y, R->n, R->k, folds, o->seed);
 	size_t *tr = sg_xmalloc(R->n * sizeof *tr), *va = sg_xmalloc(R->n * sizeof *va);
 	struct vpoint *v = sg_xmalloc(R->n * sizeof *v);
 	double *proba = sg_xmalloc(R->n * (size_t)R->k * sizeof *proba);
@@ -636,7 +591,7 @@ static int validate(struct run *R, struct sg_error *err)
 			else
 				tr[nt++] = i;
 		}
-		struct sg_model *m = train_on(R->algo, R->x, R->y, R->f.d, tr, nt, R->k, R->classes,
+		struct sg_model *m = sg_la_train(R->algo, R->x, R->y, R->f.d, tr, nt, R->k, R->classes,
 					      o->seed + (uint64_t)f, err);
 		if (!m) {
 			rc = -1;
@@ -645,7 +600,7 @@ static int validate(struct run *R, struct sg_error *err)
 		for (size_t i = 0; i < nv; i++)
 			memcpy(xv + i * (size_t)R->f.d, R->x + va[i] * (size_t)R->f.d,
 			       (size_t)R->f.d * sizeof *xv);
-		rc = predict(m, xv, nv, proba, err);
+		rc = sg_la_predict(m, xv, nv, proba, err);
 		for (size_t i = 0; i < nv && rc == 0; i++) {
 			int best;
 			double conf, margin;
@@ -670,18 +625,18 @@ static int validate(struct run *R, struct sg_error *err)
 }
 
 /* Class probabilities from the labeling models, averaged. */
-static int predict_avg(struct run *R, const double *x, size_t n, double *proba,
+static int predict_avg(struct sg_la_run *R, const double *x, size_t n, double *proba,
 		       struct sg_error *err)
 {
 	size_t cells = n * (size_t)R->k;
-	if (predict(R->models[0], x, n, proba, err) != 0)
+	if (sg_la_predict(R->models[0], x, n, proba, err) != 0)
 		return -1;
 	if (R->nmodels == 1)
 		return 0;
 	double *p = sg_xmalloc(cells * sizeof *p);
 	int rc = 0;
 	for (int m = 1; m < R->nmodels && rc == 0; m++) {
-		rc = predict(R->models[m], x, n, p, err);
+		rc = sg_la_predict(R->models[m], x, n, p, err);
 		for (size_t i = 0; i < cells && rc == 0; i++)
 			proba[i] += p[i];
 	}
@@ -691,7 +646,7 @@ static int predict_avg(struct run *R, const double *x, size_t n, double *proba,
 	return rc;
 }
 
-static void hit_push(struct hit **v, size_t *n, size_t *cap, struct hit h)
+void sg_la_hit_push(struct sg_la_hit **v, size_t *n, size_t *cap, struct sg_la_hit h)
 {
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 1024;
@@ -700,20 +655,28 @@ static void hit_push(struct hit **v, size_t *n, size_t *cap, struct hit h)
 	(*v)[(*n)++] = h;
 }
 
-static int flush_block(struct run *R, struct sg_error *err)
+static int flush_block(struct sg_la_run *R, struct sg_error *err)
 {
 	if (R->nblock == 0)
 		return 0;
+	if (R->multi) {
+		int mrc = sg_la_multi_block(R, err);
+		R->done += R->nblock;
+		R->nblock = 0;
+		if (mrc == 0 && R->o->progress && R->o->progress(R->done, R->total, R->o->ud))
+			return sg_error_set(err, SG_E_USAGE, "cancelled");
+		return mrc;
+	}
 	double *proba = sg_xmalloc(R->nblock * (size_t)R->k * sizeof *proba);
 	int rc = predict_avg(R, R->block, R->nblock, proba, err);
 	for (size_t i = 0; i < R->nblock && rc == 0; i++) {
-		struct hit h = { .row = R->block_row[i] };
+		struct sg_la_hit h = { .row = R->block_row[i] };
 		top2(proba + i * (size_t)R->k, R->k, &h.cls, &h.conf, &h.margin);
 		h.cls = R->cls_of[h.cls];
 		if (!isnan(R->r->threshold) && h.conf >= R->r->threshold)
-			hit_push(&R->lab, &R->nlab, &R->caplab, h);
+			sg_la_hit_push(&R->lab, &R->nlab, &R->caplab, h);
 		else
-			hit_push(&R->unc, &R->nunc, &R->capunc, h);
+			sg_la_hit_push(&R->unc, &R->nunc, &R->capunc, h);
 	}
 	free(proba);
 	R->done += R->nblock;
@@ -724,17 +687,17 @@ static int flush_block(struct run *R, struct sg_error *err)
 }
 
 struct scan_ctx {
-	struct run *R;
+	struct sg_la_run *R;
 	struct sg_error *err;
 };
 
 static int scan_row(const struct sg_csv_cursor *cur, void *ud)
 {
 	struct scan_ctx *c = ud;
-	struct run *R = c->R;
+	struct sg_la_run *R = c->R;
 	if (!R->cand[cur->row])
 		return 0;
-	featurize(&R->f, cur->field, cur->nfields, R->block + R->nblock * (size_t)R->f.d);
+	sg_la_featurize(&R->f, cur->field, cur->nfields, R->block + R->nblock * (size_t)R->f.d);
 	R->block_row[R->nblock++] = cur->row;
 	if (R->nblock == AUTO_BLOCK && flush_block(R, c->err) != 0)
 		return -1;
@@ -742,7 +705,7 @@ static int scan_row(const struct sg_csv_cursor *cur, void *ud)
 }
 
 /* Predicts every candidate row, streaming the file in blocks. */
-static int apply_model(struct run *R, struct sg_error *err)
+static int apply_model(struct sg_la_run *R, struct sg_error *err)
 {
 	uint64_t nrows = sg_labels_nrows(R->l);
 	R->cand = sg_xcalloc(nrows + 1, 1);
@@ -766,7 +729,7 @@ static int apply_model(struct run *R, struct sg_error *err)
 
 static int cmp_uncertain(const void *a, const void *b)
 {
-	const struct hit *x = a, *y = b;
+	const struct sg_la_hit *x = a, *y = b;
 	if (x->margin != y->margin)
 		return x->margin < y->margin ? -1 : 1;
 	if (x->conf != y->conf)
@@ -776,14 +739,14 @@ static int cmp_uncertain(const void *a, const void *b)
 
 static int cmp_conf(const void *a, const void *b)
 {
-	const struct hit *x = a, *y = b;
+	const struct sg_la_hit *x = a, *y = b;
 	if (x->conf != y->conf)
 		return x->conf < y->conf ? -1 : 1;
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
 /* Review state for a new machine label under the rules. */
-static enum sg_label_review review_of(const struct run *R, const struct hit *h, const char *key,
+static enum sg_label_review review_of(const struct sg_la_run *R, const struct sg_la_hit *h, const char *key,
 				      double below, double audit)
 {
 	if (below > 0 && h->conf < below) {
@@ -798,7 +761,7 @@ static enum sg_label_review review_of(const struct run *R, const struct hit *h, 
 }
 
 /* Writes the machine labels, retiring earlier ones not confirmed. */
-static int write_labels(struct run *R, struct sg_error *err)
+static int write_labels(struct sg_la_run *R, struct sg_error *err)
 {
 	const struct sg_scheme *sc = sg_labels_scheme(R->l);
 	size_t n = R->nlab;
@@ -807,7 +770,7 @@ static int write_labels(struct run *R, struct sg_error *err)
 	double *confs = sg_xcalloc(n + 1, sizeof *confs);
 	for (size_t i = 0; i < n; i++) {
 		keys[i] = sg_labels_key(R->l, R->lab[i].row);
-		vals[i] = sc->labels[R->lab[i].cls].name;
+		vals[i] = R->multi ? R->mval[R->lab[i].cls] : sc->labels[R->lab[i].cls].name;
 		confs[i] = R->lab[i].conf;
 	}
 	uint8_t *same = sg_xcalloc(n + 1, 1);
@@ -840,10 +803,12 @@ static int write_labels(struct run *R, struct sg_error *err)
 }
 
 /* The queue's unlabeled level: most uncertain first, machine-labeled last. */
-static int order_queue(struct run *R, struct sg_error *err)
+static int order_queue(struct sg_la_run *R, struct sg_error *err)
 {
-	qsort(R->unc, R->nunc, sizeof *R->unc, cmp_uncertain);
-	qsort(R->lab, R->nlab, sizeof *R->lab, cmp_conf);
+	if (R->nunc)    /* qsort's array may not be NULL, even when empty */
+		qsort(R->unc, R->nunc, sizeof *R->unc, cmp_uncertain);
+	if (R->nlab)
+		qsort(R->lab, R->nlab, sizeof *R->lab, cmp_conf);
 	R->r->left = R->nunc;
 	size_t want = R->o->list_uncertain < R->nunc ? R->o->list_uncertain : R->nunc;
 	R->r->uncertain = sg_xcalloc(want + 1, sizeof *R->r->uncertain);
@@ -895,30 +860,35 @@ int sg_labelauto_run(struct sg_store *s, struct sg_labels *l, const struct sg_la
 	struct sg_labelauto_options o = resolve(opt);
 	double t0 = sg_now();
 	const struct sg_scheme *sc = sg_labels_scheme(l);
-	if (sc->type != SG_SCHEME_SINGLE)
-		return sg_error_set(err, SG_E_USAGE, "auto-labeling works on single-label schemes "
-				    "(this one is %s)", sg_scheme_type_name(sc->type));
+	/* Spans (named entities) stay with people: a span model is another
+	 * kind of learner, and a wrong span is costlier to find than to mark. */
+	if (sc->type == SG_SCHEME_SPAN)
+		return sg_error_set(err, SG_E_USAGE, "auto-labeling works on single- and multi-label "
+				    "schemes; span schemes are labeled by people (this one is span)");
 	if (o.hash_bits < 8 || o.hash_bits > 18)
 		return sg_error_set(err, SG_E_USAGE, "hash bits %d out of range (8..18)", o.hash_bits);
-	struct run R = { .s = s, .l = l, .o = &o, .r = r };
+	struct sg_la_run R = { .s = s, .l = l, .o = &o, .r = r };
 	R.algo = sg_algo_find(o.algo);
 	if (!R.algo || (strcmp(o.algo, "linear-learner") != 0 && strcmp(o.algo, "xgboost") != 0))
 		return sg_error_set(err, SG_E_USAGE, "unknown algorithm \"%s\" for auto-labeling "
 				    "(linear-learner or xgboost)", o.algo);
 	snprintf(r->algo, sizeof r->algo, "%s", o.algo);
-	int rc = truth_build(s, l, &R.t, err);
+	R.multi = sc->type == SG_SCHEME_MULTI;
+	int rc = R.multi ? sg_la_multi_truth(&R, err) : truth_build(s, l, &R.t, err);
 	if (rc == 0)
-		rc = feat_fit(l, &R.t, o.hash_bits, &R.f, err);
-	if (rc == 0)
+		rc = sg_la_feat_fit(l, &R.t, o.hash_bits, &R.f, err);
+	if (rc == 0 && R.multi)
+		sg_la_multi_cap(&R, AUTO_MAX_CELLS / (size_t)R.f.d);
+	else if (rc == 0)
 		rc = classes_from_truth(&R, err);
 	r->truth = R.t.n;
 	r->ties = R.t.ties;
 	if (rc == 0) {
 		R.x = sg_xmalloc((R.n * (size_t)R.f.d + 1) * sizeof *R.x);
-		rc = feat_matrix(l, &R.f, &R.t, R.x, err);
+		rc = sg_la_feat_matrix(l, &R.f, &R.t, R.x, err);
 	}
 	if (rc == 0)
-		rc = validate(&R, err);
+		rc = R.multi ? sg_la_multi_validate(&R, err) : validate(&R, err);
 	if (rc == 0)
 		rc = apply_model(&R, err);
 	if (rc == 0)
@@ -938,6 +908,7 @@ void sg_labelauto_report_done(struct sg_labelauto_report *r)
 	free(r->uncertain);
 	free(r->uncertain_conf);
 	free(r->uncertain_margin);
+	free(r->labels);
 	memset(r, 0, sizeof *r);
 }
 
@@ -980,5 +951,26 @@ json_t *sg_labelauto_report_json(const struct sg_labelauto_report *r)
 	}
 	json_object_set_new(o, "most_uncertain", u);
 	json_object_set_new(o, "seconds", num(r->seconds));
+	if (r->multi) {
+		json_t *ls = json_array();
+		for (size_t i = 0; i < r->nlabels; i++) {
+			const struct sg_labelauto_label *x = &r->labels[i];
+			json_t *e = json_object();
+			json_object_set_new(e, "label", json_string(x->name));
+			json_object_set_new(e, "positives", json_integer((json_int_t)x->positives));
+			json_object_set_new(e, "negatives", json_integer((json_int_t)x->negatives));
+			json_object_set_new(e, "trained", json_boolean(x->trained));
+			json_object_set_new(e, "threshold", num(x->threshold));
+			json_object_set_new(e, "accuracy", num(x->valid_accuracy));
+			json_array_append_new(ls, e);
+		}
+		json_t *m = json_object();
+		json_object_set_new(m, "accuracy", json_string("exact match"));
+		json_object_set_new(m, "min_per_answer", json_integer((json_int_t)r->min_per_answer));
+		json_object_set_new(m, "untrained", json_integer((json_int_t)r->untrained));
+		json_object_set_new(m, "label_accuracy_target", num(r->label_target));
+		json_object_set_new(m, "labels", ls);
+		json_object_set_new(o, "multi_label", m);
+	}
 	return o;
 }

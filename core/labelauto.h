@@ -32,7 +32,29 @@
  *  6. The rest are ordered for people: the work queue's unlabeled level is
  *     renumbered so the least confident rows (smallest margin between the
  *     two top classes) come first and machine-labeled rows last.
- * Repeatable: each run starts from the current human labels. */
+ * Repeatable: each run starts from the current human labels.
+ *
+ * Multi-label schemes (one-vs-rest), the same steps with these changes:
+ *  1. Truth per item: a reviewer's set wins; else a label is in the set
+ *     when more than half of the item's annotators chose it; an item where
+ *     some label has exactly half the votes is left out as a tie.
+ *  2-3. The same features and folds (stratified by each row's rarest label);
+ *     one binary model per label and fold (the same algorithms).  A label
+ *     with fewer than min_per_answer truth rows with it, or without it, is
+ *     not trained: the report names it and nothing is machine-labeled (an
+ *     item's answer needs every label's decision), the rest still ordered.
+ *  4. Thresholds: label l's decision is "yes" when p_l >= 0.5, with
+ *     confidence c_l = max(p_l, 1 - p_l).  An item is machine-labeled only
+ *     when c_l >= t_l for every label.  Accuracy is item-level exact match
+ *     (the whole set right), the strictest multi-label measure and the one
+ *     that says a reviewer need not touch the item.  The thresholds come
+ *     from one parameter: for a per-label accuracy tau, t_l(tau) is the
+ *     lowest confidence at which label l's validation decisions at or above
+ *     it are right at least tau of the time; tau is scanned over a grid and
+ *     the one kept labels the most validation items whose exact-match
+ *     accuracy (Wilson lower bound) reaches the target with min_count items.
+ *  5. The machine label's confidence is the minimum c_l over the labels.
+ *  6. Uncertainty: the least certain label's margin, min |2 p_l - 1|. */
 #ifndef SG_LABELAUTO_H
 #define SG_LABELAUTO_H
 
@@ -61,6 +83,15 @@ struct sg_labelauto_options {
 	void *ud;
 };
 
+/* Multi-label schemes: one label's yes/no model. */
+struct sg_labelauto_label {
+	char name[SG_SCHEME_NAME_MAX];
+	size_t positives, negatives; /* truth rows with / without the label */
+	int trained;              /* 0: fewer than min_per_answer of either answer */
+	double threshold;         /* its decision confidence threshold; NaN: none */
+	double valid_accuracy;    /* its decision's accuracy on every validation row */
+};
+
 struct sg_labelauto_report {
 	char algo[32];
 	int nclasses;             /* classes seen in the truth */
@@ -84,6 +115,13 @@ struct sg_labelauto_report {
 	double *uncertain_margin; /* top minus second probability (the order) */
 	size_t n_uncertain;
 	double seconds;
+	/* multi-label schemes only (multi = 1) */
+	int multi;
+	struct sg_labelauto_label *labels;
+	size_t nlabels;
+	size_t untrained;         /* labels with too few positives or negatives */
+	size_t min_per_answer;    /* positives and negatives a label needs */
+	double label_target;      /* per-label accuracy the thresholds were set for */
 };
 
 /* Runs the steps above on a dataset opened (sg_labels_open) on store s.  0 ok (threshold may be NaN);

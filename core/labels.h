@@ -44,6 +44,7 @@
 #define SG_LABELS_H
 
 #include <stdint.h>
+#include "core/agree.h"
 #include "core/csvfile.h"
 #include "core/dataset.h"
 #include "core/labelscheme.h"
@@ -329,7 +330,13 @@ int sg_labels_last_consolidation(struct sg_store *s, long long dataset_id, char 
  * adjudication) or "em" (Dawid–Skene: confidence = the posterior; flagged
  * low below the scheme's low_confidence); else the latest machine label
  * (source machine, its own confidence).  Multi-label and span answers are
- * consolidated as whole answers (equal canonical values agree). */
+ * consolidated by parts: a label (multi) or an exact span — start, end and
+ * label (span) — is kept when more than half of the item's annotators gave
+ * it; the confidence is the weakest part's majority share; a part given by
+ * exactly half of them makes a tie (adjudication); with "em" an item whose
+ * confidence is below the scheme's low_confidence is flagged low.  The
+ * agreement statistics (stats) still treat each distinct whole answer as
+ * one category; per-label and span figures are in agree.h. */
 struct sg_agree_stats;
 struct sg_labels_consolidation {
 	char method[16];
@@ -341,6 +348,8 @@ struct sg_labels_consolidation {
 	size_t n_machine;             /* results from machine labels only */
 	struct sg_agree_stats *stats; /* over the human annotations (NULL when none) */
 	char *summary;                /* JSON text (agree statistics and counts) */
+	char **owned;                 /* values made by consolidating parts */
+	size_t nowned, capowned;
 };
 /* method: "majority" or "em" (else SG_E_USAGE).  With store, the results
  * replace the stored ones (sg_labels_store_results) by user. */
@@ -348,6 +357,25 @@ int sg_labels_consolidate(struct sg_store *s, long long dataset_id, const struct
 			  const char *method, int store, const char *user,
 			  struct sg_labels_consolidation *out, struct sg_error *err);
 void sg_labels_consolidation_done(struct sg_labels_consolidation *c);
+
+/* ---- multi-label and span agreement (labels_agree.c) ---------------------------- */
+
+/* A table's human annotations (annotator role, not machine) as multi-label
+ * agree.h input (labels by scheme index; an empty answer is SG_AGREE_NONE),
+ * for sg_agree_compute_multi and sg_agree_set_alpha.  -1 when there are
+ * none (o is still valid and empty). */
+struct sg_labels_agree_owned {
+	struct sg_agree_input in;
+	uint32_t *item, *annotator, *label;
+};
+int sg_labels_multi_input(const struct sg_label_table *t, const struct sg_scheme *sc,
+			  struct sg_labels_agree_owned *o);
+void sg_labels_agree_owned_done(struct sg_labels_agree_owned *o);
+/* Span agreement (sg_agree_spans) of a span scheme's human annotations;
+ * *out NULL when there are none. */
+struct sg_span_stats;
+int sg_labels_span_stats(const struct sg_label_table *t, const struct sg_scheme *sc,
+			 struct sg_span_stats **out, struct sg_error *err);
 
 /* ---- row keys --------------------------------------------------------------- */
 

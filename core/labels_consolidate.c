@@ -45,6 +45,130 @@ static int human_stats(const struct sg_label_table *t, struct sg_agree_stats **s
 	return rc;
 }
 
+/* ---- multi-label and span answers, by parts ------------------------------ */
+
+/* An item's parts: labels (multi) or spans (span) with the number of
+ * annotators who gave each. */
+struct part {
+	int label;
+	long long start, end;      /* spans only */
+	unsigned votes;
+};
+
+struct parts {
+	struct part *v;
+	size_t n, cap;
+};
+
+static void part_vote(struct parts *p, int label, long long start, long long end)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].label == label && p->v[i].start == start && p->v[i].end == end) {
+			p->v[i].votes++;
+			return;
+		}
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->v = sg_xrealloc(p->v, p->cap * sizeof *p->v);
+	}
+	p->v[p->n++] = (struct part){ label, start, end, 1 };
+}
+
+/* Adds one annotator's answer (canonical value text) to the votes; each
+ * part counted once per annotator.  -1 when the value does not parse. */
+static int parts_add(struct parts *p, const struct sg_scheme *sc, const char *value)
+{
+	json_t *arr = json_loads(value, 0, NULL);
+	if (!json_is_array(arr)) {
+		json_decref(arr);
+		return -1;
+	}
+	struct parts mine = { 0 };   /* this answer's parts, each once */
+	size_t i;
+	json_t *x;
+	json_array_foreach(arr, i, x) {
+		const char *name = json_string_value(sc->type == SG_SCHEME_SPAN
+						     ? json_object_get(x, "label") : x);
+		int l = name ? sg_scheme_label_by_name(sc, name) : -1;
+		if (l >= 0)
+			part_vote(&mine, l, json_integer_value(json_object_get(x, "start")),
+				  json_integer_value(json_object_get(x, "end")));
+	}
+	for (size_t k = 0; k < mine.n; k++)
+		part_vote(p, mine.v[k].label, mine.v[k].start, mine.v[k].end);
+	free(mine.v);
+	json_decref(arr);
+	return 0;
+}
+
+/* The canonical value of the parts with more than half of m votes. */
+static char *parts_value(const struct parts *p, const struct sg_scheme *sc, unsigned m)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < p->n; i++) {
+		if (2 * p->v[i].votes <= m)
+			continue;
+		const char *name = sc->labels[p->v[i].label].name;
+		if (sc->type == SG_SCHEME_SPAN)
+			json_array_append_new(arr, json_pack("{sIsIss}", "start", (json_int_t)p->v[i].start,
+							     "end", (json_int_t)p->v[i].end, "label", name));
+		else
+			json_array_append_new(arr, json_string(name));
+	}
+	char *text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	char *canon = NULL;
+	struct sg_error e = { 0 };
+	if (!text || sg_scheme_value_check(sc, text, NULL, 0, &canon, &e) != 0)
+		canon = sg_xstrdup("[]");
+	free(text);
+	return canon;
+}
+
+/* Multi-label and span items: a label (or an exact span) is in the result
+ * when more than half of the item's annotators gave it.  Confidence is the
+ * weakest part's majority share, max(votes, m - votes) / m over the parts
+ * anyone gave (1 when all agree); a part given by exactly half is a tie. */
+static void parts_result(struct sg_labels_consolidation *c, const struct sg_scheme *sc,
+			 size_t from, size_t to, int em, struct sg_label_result *r)
+{
+	const struct sg_label_table *t = &c->table;
+	struct parts p = { 0 };
+	unsigned m = 0;
+	for (size_t i = from; i < to; i++) {
+		const struct sg_label_record *x = &t->rec[i];
+		if (x->role != SG_ROLE_ANNOTATOR || x->source == SG_LABEL_MACHINE)
+			continue;
+		if (parts_add(&p, sc, t->values[x->value]) == 0)
+			m++;
+	}
+	double conf = 1;
+	int tie = 0;
+	for (size_t i = 0; i < p.n; i++) {
+		unsigned v = p.v[i].votes, o = m - v;
+		double share = (double)(v > o ? v : o) / m;
+		conf = share < conf ? share : conf;
+		tie |= v == o;
+	}
+	char *val = parts_value(&p, sc, m);
+	free(p.v);
+	if (c->nowned == c->capowned) {
+		c->capowned = c->capowned ? c->capowned * 2 : 64;
+		c->owned = sg_xrealloc(c->owned, c->capowned * sizeof *c->owned);
+	}
+	c->owned[c->nowned++] = val;
+	r->value = val;
+	r->confidence = conf;
+	r->state = SG_RESULT_AGREED;
+	if (tie) {
+		r->state = SG_RESULT_TIE;
+		r->value = "";  /* no answer until a reviewer decides */
+	} else if (em && conf < sc->low_confidence) {
+		r->state = SG_RESULT_LOW;
+	}
+	c->n_adjudicate += r->state != SG_RESULT_AGREED;
+}
+
 /* The latest record of an item with the given role/source test, or -1. */
 static long long latest(const struct sg_label_table *t, size_t from, size_t to, int reviewer,
 			int machine)
@@ -76,6 +200,10 @@ static void one_result(struct sg_labels_consolidation *c, const struct sg_scheme
 		r->value = t->values[t->rec[rv].value];
 		r->confidence = 1;
 		r->state = SG_RESULT_ADJUDICATED;
+		return;
+	}
+	if (ai && ai->n_votes > 0 && sc->type != SG_SCHEME_SINGLE) {
+		parts_result(c, sc, from, to, em, r);
 		return;
 	}
 	if (ai && ai->n_votes > 0) {
@@ -155,5 +283,8 @@ void sg_labels_consolidation_done(struct sg_labels_consolidation *c)
 	free(c->results);
 	sg_agree_stats_free(c->stats);
 	free(c->summary);
+	for (size_t i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+	free(c->owned);
 	memset(c, 0, sizeof *c);
 }

@@ -500,6 +500,226 @@ static void test_multilabel(void **state)
 	ann_free(&a);
 }
 
+
+/* Three items, two annotators, labels x = 0 and y = 1:
+ *   item 0: A {x}    B {x}
+ *   item 1: A {x, y} B {x}
+ *   item 2: A {}     B {y}
+ * Jaccard distances within items: 0, 1 - 1/2 = 0.5, 1 (disjoint, union {y}).
+ * n = 6 answers, all pairable; D_o numerator = sum over items of
+ * 2/(m - 1) * sum of pair distances = 2 * (0 + 0.5 + 1) = 3.
+ * Distinct sets with counts: {x} 3, {x,y} 1, {} 1, {y} 1; distances
+ * {x}-{x,y} 0.5, {x}-{} 1, {x}-{y} 1, {x,y}-{} 1, {x,y}-{y} 0.5, {}-{y} 1;
+ * D_e numerator = 2 * (3*0.5 + 3 + 3 + 1 + 0.5 + 1) = 20.
+ * alpha = 1 - (n - 1) * 3 / 20 = 1 - 15/20 = 0.25.
+ * Per label (yes/no): x is A 1 1 0, B 1 1 0 → Cohen's kappa 1.
+ * y is A 0 1 0, B 0 0 1: p_o = 1/3, both say yes 1/3 of the time,
+ * p_e = 1/9 + 4/9 = 5/9 → kappa = (1/3 - 5/9) / (4/9) = -0.5; Fleiss
+ * (two raters per item): P_i = 1, 0, 0 → 1/3, same p_e → -0.5. */
+static void make_sets(struct ann *a)
+{
+	add(a, 0, 0, 0);
+	add(a, 0, 1, 0);
+	add(a, 1, 0, 0);
+	add(a, 1, 0, 1);
+	add(a, 1, 1, 0);
+	add(a, 2, 0, SG_AGREE_NONE);
+	add(a, 2, 1, 1);
+}
+
+static void test_set_alpha_jaccard(void **state)
+{
+	(void)state;
+	struct ann a = { 0 };
+	make_sets(&a);
+	struct sg_agree_input in = input_of(&a, 3, 2, 2);
+	struct sg_error err = { 0 };
+	double alpha;
+	assert_int_equal(sg_agree_set_alpha(&in, &alpha, &err), 0);
+	near(alpha, 0.25, 1e-12);
+
+	struct sg_agree_stats **per = NULL;
+	assert_int_equal(sg_agree_compute_multi(&in, NULL, &per, &err), 0);
+	assert_int_equal(per[0]->n_pairs, 1);
+	near(per[0]->pairs[0].kappa, 1, 1e-12);
+	near(per[1]->pairs[0].kappa, -0.5, 1e-12);
+	near(per[1]->fleiss_kappa, -0.5, 1e-12);
+	sg_agree_multi_free(per, 2);
+
+	/* A duplicate label record changes nothing; an item one annotator
+	 * answered is not pairable and changes nothing either. */
+	add(&a, 1, 0, 1);
+	add(&a, 3, 0, 0);
+	in = input_of(&a, 4, 2, 2);
+	assert_int_equal(sg_agree_set_alpha(&in, &alpha, &err), 0);
+	near(alpha, 0.25, 1e-12);
+	ann_free(&a);
+}
+
+/* Single labels as one-element sets: the Jaccard distance is then 0 or 1,
+ * and alpha is the nominal alpha.  Items (A, B): (0,0) (0,1) (1,1) (1,1).
+ * n = 8; D_o numerator = 2 * 1 = 2 (one disagreeing item); counts label 0:
+ * 3, label 1: 5; D_e numerator = 2 * 3 * 5 = 30; alpha = 1 - 7 * 2 / 30
+ * = 16/30 = 0.5333...  Agreement without pairs: alpha undefined. */
+static void test_set_alpha_nominal(void **state)
+{
+	(void)state;
+	struct ann a = { 0 };
+	int v[4][2] = { { 0, 0 }, { 0, 1 }, { 1, 1 }, { 1, 1 } };
+	for (uint32_t i = 0; i < 4; i++) {
+		add(&a, i, 0, (uint32_t)v[i][0]);
+		add(&a, i, 1, (uint32_t)v[i][1]);
+	}
+	struct sg_agree_input in = input_of(&a, 4, 2, 2);
+	struct sg_error err = { 0 };
+	double alpha, nominal;
+	assert_int_equal(sg_agree_set_alpha(&in, &alpha, &err), 0);
+	near(alpha, 16.0 / 30, 1e-12);
+	struct sg_agree_stats *s = NULL;
+	assert_int_equal(sg_agree_compute(&in, NULL, &s, &err), 0);
+	nominal = s->krippendorff_alpha;
+	near(alpha, nominal, 1e-12);
+	sg_agree_stats_free(s);
+	ann_free(&a);
+
+	struct ann b = { 0 };
+	add(&b, 0, 0, 0);
+	add(&b, 1, 1, 1);
+	in = input_of(&b, 2, 2, 2);
+	assert_int_equal(sg_agree_set_alpha(&in, &alpha, &err), 0);
+	assert_true(isnan(alpha));
+	in.label = (uint32_t[]){ 0, 7 };
+	assert_int_equal(sg_agree_set_alpha(&in, &alpha, &err), -1);
+	ann_free(&b);
+}
+
+
+/* Past 4,096 distinct sets the expected disagreement is sampled: compared
+ * with the exact alpha of a direct O(n^2) loop over bit masks here.  3,000
+ * items, 2 annotators, 14 labels; the second annotator keeps each of the
+ * first's labels with probability 3/4 and adds others with 1/8, giving
+ * about 5,000 distinct sets. */
+static void test_set_alpha_sampled(void **state)
+{
+	(void)state;
+	enum { NI = 3000, NL = 14 };
+	static uint16_t mask[NI][2];
+	struct ann a = { 0 };
+	uint64_t st = 12345;
+	for (uint32_t i = 0; i < NI; i++)
+		for (int k = 0; k < 2; k++) {
+			uint16_t m = 0;
+			for (int l = 0; l < NL; l++) {
+				st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+				unsigned r = (unsigned)(st >> 33) % 8;
+				int on = k == 0 ? r < 4 : ((mask[i][0] >> l) & 1) ? r < 6 : r < 1;
+				if (on)
+					m |= (uint16_t)(1u << l);
+			}
+			mask[i][k] = m;
+			if (!m)
+				add(&a, i, (uint32_t)k, SG_AGREE_NONE);
+			for (int l = 0; l < NL; l++)
+				if ((m >> l) & 1)
+					add(&a, i, (uint32_t)k, (uint32_t)l);
+		}
+	/* exact: D_o over the items' pairs, D_e over all ordered pairs */
+	double dobs = 0, dexp = 0, n = 2.0 * NI;
+	for (int i = 0; i < NI; i++) {
+		unsigned x = mask[i][0], y = mask[i][1];
+		unsigned u = (unsigned)__builtin_popcount(x | y);
+		dobs += 2 * (u ? 1 - (double)__builtin_popcount(x & y) / u : 0);
+	}
+	for (int p = 0; p < 2 * NI; p++)
+		for (int q = p + 1; q < 2 * NI; q++) {
+			unsigned x = mask[p / 2][p % 2], y = mask[q / 2][q % 2];
+			unsigned u = (unsigned)__builtin_popcount(x | y);
+			dexp += 2 * (u ? 1 - (double)__builtin_popcount(x & y) / u : 0);
+		}
+	double exact = 1 - (n - 1) * dobs / dexp, alpha;
+	static uint8_t seen[1 << 16];
+	int distinct = 0;
+	for (int p = 0; p < 2 * NI; p++)
+		if (!seen[mask[p / 2][p % 2]]++)
+			distinct++;
+	assert_true(distinct > 4096);   /* the sampled path */
+	struct sg_agree_input in = input_of(&a, NI, 2, NL);
+	struct sg_error err = { 0 };
+	assert_int_equal(sg_agree_set_alpha(&in, &alpha, &err), 0);
+	print_message("alpha exact %.5f, sampled %.5f\n", exact, alpha);
+	near(alpha, exact, 0.01);
+	assert_true(exact > 0.2 && exact < 0.9);
+	ann_free(&a);
+}
+
+/* Spans, labels PER = 0, ORG = 1; annotators A = 0, B = 1, C = 2.
+ *   item 0: A [0,5) PER, [10,15) ORG   B [0,5) PER, [11,15) ORG   C [0,5) PER
+ *   item 1: A none                      B [3,4) PER
+ * A-B: items 2, spans 2 and 3, exact 1 → F1 = 2/5 = 0.4.  Overlap: both of
+ *   A's spans touch a same-label span of B (R = 2/2), two of B's three
+ *   touch one of A's (P = 2/3) → F1 = 2 * (2/3) / (5/3) = 0.8.
+ * A-C: item 0, spans 2 and 1, exact 1 → 2/3; overlap R = 1/2, P = 1 → 2/3.
+ * B-C: the same as A-C.
+ * Means over pairs: exact (0.4 + 2/3 + 2/3) / 3 = 26/45; overlap
+ * (0.8 + 2/3 + 2/3) / 3 = 32/45.
+ * PER over pairs: compared A-B 1+2, A-C 1+1, B-C 1+1 = 7, exact 3 → 6/7.
+ * ORG: compared 1+1 (A-B) + 1 (A-C) + 1 (B-C) = 4, exact 0 → 0.
+ * Counts: PER 4 spans (A, B, C on item 0, B on item 1) on 2 items, ORG 2
+ * spans on 1 item: 6 spans. */
+static void test_span_f1(void **state)
+{
+	(void)state;
+	struct sg_span_rec r[] = {
+		{ 0, 0, 0, 0, 5 }, { 0, 0, 1, 10, 15 },
+		{ 0, 1, 0, 0, 5 }, { 0, 1, 1, 11, 15 },
+		{ 0, 2, 0, 0, 5 },
+		{ 1, 0, SG_AGREE_NONE, 0, 0 },
+		{ 1, 1, 0, 3, 4 },
+		{ 0, 2, 0, 0, 5 },   /* the same span twice counts once */
+	};
+	struct sg_span_input in = { .n = 8, .rec = r, .n_items = 2, .n_annotators = 3,
+				    .n_labels = 2 };
+	struct sg_span_stats *s = NULL;
+	struct sg_error err = { 0 };
+	assert_int_equal(sg_agree_spans(&in, &s, &err), 0);
+	assert_int_equal(s->n_spans, 6);
+	assert_int_equal(s->n_multi, 2);
+	assert_int_equal(s->n_pairs, 3);
+	assert_int_equal(s->pairs[0].a, 0);
+	assert_int_equal(s->pairs[0].b, 1);
+	assert_int_equal(s->pairs[0].items, 2);
+	near(s->pairs[0].f1_exact, 0.4, 1e-12);
+	near(s->pairs[0].f1_overlap, 0.8, 1e-12);
+	near(s->pairs[1].f1_exact, 2.0 / 3, 1e-12);
+	near(s->pairs[1].f1_overlap, 2.0 / 3, 1e-12);
+	near(s->pairs[2].f1_exact, 2.0 / 3, 1e-12);
+	near(s->mean_f1_exact, 26.0 / 45, 1e-12);
+	near(s->mean_f1_overlap, 32.0 / 45, 1e-12);
+	assert_int_equal(s->labels[0].spans, 4);
+	assert_int_equal(s->labels[0].items, 2);
+	assert_int_equal(s->labels[1].spans, 2);
+	near(s->labels[0].f1_exact, 6.0 / 7, 1e-12);
+	near(s->labels[1].f1_exact, 0, 1e-12);
+	json_t *j = sg_span_stats_json(s, NULL, NULL);
+	assert_non_null(json_object_get(j, "pairs"));
+	json_decref(j);
+	sg_span_stats_free(s);
+
+	/* one annotator: no pairs, the means undefined, the counts still there */
+	in.n = 2;
+	assert_int_equal(sg_agree_spans(&in, &s, &err), 0);
+	assert_int_equal(s->n_pairs, 0);
+	assert_true(isnan(s->mean_f1_exact) && isnan(s->labels[0].f1_exact));
+	assert_int_equal(s->labels[1].spans, 1);
+	sg_span_stats_free(s);
+	in.n = 8;
+
+	/* an empty range is refused, naming the record */
+	r[6].end = 3;
+	assert_int_equal(sg_agree_spans(&in, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "span 6"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +733,10 @@ int main(void)
 		cmocka_unit_test(test_queue_duplicates_seconds),
 		cmocka_unit_test(test_pairs_bound),
 		cmocka_unit_test(test_multilabel),
+		cmocka_unit_test(test_set_alpha_jaccard),
+		cmocka_unit_test(test_set_alpha_nominal),
+		cmocka_unit_test(test_set_alpha_sampled),
+		cmocka_unit_test(test_span_f1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

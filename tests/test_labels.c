@@ -751,6 +751,75 @@ static void test_consolidation_rules(void **state)
 	sg_scheme_done(&sc);
 }
 
+
+/* Multi-label and span items are consolidated by parts: a label or an exact
+ * span stays when more than half of the annotators gave it.
+ *   multi row 1: ann {a, b}, bob {a}, cy {a, c} → a 3/3, b 1/3, c 1/3:
+ *     ["a"], confidence min(3/3, 2/3, 2/3) = 2/3.
+ *   multi row 2: ann {a}, bob {} → a 1 of 2: a tie.
+ *   span row 1: PER [0,3) by all three, LOC [7,12) by ann and cy → both
+ *     kept, confidence 2/3; bob's extra LOC [7,9) has 1/3 → dropped.
+ *   span row 2: ann [0,1) PER, bob [0,2) PER → each 1 of 2: a tie. */
+static void test_consolidation_parts(void **state)
+{
+	struct fixture *f = *state;
+	register_with(f, "id,review\n1,Kim in Seoul now\n2,ab cd\n",
+		      "{\"type\": \"multi\", \"text_column\": \"review\", \"id_column\": \"id\","
+		      " \"labels\": [\"a\", \"b\", \"c\"]}");
+	struct sg_error err = { 0 };
+	struct sg_scheme sc;
+	assert_int_equal(sg_labels_get_scheme(f->s, f->ds.id, &sc, &err), 0);
+	struct sg_annotation in[] = {
+		{ .row_key = "1", .user = "ann", .value = "[\"a\",\"b\"]", .confidence = NAN },
+		{ .row_key = "1", .user = "bob", .value = "[\"a\"]", .confidence = NAN },
+		{ .row_key = "1", .user = "cy", .value = "[\"a\",\"c\"]", .confidence = NAN },
+		{ .row_key = "2", .user = "ann", .value = "[\"a\"]", .confidence = NAN },
+		{ .row_key = "2", .user = "bob", .value = "[]", .confidence = NAN },
+	};
+	assert_int_equal(sg_labels_insert(f->s, f->ds.id, &sc, in, 5, NULL, &err), 0);
+	struct sg_labels_consolidation c;
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sc, "majority", 0, "ann", &c, &err), 0);
+	const struct sg_label_result *r = result_of(&c, "1");
+	assert_string_equal(r->value, "[\"a\"]");
+	assert_true(fabs(r->confidence - 2.0 / 3) < 1e-9);
+	assert_int_equal(r->state, SG_RESULT_AGREED);
+	r = result_of(&c, "2");
+	assert_int_equal(r->state, SG_RESULT_TIE);
+	assert_string_equal(r->value, "");
+	sg_labels_consolidation_done(&c);
+	sg_scheme_done(&sc);
+
+	struct sg_scheme sp;
+	const char *span = "{\"type\": \"span\", \"text_column\": \"review\", \"id_column\": \"id\","
+			   " \"labels\": [\"PER\", \"LOC\"]}";
+	assert_int_equal(sg_scheme_parse(&sp, "s.json", span, strlen(span), &err), 0);
+	assert_int_equal(sg_labels_set_scheme(f->s, f->ds.id, &sp, "alice", &err), 0);
+	const char *per = "{\"start\":0,\"end\":3,\"label\":\"PER\"}";
+	const char *loc = "{\"start\":7,\"end\":12,\"label\":\"LOC\"}";
+	char both[128], bobs[128];
+	snprintf(both, sizeof both, "[%s,%s]", per, loc);
+	snprintf(bobs, sizeof bobs, "[%s,{\"start\":7,\"end\":9,\"label\":\"LOC\"}]", per);
+	struct sg_annotation sv[] = {
+		{ .row_key = "1", .user = "ann", .value = both, .confidence = NAN },
+		{ .row_key = "1", .user = "bob", .value = bobs, .confidence = NAN },
+		{ .row_key = "1", .user = "cy", .value = both, .confidence = NAN },
+		{ .row_key = "2", .user = "ann", .value = "[{\"start\":0,\"end\":1,\"label\":\"PER\"}]",
+		  .confidence = NAN },
+		{ .row_key = "2", .user = "bob", .value = "[{\"start\":0,\"end\":2,\"label\":\"PER\"}]",
+		  .confidence = NAN },
+	};
+	assert_int_equal(sg_labels_insert(f->s, f->ds.id, &sp, sv, 5, NULL, &err), 0);
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sp, "majority", 0, "ann", &c, &err), 0);
+	r = result_of(&c, "1");
+	assert_string_equal(r->value, both);
+	assert_true(fabs(r->confidence - 2.0 / 3) < 1e-9);
+	assert_int_equal(r->state, SG_RESULT_AGREED);
+	r = result_of(&c, "2");
+	assert_int_equal(r->state, SG_RESULT_TIE);
+	sg_labels_consolidation_done(&c);
+	sg_scheme_done(&sp);
+}
+
 static void test_unlabeled_jump_wraps(void **state)
 {
 	struct fixture *f = *state;
@@ -793,6 +862,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_filters_import_review_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_consolidation_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consolidation_parts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlabeled_jump_wraps, setup, teardown),
 		cmocka_unit_test(test_corpus),
 	};

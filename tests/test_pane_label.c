@@ -451,6 +451,74 @@ static void stats_view_numbers(void **state)
 	tt_fx_free(f);
 }
 
+
+/* Pages the details down until text shows (at most 10 pages). */
+static int scroll_to(struct fx *f, const char *text)
+{
+	for (int i = 0; i < 10 && !has(f, text); i++)
+		key(f, SG_KEY_PGDN);
+	return has(f, text);
+}
+
+/* Multi-label at 80x24: the headline figures, then per label, scrolled to.
+ *   alice: {news} {news,sports} {}       {tech}
+ *   bob:   {news} {news}        {sports} {tech}
+ * news and tech: identical yes/no answers → kappa 1.  sports: alice
+ * 0 1 0 0, bob 0 0 1 0: p_o = 1/2, p_e = 1/16 + 9/16 = 5/8 → kappa
+ * (1/2 - 5/8) / (3/8) = -1/3.  Alpha over whole answers (Jaccard):
+ * distances within items 0, 1/2, 1, 0 → D_o numerator 2 * 1.5 = 3; set
+ * counts {news} 3, {news,sports} 1, {} 1, {sports} 1, {tech} 2 give the
+ * D_e numerator 2 * 22 = 44 (pairs of distinct sets, weighted by counts:
+ * 1.5 + 3 + 3 + 6 + 1 + 0.5 + 2 + 1 + 2 + 2); alpha = 1 - 7 * 3 / 44
+ * = 23/44 = 0.523. */
+static void stats_view_multi_label(void **state)
+{
+	(void)state;
+	static const char *const topics[] = { "news", "sports", "tech" };
+	long long id = make_dataset("magree", SG_SCHEME_MULTI, 4, topics, 3);
+	static const char *const a[] = { "[\"news\"]", "[\"news\",\"sports\"]", "[]",
+					 "[\"tech\"]" };
+	static const char *const b[] = { "[\"news\"]", "[\"news\"]", "[\"sports\"]",
+					 "[\"tech\"]" };
+
+	insert_others(id, "alice", a, 4);
+	insert_others(id, "bob", b, 4);
+	struct fx *f = open_label("magree", 80, 24, 1);
+	type(f, "%");
+	assert_true(has(f, "Fleiss' kappa"));
+	assert_true(scroll_to(f, "Alpha, whole answers"));
+	assert_true(has(f, "0.523"));
+	assert_true(scroll_to(f, "Cohen's kappa per label and pair"));
+	assert_true(scroll_to(f, "-0.333"));
+	key(f, SG_KEY_ESC);
+	assert_true(has(f, "Row 1 of 4"));
+	tt_fx_free(f);
+}
+
+/* Span at 80x24, ASCII: alice and bob mark PER [0,4) on r1 alike, LOC on r2
+ * as [0,4) and [0,6): exact 1 of 2 + 2 spans → F1 0.5; every span touches
+ * one of the other's with its label → overlap F1 1. */
+static void stats_view_spans(void **state)
+{
+	(void)state;
+	static const char *const ents[] = { "PER", "LOC" };
+	long long id = make_dataset("sagree", SG_SCHEME_SPAN, 3, ents, 2);
+	static const char *const a[] = { "[]", "[{\"start\":0,\"end\":4,\"label\":\"PER\"}]",
+					 "[{\"start\":0,\"end\":4,\"label\":\"LOC\"}]" };
+	static const char *const b[] = { "[]", "[{\"start\":0,\"end\":4,\"label\":\"PER\"}]",
+					 "[{\"start\":0,\"end\":6,\"label\":\"LOC\"}]" };
+
+	insert_others(id, "alice", a, 3);
+	insert_others(id, "bob", b, 3);
+	struct fx *f = open_label("sagree", 80, 24, 0);
+	type(f, "%");
+	assert_true(scroll_to(f, "Mean pair F1"));
+	assert_true(has(f, "exact 0.500, overlap 1.000"));
+	assert_true(scroll_to(f, "Span F1, every pair"));
+	assert_true(scroll_to(f, "F1 OVERLAP"));
+	tt_fx_free(f);
+}
+
 static void scheme_editor_adds_label(void **state)
 {
 	(void)state;
@@ -667,6 +735,8 @@ int main(void)
 		cmocka_unit_test(filter_by_label),
 		cmocka_unit_test(review_accepts_and_corrects),
 		cmocka_unit_test(stats_view_numbers),
+		cmocka_unit_test(stats_view_multi_label),
+		cmocka_unit_test(stats_view_spans),
 		cmocka_unit_test(scheme_editor_adds_label),
 		cmocka_unit_test(changed_file_keeps_labels),
 		cmocka_unit_test(empty_text_and_small_screens),

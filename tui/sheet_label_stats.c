@@ -4,8 +4,12 @@
  *
  * The human annotations are read and the statistics computed (agree.h) in
  * a task, so a large dataset shows a progress line, not a frozen screen.
- * Each distinct answer is one category: for multi-label and span schemes
- * two annotators agree on an item when their whole answers are equal. */
+ * Each distinct answer is one category in the headline figures: for
+ * multi-label and span schemes two annotators agree there when their whole
+ * answers are equal.  Below them, multi-label schemes add each label's
+ * yes/no agreement (Fleiss, alpha, Cohen per pair) and alpha over whole
+ * answers with the Jaccard distance; span schemes add span F1 per pair
+ * (exact and overlap) and per-label counts.  The details scroll. */
 #include "sgconfig.h"
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +28,10 @@ struct sjob {
 	long long dataset_id;
 	struct sg_label_table tab;
 	struct sg_agree_stats *st;
+	struct sg_scheme sc;
+	struct sg_agree_stats **pl;   /* multi: per label */
+	double set_alpha;             /* multi: whole answers, Jaccard */
+	struct sg_span_stats *spans;  /* span */
 };
 
 struct qsheet {
@@ -73,6 +81,18 @@ static int stats_task(void *arg, const atomic_int *cancel, struct sg_stats_progr
 				      .n_annotators = (uint32_t)j->tab.nusers,
 				      .n_labels = (uint32_t)j->tab.nvalues };
 	rc = sg_agree_compute(&in, NULL, &j->st, err);
+	j->set_alpha = NAN;
+	if (rc == 0 && j->sc.type == SG_SCHEME_MULTI) {
+		struct sg_labels_agree_owned o;
+		if (sg_labels_multi_input(&j->tab, &j->sc, &o) == 0) {
+			rc = sg_agree_compute_multi(&o.in, NULL, &j->pl, err);
+			if (rc == 0)
+				rc = sg_agree_set_alpha(&o.in, &j->set_alpha, err);
+		}
+		sg_labels_agree_owned_done(&o);
+	} else if (rc == 0 && j->sc.type == SG_SCHEME_SPAN) {
+		rc = sg_labels_span_stats(&j->tab, &j->sc, &j->spans, err);
+	}
 	atomic_store(&progress->rows_done, n);
 	free(item);
 	free(user);
@@ -134,6 +154,67 @@ static void pairs_table(struct qsheet *q)
 			    st->n_annotators - na);
 }
 
+/* Multi-label: each label's yes/no agreement, then kappa per pair. */
+static void multi_tables(struct qsheet *q)
+{
+	const struct sg_scheme *sc = &q->job.sc;
+	const struct sg_label_table *t = &q->job.tab;
+	char a[32], b[32], c[32], d[32];
+
+	detail_section(&q->det, "Per label (each a yes/no question)");
+	detail_kv(&q->det, "Alpha, whole answers", "%s  (Jaccard distance between label sets)",
+		  stat(q->job.set_alpha, a, sizeof a));
+	detail_text(&q->det, SG_ROLE_HEADER, "%-20s %8s %8s %8s %8s", "LABEL", "AGREE", "FLEISS",
+		    "ALPHA", "MEAN \u03ba");
+	for (size_t l = 0; l < sc->nlabels; l++) {
+		const struct sg_agree_stats *p = q->job.pl[l];
+		detail_text(&q->det, SG_ROLE_NORMAL, "%-20.20s %8s %8s %8s %8s", sc->labels[l].name,
+			    pct(p->percent_agreement, a, sizeof a), stat(p->fleiss_kappa, b, sizeof b),
+			    stat(p->krippendorff_alpha, c, sizeof c),
+			    stat(p->mean_pair_kappa, d, sizeof d));
+	}
+	detail_section(&q->det, "Cohen's kappa per label and pair");
+	detail_text(&q->det, SG_ROLE_HEADER, "%-20s %-12s %-12s %6s %8s", "LABEL", "A", "B", "ITEMS",
+		    "KAPPA");
+	for (size_t l = 0; l < sc->nlabels; l++)
+		for (size_t i = 0; i < q->job.pl[l]->n_pairs; i++) {
+			const struct sg_agree_pair *p = &q->job.pl[l]->pairs[i];
+			detail_text(&q->det, SG_ROLE_NORMAL, "%-20.20s %-12.12s %-12.12s %6u %8s",
+				    sc->labels[l].name, t->users[p->a], t->users[p->b], p->n,
+				    stat(p->kappa, a, sizeof a));
+		}
+}
+
+/* Span: pairwise F1 and per-label counts. */
+static void span_tables(struct qsheet *q)
+{
+	const struct sg_span_stats *s = q->job.spans;
+	const struct sg_scheme *sc = &q->job.sc;
+	const struct sg_label_table *t = &q->job.tab;
+	char a[32], b[32];
+
+	detail_section(&q->det, "Spans");
+	detail_kv(&q->det, "Spans marked", "%zu on %u items (%u by two or more)", s->n_spans,
+		  s->n_answered, s->n_multi);
+	detail_kv(&q->det, "Mean pair F1", "exact %s, overlap %s",
+		  stat(s->mean_f1_exact, a, sizeof a), stat(s->mean_f1_overlap, b, sizeof b));
+	detail_text(&q->det, SG_ROLE_HEADER, "%-20s %7s %7s %9s", "LABEL", "SPANS", "ITEMS",
+		    "F1 EXACT");
+	for (uint32_t l = 0; l < s->n_labels; l++)
+		detail_text(&q->det, SG_ROLE_NORMAL, "%-20.20s %7zu %7u %9s", sc->labels[l].name,
+			    s->labels[l].spans, s->labels[l].items,
+			    stat(s->labels[l].f1_exact, a, sizeof a));
+	detail_section(&q->det, "Span F1, every pair (exact match; overlap: same label)");
+	detail_text(&q->det, SG_ROLE_HEADER, "%-12s %-12s %6s %7s %7s %9s %9s", "A", "B", "ITEMS",
+		    "SPANS A", "SPANS B", "F1 EXACT", "F1 OVERLAP");
+	for (size_t i = 0; i < s->n_pairs; i++) {
+		const struct sg_span_pair *p = &s->pairs[i];
+		detail_text(&q->det, SG_ROLE_NORMAL, "%-12.12s %-12.12s %6u %7zu %7zu %9s %9s",
+			    t->users[p->a], t->users[p->b], p->items, p->spans_a, p->spans_b,
+			    stat(p->f1_exact, a, sizeof a), stat(p->f1_overlap, b, sizeof b));
+	}
+}
+
 /* Fills the details from the computed statistics. */
 static void fill(struct qsheet *q)
 {
@@ -154,8 +235,9 @@ static void fill(struct qsheet *q)
 	detail_kv(&q->det, "To adjudicate", "%u ties, %u below the majority share", st->n_ties,
 		  st->n_low);
 	if (q->type != SG_SCHEME_SINGLE)
-		detail_text(&q->det, SG_ROLE_DIM, "(%s scheme: two answers agree when equal as a "
-			    "whole)", sg_scheme_type_name(q->type));
+		detail_text(&q->det, SG_ROLE_DIM, "(%s scheme: above, two answers agree when equal "
+			    "as a whole; by %s below)", sg_scheme_type_name(q->type),
+			    q->type == SG_SCHEME_MULTI ? "label" : "span");
 	detail_section(&q->det, "Annotators");
 	detail_text(&q->det, SG_ROLE_HEADER, "%-16s %7s %8s %9s %8s %8s", "ANNOTATOR", "LABELS",
 		    "MEDIAN s", "CONSENSUS", "EM ACC", "MEAN \u03ba");
@@ -174,6 +256,10 @@ static void fill(struct qsheet *q)
 		detail_text(&q->det, SG_ROLE_DIM, "No human labels yet");
 	else
 		pairs_table(q);
+	if (q->job.pl)
+		multi_tables(q);
+	if (q->job.spans)
+		span_tables(q);
 }
 
 static void stats_draw(struct sheet *sh, struct surface *s)
@@ -251,6 +337,10 @@ static void stats_free(struct sheet *sh)
 		task_finish(q->task, NULL);
 	}
 	sg_agree_stats_free(q->job.st);
+	if (q->job.pl)
+		sg_agree_multi_free(q->job.pl, (uint32_t)q->job.sc.nlabels);
+	sg_span_stats_free(q->job.spans);
+	sg_scheme_done(&q->job.sc);
 	sg_label_table_done(&q->job.tab);
 	sg_store_close(q->job.store);
 	detail_done(&q->det);
@@ -279,6 +369,10 @@ struct sheet *sheet_label_stats_new(struct pane *p, const char *path,
 	q->base.pane = p;
 	q->ds = *ds;
 	q->type = sc ? sc->type : SG_SCHEME_SINGLE;
+	if (sc)
+		sg_scheme_copy(&q->job.sc, sc);
+	else
+		sg_scheme_init(&q->job.sc);
 	q->job.store = s;
 	q->job.dataset_id = ds->id;
 	q->det.open = 1;
