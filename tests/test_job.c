@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include "core/dataset.h"
 #include "core/job.h"
 #include "core/job_int.h"
 #include "core/proc.h"
@@ -406,14 +407,21 @@ static void test_record_source(void **state)
 {
 	struct wsfix *f = *state;
 	struct sg_error err = { 0 };
-	struct sg_job_plan *p = prep(f, f->script, "/bin/sh", NULL, NULL, NULL, &err);
+	char *chan = sg_xasprintf("train=%s/data.csv", f->dir);
+	struct sg_job_plan *p = prep(f, f->script, "/bin/sh", chan, NULL, NULL, &err);
 	if (!p)
 		fail_msg("%s", err.msg);
-	char id[SG_RUN_ID_LEN + 1], tag[64];
+	char id[SG_RUN_ID_LEN + 1], tag[80], hex[65];
 	assert_int_equal(sg_job_create(f->ws, p, id, &err), 0);
 	sg_job_plan_free(p);
 	assert_string_equal(tag_of(f, id, "source.git_status", tag, sizeof tag), "");
+	assert_string_equal(tag_of(f, id, "channel.train.sha256", tag, sizeof tag), "");
 	assert_int_equal(sg_job_record_source(f->ws, id, &err), 0);
+	char *data = sg_path_join(f->dir, "data.csv");
+	assert_int_equal(sg_sha256_file(data, hex, NULL, &err), 0);
+	assert_string_equal(tag_of(f, id, "channel.train.sha256", tag, sizeof tag), hex);
+	free(data);
+	free(chan);
 	/* the workspace is a fresh repository: no commit yet, the script new */
 	assert_string_equal(tag_of(f, id, "source.git_status", tag, sizeof tag), "untracked");
 	struct sg_run_info ri;
