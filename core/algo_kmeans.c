@@ -151,8 +151,8 @@ static void pass_range(void *ud, size_t lo, size_t hi, int t)
 	}
 	for (size_t i0 = lo; i0 < hi; i0 += CHUNK) {
 		size_t m = hi - i0 < CHUNK ? hi - i0 : CHUNK;
-		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, P->k, P->d, -2.0,
-			    P->X + i0 * (size_t)P->d, P->d, P->C, P->d, 0.0, G, P->k);
+		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, P->k, P->d,
+				    -2.0, P->X + i0 * (size_t)P->d, P->d, P->C, P->d, 0.0, G, P->k);
 		assign_rows(P, G, i0, m, t);
 	}
 	free(G);
@@ -298,7 +298,7 @@ static void cand_range(void *ud, size_t lo, size_t hi, int t)
 	for (size_t i0 = lo; i0 < hi; i0 += CHUNK) {
 		size_t m = hi - i0 < CHUNK ? hi - i0 : CHUNK;
 		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, nc, d, -2.0,
-			    R->X + i0 * (size_t)d, d, P->Cand, d, 0.0, G, nc);
+				    R->X + i0 * (size_t)d, d, P->Cand, d, 0.0, G, nc);
 		for (size_t r = 0; r < m; r++) {
 			const double *x = R->X + (i0 + r) * (size_t)d;
 			double xn = 0, w = R->w ? R->w[i0 + r] : 1.0, cl = P->closest[i0 + r];
@@ -717,7 +717,7 @@ static void predict_range(void *ud, size_t lo, size_t hi, int t)
 	for (size_t i0 = lo; i0 < hi; i0 += CHUNK) {
 		size_t m = hi - i0 < CHUNK ? hi - i0 : CHUNK;
 		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, k, d, -2.0,
-			    p->x + i0 * (size_t)d, d, p->s->C, d, 0.0, G, k);
+				    p->x + i0 * (size_t)d, d, p->s->C, d, 0.0, G, k);
 		for (size_t r = 0; r < m; r++) {
 			const double *x = p->x + (i0 + r) * (size_t)d, *g = G + r * (size_t)k;
 			int best = 0;

@@ -87,7 +87,8 @@ static void knn_free(void *p)
 static void prep_row(const struct knn_state *s, const double *x, double *out)
 {
 	if (s->R)
-		sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, s->d, s->dt, 1.0, s->R, s->dt, x, 1, 0.0, out, 1);
+		sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, s->d, s->dt, 1.0, s->R, s->dt, x, 1,
+				    0.0, out, 1);
 	else
 		memcpy(out, x, (size_t)s->d * sizeof *out);
 	if (s->metric != KNN_COSINE)
@@ -284,8 +285,8 @@ static void search_block(const struct knn_pred *p, struct qblock *B, size_t q0, 
 	}
 	for (size_t t0 = 0; t0 < s->n; t0 += TB) {
 		size_t tm = s->n - t0 < TB ? s->n - t0 : TB;
-		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)tm, da, 1.0, B->Q,
-			    da, s->T + t0 * (size_t)da, da, 0.0, B->G, (int)tm);
+		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)tm, da,
+				    1.0, B->Q, da, s->T + t0 * (size_t)da, da, 0.0, B->G, (int)tm);
 		for (size_t r = 0; r < m; r++)
 			scan_scores(&H[r], B->G + r * tm, tm, t0);
 	}

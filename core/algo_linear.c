@@ -127,10 +127,11 @@ static void margins(const double *X, size_t n, int d, int K, const double *V, co
 		    double *Z)
 {
 	if (K == 1)
-		sg_blas.cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, d, 1.0, X, d, V, 1, 0.0, Z, 1);
+		sg_blas.cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, d, 1.0, X, d, V, 1, 0.0, Z,
+				    1);
 	else
-		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, K, d, 1.0, X, d, V, K,
-			    0.0, Z, K);
+		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, K, d, 1.0, X,
+				    d, V, K, 0.0, Z, K);
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; k < K; k++)
 			Z[i * (size_t)K + (size_t)k] += c[k];
@@ -262,10 +263,11 @@ static void fused_range(void *ud, size_t lo, size_t hi, int t)
 		if (!f->grad)
 			continue;
 		if (K == 1)
-			sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, (int)nb, d, 1.0, X, d, Z, 1, 1.0, gv, 1);
+			sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, (int)nb, d, 1.0, X, d, Z, 1,
+					    1.0, gv, 1);
 		else
-			sg_blas.cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, K, (int)nb, 1.0, X, d, Z,
-				    K, 1.0, gv, K);
+			sg_blas.cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, K, (int)nb,
+					    1.0, X, d, Z, K, 1.0, gv, K);
 	}
 }
 
@@ -541,8 +543,10 @@ static int fit_normal(struct fit *F, double *theta)
 	const double *mu = F->tp.mean, *sc = F->tp.scale;
 	double *A = sg_xcalloc((size_t)d * (size_t)d, sizeof *A);
 	double *rhs = sg_xcalloc((size_t)d, sizeof *rhs);
-	sg_blas.cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, (int)n, 1.0, F->tb.X, d, 0.0, A, d);
-	sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, d, 1.0, F->tb.X, d, F->tb.y, 1, 0.0, rhs, 1);
+	sg_blas.cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, (int)n, 1.0, F->tb.X, d, 0.0,
+			    A, d);
+	sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, d, 1.0, F->tb.X, d, F->tb.y, 1, 0.0,
+			    rhs, 1);
 	double ybar = 0;
 	for (size_t i = 0; i < n; i++)
 		ybar += F->tb.y[i];
@@ -563,7 +567,8 @@ static int fit_normal(struct fit *F, double *theta)
 		double *sv = sg_xcalloc((size_t)d, sizeof *sv);
 		lapack_int rank;
 		memcpy(theta, rhs, (size_t)d * sizeof *theta);
-		sg_lapacke.LAPACKE_dgelsd(LAPACK_ROW_MAJOR, d, d, 1, A2, d, theta, 1, sv, -1.0, &rank);
+		sg_lapacke.LAPACKE_dgelsd(LAPACK_ROW_MAJOR, d, d, 1, A2, d, theta, 1, sv, -1.0,
+					  &rank);
 		free(sv);
 	}
 	theta[d] = ybar;
@@ -637,8 +642,8 @@ static void feature_stats(const struct sg_xy *xy, double *mean, double *scale)
 	double *ones = sg_xmalloc(n * sizeof *ones);
 	for (size_t i = 0; i < n; i++)
 		ones[i] = 1.0;
-	sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, d, 1.0 / (double)n, xy->x, d, ones, 1, 0.0,
-		    mean, 1);
+	sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, d, 1.0 / (double)n, xy->x, d, ones,
+			    1, 0.0, mean, 1);
 	free(ones);
 	double *ss = sg_xcalloc((size_t)d, sizeof *ss);
 	for (size_t i = 0; i < n; i++) {

@@ -83,8 +83,8 @@ static struct pca_state *pca_new(int d, int nc)
 /* offset_c = mean . V_c */
 static void pca_fold(struct pca_state *s)
 {
-	sg_blas.cblas_dgemv(CblasRowMajor, CblasNoTrans, s->nc, s->d, 1.0, s->V, s->d, s->mean, 1, 0.0,
-		    s->offset, 1);
+	sg_blas.cblas_dgemv(CblasRowMajor, CblasNoTrans, s->nc, s->d, 1.0, s->V, s->d, s->mean, 1,
+			    0.0, s->offset, 1);
 }
 
 /* ---- passes over the data ------------------------------------------------------------ */
@@ -118,8 +118,8 @@ static void stats_range(void *ud, size_t lo, size_t hi, int t)
 			for (size_t j = 0; j < d; j++)
 				buf[r * d + j] = P->X[(i0 + r) * d + j] - P->mean[j];
 		if (P->gram) {
-			sg_blas.cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0, buf,
-				    (int)d, 1.0, acc, (int)d);
+			sg_blas.cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m,
+					    1.0, buf, (int)d, 1.0, acc, (int)d);
 			continue;
 		}
 		for (size_t r = 0; r < m; r++)
@@ -200,9 +200,10 @@ static int fit_regular(const struct sg_algo_ctx *ctx, const struct sg_xy *xy,
 	 * iteration gives less accurate vectors. */
 	double *w = sg_xmalloc(d * sizeof *w), *Z = sg_xmalloc(d * d * sizeof *Z);
 	lapack_int *supp = sg_xmalloc(2 * d * sizeof *supp);
-	lapack_int info = sg_lapacke.LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'A', 'U', (lapack_int)d, A,
-					 (lapack_int)d, 0, 0, 0, 0, 2 * sg_lapacke.LAPACKE_dlamch('S'), &found, w,
-					 Z, (lapack_int)d, supp);
+	lapack_int info = sg_lapacke.LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'A', 'U', (lapack_int)d,
+						    A, (lapack_int)d, 0, 0, 0, 0,
+						    2 * sg_lapacke.LAPACKE_dlamch('S'), &found, w,
+						    Z, (lapack_int)d, supp);
 	if (info == 0 && found == (int)d) {
 		for (int c = 0; c < nc; c++) {      /* ascending -> descending */
 			s->ev[c] = w[d - 1 - (size_t)c];
@@ -233,9 +234,11 @@ static double gauss(struct sg_rng *g)
 static int orthonormalize(double *M, size_t rows, int l)
 {
 	double *tau = sg_xmalloc((size_t)l * sizeof *tau);
-	lapack_int info = sg_lapacke.LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)rows, l, M, l, tau);
+	lapack_int info = sg_lapacke.LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)rows, l, M, l,
+						    tau);
 	if (info == 0)
-		info = sg_lapacke.LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)rows, l, l, M, l, tau);
+		info = sg_lapacke.LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)rows, l, l, M, l,
+						 tau);
 	free(tau);
 	return info == 0 ? 0 : -1;
 }
@@ -246,8 +249,8 @@ static void apply_a(const struct sg_xy *xy, const double *mean, const double *W,
 	int d = xy->d;
 	double *mw = sg_xmalloc((size_t)l * sizeof *mw);
 	sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, d, l, 1.0, W, l, mean, 1, 0.0, mw, 1);
-	sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)xy->n, l, d, 1.0, xy->x, d, W, l,
-		    0.0, Y, l);
+	sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)xy->n, l, d, 1.0, xy->x,
+			    d, W, l, 0.0, Y, l);
 	for (size_t i = 0; i < xy->n; i++)
 		for (int c = 0; c < l; c++)
 			Y[i * (size_t)l + (size_t)c] -= mw[c];
@@ -262,8 +265,8 @@ static void apply_at(const struct sg_xy *xy, const double *mean, const double *Q
 	for (size_t i = 0; i < xy->n; i++)
 		for (int c = 0; c < l; c++)
 			qs[c] += Q[i * (size_t)l + (size_t)c];
-	sg_blas.cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, l, (int)xy->n, 1.0, xy->x, d, Q, l,
-		    0.0, Z, l);
+	sg_blas.cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, l, (int)xy->n, 1.0, xy->x,
+			    d, Q, l, 0.0, Z, l);
 	sg_blas.cblas_dger(CblasRowMajor, d, l, -1.0, mean, 1, qs, 1, Z, l);
 	free(qs);
 }
@@ -329,7 +332,8 @@ static int fit_randomized(const struct sg_algo_ctx *ctx, const struct sg_xy *xy,
 	for (int j = 0; rc == 0 && j < d; j++)
 		for (int c = 0; c < l; c++)
 			B[(size_t)c * (size_t)d + (size_t)j] = Z[(size_t)j * (size_t)l + (size_t)c];
-	if (rc == 0 && sg_lapacke.LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', l, d, B, d, sv, U, l, Vt, d) != 0)
+	if (rc == 0 && sg_lapacke.LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', l, d, B, d, sv, U, l, Vt,
+						 d) != 0)
 		rc = -1;
 	for (int c = 0; rc == 0 && c < nc; c++) {
 		s->ev[c] = sv[c] * sv[c] / denom;
@@ -400,8 +404,8 @@ static void pca_report(const struct sg_algo_ctx *ctx, const struct pca_state *s)
 static double recon_mse(const struct pca_state *s, const struct sg_xy *xy)
 {
 	double *P = sg_xmalloc(xy->n * (size_t)s->nc * sizeof *P), sum = 0;
-	sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)xy->n, s->nc, s->d, 1.0, xy->x,
-		    s->d, s->V, s->d, 0.0, P, s->nc);
+	sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)xy->n, s->nc, s->d, 1.0,
+			    xy->x, s->d, s->V, s->d, 0.0, P, s->nc);
 	for (size_t i = 0; i < xy->n; i++) {
 		const double *x = xy->x + i * (size_t)s->d;
 		for (int j = 0; j < s->d; j++)
@@ -466,8 +470,8 @@ static int pca_predict(const struct sg_model *m, const double *x, size_t n, doub
 	int nc = s->nc;
 	if (n == 0)
 		return 0;
-	sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, nc, s->d, 1.0, x, s->d, s->V,
-		    s->d, 0.0, out, nc);
+	sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, nc, s->d, 1.0, x, s->d,
+			    s->V, s->d, 0.0, out, nc);
 	for (size_t i = 0; i < n; i++)
 		for (int c = 0; c < nc; c++) {
 			double *o = out + i * (size_t)nc + (size_t)c;

@@ -192,8 +192,8 @@ static DMatrixHandle make_quantile_dmatrix(const struct sg_xy *xy, DMatrixHandle
 	}
 	snprintf(cfg, sizeof cfg, "{\"missing\": NaN, \"nthread\": %d, \"max_bin\": %lld}", threads,
 		 max_bin);
-	if (sg_xgb.XGQuantileDMatrixCreateFromCallback(&ob, ob.proxy, ref, batch_reset, batch_next, cfg,
-						&h) != 0) {
+	if (sg_xgb.XGQuantileDMatrixCreateFromCallback(&ob, ob.proxy, ref, batch_reset, batch_next,
+						       cfg, &h) != 0) {
 		xgb_fail(err, "creating the DMatrix");
 		h = NULL;
 	}
@@ -264,8 +264,8 @@ static DMatrixHandle stream_quantile_dmatrix(const struct sg_algo_ctx *ctx, cons
 	}
 	snprintf(cfg, sizeof cfg, "{\"missing\": NaN, \"nthread\": %d, \"max_bin\": %lld}", threads,
 		 max_bin);
-	int rc = sg_xgb.XGQuantileDMatrixCreateFromCallback(&sb, sb.proxy, NULL, stream_reset, stream_next,
-						     cfg, &h);
+	int rc = sg_xgb.XGQuantileDMatrixCreateFromCallback(&sb, sb.proxy, NULL, stream_reset,
+							    stream_next, cfg, &h);
 	if (rc != 0) {
 		xgb_fail(err, "creating the DMatrix");
 		h = NULL;
@@ -446,7 +446,8 @@ static int boost_rounds(struct boost *B, long long num_round, struct sg_error *e
 		const char *line;
 		if (sg_xgb.XGBoosterUpdateOneIter(B->b, i, B->dm[0]) != 0)
 			return xgb_fail(err, "training");
-		if (sg_xgb.XGBoosterEvalOneIter(B->b, i, B->dm, names, (bst_ulong)B->ndm, &line) != 0)
+		if (sg_xgb.XGBoosterEvalOneIter(B->b, i, B->dm, names, (bst_ulong)B->ndm,
+						&line) != 0)
 			return xgb_fail(err, "evaluating");
 		struct round_eval re = { .last_valid = NAN };
 		parse_eval_line(ctx, line, i, &re);
@@ -686,7 +687,9 @@ static int xgb_load(struct sg_model *m, const json_t *params, const char *dir, s
 	if (!buf)
 		return -1;
 	BoosterHandle b;
-	int rc = sg_xgb.XGBoosterCreate(NULL, 0, &b) != 0 ? xgb_fail(err, "creating the booster") : 0;
+	int rc = 0;
+	if (sg_xgb.XGBoosterCreate(NULL, 0, &b) != 0)
+		rc = xgb_fail(err, "creating the booster");
 	if (rc == 0 && sg_xgb.XGBoosterLoadModelFromBuffer(b, buf, (bst_ulong)len) != 0) {
 		rc = xgb_fail(err, "loading the model");
 		sg_xgb.XGBoosterFree(b);

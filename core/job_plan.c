@@ -520,7 +520,9 @@ static int has_tag(struct sg_store *st, const char *id, const char *key, struct 
 	sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : sg_store_error(st, err, "cannot read tags");
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return sg_store_error(st, err, "cannot read tags");
 }
 
 /* The SHA-256 of file channels whose hash the registry did not give

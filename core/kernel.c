@@ -214,7 +214,8 @@ static int recv_msg(struct sg_kernel *k, int ch, struct sg_kmsg *m)
 	}
 	struct sg_kframe f[64];
 	for (size_t i = 0; i < n; i++)
-		f[i] = (struct sg_kframe){ sg_zmq.zmq_msg_data(&parts[i]), sg_zmq.zmq_msg_size(&parts[i]) };
+		f[i] = (struct sg_kframe){ sg_zmq.zmq_msg_data(&parts[i]),
+					   sg_zmq.zmq_msg_size(&parts[i]) };
 	if (rc == 1 && sg_kmsg_decode((const unsigned char *)k->key, k->keylen, f, n, m, NULL) < 0)
 		rc = 2;
 	for (size_t i = 0; i < n; i++)
