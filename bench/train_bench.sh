@@ -27,8 +27,8 @@ if [ ! -f "$build/libsgcore.a" ] || [ ! -x "$build/sagetty" ]; then
 	exit 2
 fi
 mkdir -p "$work"
-libs="-lcsv -lm -pthread $(pkg-config --libs sqlite3 libgit2 jansson libcrypto openblas lapacke 2>/dev/null || true)"
-[ -f /usr/include/xgboost/c_api.h ] && libs="$libs -lxgboost"
+# XGBoost, OpenBLAS and libzmq are opened on first use (core/dynlib.h), not linked.
+libs="-lcsv -lm -pthread $(pkg-config --libs sqlite3 libgit2 jansson libcrypto 2>/dev/null || true)"
 # shellcheck disable=SC2086
 "$cc" -std=c11 -D_GNU_SOURCE -O2 -I "$src" -I "$build" -o "$work/train_driver" \
 	"$here/train_driver.c" "$build/libsgcore.a" $libs

@@ -6,7 +6,9 @@
  *                                       to $SM_OUTPUT_DATA_DIR/exec_time
  *   train_driver latency SAGETTY WS N PROBE   N jobs: time from starting `sagetty
  *                                       train` to the probe's exec (the job
- *                                       start → child exec target), one by one
+ *                                       start → child exec target), one by one,
+ *                                       with the median start of /bin/true
+ *                                       before and after and the load average
  *   train_driver parse WS LINES         the supervisor's line path: a tracked
  *                                       `cat` of LINES log lines with 5 metric
  *                                       definitions (pipe, log file, regexes,
@@ -82,6 +84,19 @@ static int run_capture(char *const argv[], char *out, size_t n)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The 1-minute load average. */
+static double load_now(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -106,8 +121,27 @@ static double read_when_there(const char *path, double timeout)
 	return -1;
 }
 
+/* Median wall time of n starts of /bin/true: how slow process starts are on
+ * the host right now, printed beside the latency so runs compare. */
+static double true_start_ms(int n)
+{
+	double v[64];
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++) {
+		char *argv[] = { "/bin/true", NULL };
+		char out[16];
+		double t0 = now_real();
+		run_capture(argv, out, sizeof out);
+		v[i] = (now_real() - t0) * 1000;
+	}
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return v[n / 2];
+}
+
 static int latency(const char *sagetty, const char *ws, int n, const char *probe)
 {
+	double before = true_start_ms(21);
 	double *ms = calloc((size_t)n, sizeof *ms);
 	char script[4096];
 	snprintf(script, sizeof script, "%s/probe.job", ws);
@@ -130,9 +164,11 @@ static int latency(const char *sagetty, const char *ws, int n, const char *probe
 		ms[i] = (t1 - t0) * 1000;
 		usleep(100000);   /* let the previous supervisor finish */
 	}
+	double after = true_start_ms(21);
 	qsort(ms, (size_t)n, sizeof *ms, cmp_double);
-	printf("latency %d jobs: min %.1f ms, median %.1f ms, p90 %.1f ms, max %.1f ms\n", n, ms[0],
-	       ms[n / 2], ms[(n * 9) / 10], ms[n - 1]);
+	printf("latency %d jobs: min %.1f ms, median %.1f ms, p90 %.1f ms, max %.1f ms "
+	       "(/bin/true starts in %.2f ms before, %.2f ms after; load %.2f)\n", n, ms[0],
+	       ms[n / 2], ms[(n * 9) / 10], ms[n - 1], before, after, load_now());
 	free(ms);
 	return 0;
 }

@@ -126,6 +126,9 @@ static int train(struct sg_workspace *ws, struct train_args *a)
 		return cli_fail(&err);
 	if (!a->wait || !a->json)
 		print_launched(ws, id, a->json);
+	/* After the launch: the lookup runs while the supervisor starts. */
+	if (sg_job_record_source(ws, id, &err) != 0)
+		fprintf(stderr, "sagetty: warning: %s\n", err.msg);
 	if (!a->wait)
 		return EXIT_OK;
 	return cli_job_wait(ws, id, a->json);

@@ -2,7 +2,6 @@
  * job entry (algo.h). */
 #include "core/algo.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/blas_load.h"
 #include "core/util.h"
 
 /* ---- registry ------------------------------------------------------------------ */
@@ -47,7 +47,7 @@ void sg_algo_set_threads(int n)
 {
 	if (n <= 0)
 		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	openblas_set_num_threads(n > 0 ? n : 1);
+	sg_blas_set_threads(n > 0 ? n : 1);
 }
 
 /* ---- hyperparameters ------------------------------------------------------------- */

@@ -11,12 +11,12 @@
  * at most tol times the mean variance of the features. */
 #include "core/algo.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/algo_par.h"
+#include "core/blas_load.h"
 #include "core/recipe.h"
 #include "core/util.h"
 
@@ -151,8 +151,8 @@ static void pass_range(void *ud, size_t lo, size_t hi, int t)
 	}
 	for (size_t i0 = lo; i0 < hi; i0 += CHUNK) {
 		size_t m = hi - i0 < CHUNK ? hi - i0 : CHUNK;
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, P->k, P->d, -2.0,
-			    P->X + i0 * (size_t)P->d, P->d, P->C, P->d, 0.0, G, P->k);
+		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, P->k, P->d,
+				    -2.0, P->X + i0 * (size_t)P->d, P->d, P->C, P->d, 0.0, G, P->k);
 		assign_rows(P, G, i0, m, t);
 	}
 	free(G);
@@ -297,8 +297,8 @@ static void cand_range(void *ud, size_t lo, size_t hi, int t)
 	double pot[8] = { 0 };
 	for (size_t i0 = lo; i0 < hi; i0 += CHUNK) {
 		size_t m = hi - i0 < CHUNK ? hi - i0 : CHUNK;
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, nc, d, -2.0,
-			    R->X + i0 * (size_t)d, d, P->Cand, d, 0.0, G, nc);
+		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, nc, d, -2.0,
+				    R->X + i0 * (size_t)d, d, P->Cand, d, 0.0, G, nc);
 		for (size_t r = 0; r < m; r++) {
 			const double *x = R->X + (i0 + r) * (size_t)d;
 			double xn = 0, w = R->w ? R->w[i0 + r] : 1.0, cl = P->closest[i0 + r];
@@ -658,6 +658,8 @@ static double valid_inertia(const struct km_run *R, const struct sg_xy *valid, i
 static int km_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 		    const struct sg_xy *valid, struct sg_model *m, struct sg_error *err)
 {
+	if (sg_blas_load(err) != 0)
+		return -1;
 	const struct sg_hps *h = ctx->hps;
 	int k = (int)sg_hps_int(h, "k");
 	long long it = 0;
@@ -714,8 +716,8 @@ static void predict_range(void *ud, size_t lo, size_t hi, int t)
 	double *G = sg_xmalloc((size_t)CHUNK * (size_t)k * sizeof *G);
 	for (size_t i0 = lo; i0 < hi; i0 += CHUNK) {
 		size_t m = hi - i0 < CHUNK ? hi - i0 : CHUNK;
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, k, d, -2.0,
-			    p->x + i0 * (size_t)d, d, p->s->C, d, 0.0, G, k);
+		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, k, d, -2.0,
+				    p->x + i0 * (size_t)d, d, p->s->C, d, 0.0, G, k);
 		for (size_t r = 0; r < m; r++) {
 			const double *x = p->x + (i0 + r) * (size_t)d, *g = G + r * (size_t)k;
 			int best = 0;
@@ -737,6 +739,8 @@ static void predict_range(void *ud, size_t lo, size_t hi, int t)
 static int km_predict(const struct sg_model *m, const double *x, size_t n, double *out,
 		      double *proba, struct sg_error *err)
 {
+	if (sg_blas_load(err) != 0)
+		return -1;
 	(void)proba;
 	(void)err;
 	const struct km_state *s = m->state;
@@ -758,6 +762,8 @@ static int km_save(const struct sg_model *m, json_t *params, const char *dir, st
 
 static int km_load(struct sg_model *m, const json_t *params, const char *dir, struct sg_error *err)
 {
+	if (sg_blas_load(err) != 0)
+		return -1;
 	size_t rows = 0, cols = (size_t)m->d;
 	double *C = sg_model_get_array(params, dir, "centers", &rows, &cols, err);
 	if (!C)

@@ -19,12 +19,12 @@
  * class index.  Queries are split over the cores. */
 #include "core/algo.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/algo_par.h"
+#include "core/blas_load.h"
 #include "core/recipe.h"
 #include "core/util.h"
 
@@ -87,7 +87,8 @@ static void knn_free(void *p)
 static void prep_row(const struct knn_state *s, const double *x, double *out)
 {
 	if (s->R)
-		cblas_dgemv(CblasRowMajor, CblasTrans, s->d, s->dt, 1.0, s->R, s->dt, x, 1, 0.0, out, 1);
+		sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, s->d, s->dt, 1.0, s->R, s->dt, x, 1,
+				    0.0, out, 1);
 	else
 		memcpy(out, x, (size_t)s->d * sizeof *out);
 	if (s->metric != KNN_COSINE)
@@ -284,8 +285,8 @@ static void search_block(const struct knn_pred *p, struct qblock *B, size_t q0, 
 	}
 	for (size_t t0 = 0; t0 < s->n; t0 += TB) {
 		size_t tm = s->n - t0 < TB ? s->n - t0 : TB;
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)tm, da, 1.0, B->Q,
-			    da, s->T + t0 * (size_t)da, da, 0.0, B->G, (int)tm);
+		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)tm, da,
+				    1.0, B->Q, da, s->T + t0 * (size_t)da, da, 0.0, B->G, (int)tm);
 		for (size_t r = 0; r < m; r++)
 			scan_scores(&H[r], B->G + r * tm, tm, t0);
 	}
@@ -435,6 +436,8 @@ static void build_in_place(struct knn_state *s, struct sg_xy *train)
 static int knn_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 		     const struct sg_xy *valid, struct sg_model *m, struct sg_error *err)
 {
+	if (sg_blas_load(err) != 0)
+		return -1;
 	(void)valid;
 	const struct sg_hps *h = ctx->hps;
 	struct sg_rng rng;
@@ -474,7 +477,8 @@ static int knn_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 static int knn_predict(const struct sg_model *m, const double *x, size_t n, double *out,
 		       double *proba, struct sg_error *err)
 {
-	(void)err;
+	if (sg_blas_load(err) != 0)
+		return -1;
 	struct knn_pred p = { m->state, x, n, out, proba, m->nout };
 	sg_par_for(0, n, 64, search_range, &p);
 	return 0;
@@ -527,6 +531,8 @@ static int knn_save(const struct sg_model *m, json_t *params, const char *dir, s
 
 static int knn_load(struct sg_model *m, const json_t *params, const char *dir, struct sg_error *err)
 {
+	if (sg_blas_load(err) != 0)
+		return -1;
 	struct knn_state *tmp = knn_new(m->hps, m->d, m->nclasses, 0, 1);
 	size_t n = 0, dt = (size_t)tmp->dt, one = 1, d = (size_t)m->d;
 	double *X = sg_model_get_array(params, dir, "train_x", &n, &dt, err);

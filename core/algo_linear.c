@@ -12,8 +12,6 @@
  * column sums, so every pass over the data is one BLAS call on the raw X. */
 #include "core/algo.h"
 
-#include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -22,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/algo_par.h"
+#include "core/blas_load.h"
 #include "core/lbfgs.h"
 #include "core/recipe.h"
 #include "core/util.h"
@@ -120,7 +119,7 @@ static void fold(int d, int K, const double *mean, const double *scale, const do
 		for (int k = 0; k < K; k++)
 			V[(size_t)j * (size_t)K + (size_t)k] = W[(size_t)j * (size_t)K + (size_t)k] / scale[j];
 	memcpy(c, b, (size_t)K * sizeof *c);
-	cblas_dgemv(CblasRowMajor, CblasTrans, d, K, -1.0, V, K, mean, 1, 1.0, c, 1);
+	sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, d, K, -1.0, V, K, mean, 1, 1.0, c, 1);
 }
 
 /* margins Z (n*K) = X V + c. */
@@ -128,10 +127,11 @@ static void margins(const double *X, size_t n, int d, int K, const double *V, co
 		    double *Z)
 {
 	if (K == 1)
-		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, d, 1.0, X, d, V, 1, 0.0, Z, 1);
+		sg_blas.cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, d, 1.0, X, d, V, 1, 0.0, Z,
+				    1);
 	else
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, K, d, 1.0, X, d, V, K,
-			    0.0, Z, K);
+		sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, K, d, 1.0, X,
+				    d, V, K, 0.0, Z, K);
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; k < K; k++)
 			Z[i * (size_t)K + (size_t)k] += c[k];
@@ -263,10 +263,11 @@ static void fused_range(void *ud, size_t lo, size_t hi, int t)
 		if (!f->grad)
 			continue;
 		if (K == 1)
-			cblas_dgemv(CblasRowMajor, CblasTrans, (int)nb, d, 1.0, X, d, Z, 1, 1.0, gv, 1);
+			sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, (int)nb, d, 1.0, X, d, Z, 1,
+					    1.0, gv, 1);
 		else
-			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, K, (int)nb, 1.0, X, d, Z,
-				    K, 1.0, gv, K);
+			sg_blas.cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, K, (int)nb,
+					    1.0, X, d, Z, K, 1.0, gv, K);
 	}
 }
 
@@ -542,8 +543,10 @@ static int fit_normal(struct fit *F, double *theta)
 	const double *mu = F->tp.mean, *sc = F->tp.scale;
 	double *A = sg_xcalloc((size_t)d * (size_t)d, sizeof *A);
 	double *rhs = sg_xcalloc((size_t)d, sizeof *rhs);
-	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, (int)n, 1.0, F->tb.X, d, 0.0, A, d);
-	cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, d, 1.0, F->tb.X, d, F->tb.y, 1, 0.0, rhs, 1);
+	sg_blas.cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, (int)n, 1.0, F->tb.X, d, 0.0,
+			    A, d);
+	sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, d, 1.0, F->tb.X, d, F->tb.y, 1, 0.0,
+			    rhs, 1);
 	double ybar = 0;
 	for (size_t i = 0; i < n; i++)
 		ybar += F->tb.y[i];
@@ -560,11 +563,12 @@ static int fit_normal(struct fit *F, double *theta)
 	double *A2 = sg_xmalloc((size_t)d * (size_t)d * sizeof *A2);
 	memcpy(A2, A, (size_t)d * (size_t)d * sizeof *A2);
 	memcpy(theta, rhs, (size_t)d * sizeof *theta);
-	if (LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', d, 1, A, d, theta, 1) != 0) {
+	if (sg_lapacke.LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', d, 1, A, d, theta, 1) != 0) {
 		double *sv = sg_xcalloc((size_t)d, sizeof *sv);
 		lapack_int rank;
 		memcpy(theta, rhs, (size_t)d * sizeof *theta);
-		LAPACKE_dgelsd(LAPACK_ROW_MAJOR, d, d, 1, A2, d, theta, 1, sv, -1.0, &rank);
+		sg_lapacke.LAPACKE_dgelsd(LAPACK_ROW_MAJOR, d, d, 1, A2, d, theta, 1, sv, -1.0,
+					  &rank);
 		free(sv);
 	}
 	theta[d] = ybar;
@@ -638,8 +642,8 @@ static void feature_stats(const struct sg_xy *xy, double *mean, double *scale)
 	double *ones = sg_xmalloc(n * sizeof *ones);
 	for (size_t i = 0; i < n; i++)
 		ones[i] = 1.0;
-	cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, d, 1.0 / (double)n, xy->x, d, ones, 1, 0.0,
-		    mean, 1);
+	sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, d, 1.0 / (double)n, xy->x, d, ones,
+			    1, 0.0, mean, 1);
 	free(ones);
 	double *ss = sg_xcalloc((size_t)d, sizeof *ss);
 	for (size_t i = 0; i < n; i++) {
@@ -756,6 +760,8 @@ static int run_fit(struct fit *F, int opt, double *theta)
 static int lin_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 		     const struct sg_xy *valid, struct sg_model *m, struct sg_error *err)
 {
+	if (sg_lapacke_load(err) != 0)
+		return -1;
 	const struct sg_hps *h = ctx->hps;
 	enum lin_kind k = kind_of(h);
 	struct lin_state *s = lin_new(k, train->d, k == LIN_MULTI ? train->nclasses : 1);
@@ -811,6 +817,8 @@ static int lin_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 static int lin_predict(const struct sg_model *m, const double *x, size_t n, double *out,
 		       double *proba, struct sg_error *err)
 {
+	if (sg_blas_load(err) != 0)
+		return -1;
 	const struct lin_state *s = m->state;
 	int K = s->K;
 	double *Z = sg_xmalloc((n ? n : 1) * (size_t)K * sizeof *Z);
@@ -860,6 +868,8 @@ static int lin_save(const struct sg_model *m, json_t *params, const char *dir,
 static int lin_load(struct sg_model *m, const json_t *params, const char *dir,
 		    struct sg_error *err)
 {
+	if (sg_blas_load(err) != 0)
+		return -1;
 	const char *kind = json_string_value(json_object_get(params, "kind"));
 	enum lin_kind k = !kind ? LIN_REG : strcmp(kind, "binary_classifier") == 0 ? LIN_BIN
 		: strcmp(kind, "multiclass_classifier") == 0 ? LIN_MULTI : LIN_REG;

@@ -1,10 +1,10 @@
 /* algo_par.c — shared kernels for the built-in algorithms (algo_par.h). */
 #include "core/algo_par.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <pthread.h>
 #include <unistd.h>
+#include "core/blas_load.h"
 
 int sg_par_threads(int n)
 {
@@ -42,8 +42,10 @@ int sg_par_for(int threads, size_t n, size_t grain,
 	struct par_job jobs[SG_PAR_MAX];
 	pthread_t tids[SG_PAR_MAX];
 	int started[SG_PAR_MAX] = { 0 };
-	int blas = openblas_get_num_threads();
-	openblas_set_num_threads(1);
+	/* OpenBLAS single-threaded inside our threads; 0: it is not loaded */
+	int blas = sg_blas_get_threads();
+	if (blas > 0)
+		sg_blas_set_threads(1);
 	for (size_t t = 0; t < T; t++)
 		jobs[t] = (struct par_job){ fn, ud, n * t / T, n * (t + 1) / T, (int)t };
 	for (size_t t = 1; t < T; t++)
@@ -55,7 +57,8 @@ int sg_par_for(int threads, size_t n, size_t grain,
 		else   /* no thread to be had: do its share here */
 			par_main(&jobs[t]);
 	}
-	openblas_set_num_threads(blas);
+	if (blas > 0)
+		sg_blas_set_threads(blas);
 	return (int)T;
 }
 

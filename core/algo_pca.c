@@ -13,13 +13,12 @@
  * largest loading (in absolute value) is positive. */
 #include "core/algo.h"
 
-#include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/algo_par.h"
+#include "core/blas_load.h"
 #include "core/recipe.h"
 #include "core/util.h"
 
@@ -84,8 +83,8 @@ static struct pca_state *pca_new(int d, int nc)
 /* offset_c = mean . V_c */
 static void pca_fold(struct pca_state *s)
 {
-	cblas_dgemv(CblasRowMajor, CblasNoTrans, s->nc, s->d, 1.0, s->V, s->d, s->mean, 1, 0.0,
-		    s->offset, 1);
+	sg_blas.cblas_dgemv(CblasRowMajor, CblasNoTrans, s->nc, s->d, 1.0, s->V, s->d, s->mean, 1,
+			    0.0, s->offset, 1);
 }
 
 /* ---- passes over the data ------------------------------------------------------------ */
@@ -119,8 +118,8 @@ static void stats_range(void *ud, size_t lo, size_t hi, int t)
 			for (size_t j = 0; j < d; j++)
 				buf[r * d + j] = P->X[(i0 + r) * d + j] - P->mean[j];
 		if (P->gram) {
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0, buf,
-				    (int)d, 1.0, acc, (int)d);
+			sg_blas.cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m,
+					    1.0, buf, (int)d, 1.0, acc, (int)d);
 			continue;
 		}
 		for (size_t r = 0; r < m; r++)
@@ -201,9 +200,10 @@ static int fit_regular(const struct sg_algo_ctx *ctx, const struct sg_xy *xy,
 	 * iteration gives less accurate vectors. */
 	double *w = sg_xmalloc(d * sizeof *w), *Z = sg_xmalloc(d * d * sizeof *Z);
 	lapack_int *supp = sg_xmalloc(2 * d * sizeof *supp);
-	lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'A', 'U', (lapack_int)d, A,
-					 (lapack_int)d, 0, 0, 0, 0, 2 * LAPACKE_dlamch('S'), &found, w,
-					 Z, (lapack_int)d, supp);
+	lapack_int info = sg_lapacke.LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'A', 'U', (lapack_int)d,
+						    A, (lapack_int)d, 0, 0, 0, 0,
+						    2 * sg_lapacke.LAPACKE_dlamch('S'), &found, w,
+						    Z, (lapack_int)d, supp);
 	if (info == 0 && found == (int)d) {
 		for (int c = 0; c < nc; c++) {      /* ascending -> descending */
 			s->ev[c] = w[d - 1 - (size_t)c];
@@ -234,9 +234,11 @@ static double gauss(struct sg_rng *g)
 static int orthonormalize(double *M, size_t rows, int l)
 {
 	double *tau = sg_xmalloc((size_t)l * sizeof *tau);
-	lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)rows, l, M, l, tau);
+	lapack_int info = sg_lapacke.LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)rows, l, M, l,
+						    tau);
 	if (info == 0)
-		info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)rows, l, l, M, l, tau);
+		info = sg_lapacke.LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)rows, l, l, M, l,
+						 tau);
 	free(tau);
 	return info == 0 ? 0 : -1;
 }
@@ -246,9 +248,9 @@ static void apply_a(const struct sg_xy *xy, const double *mean, const double *W,
 {
 	int d = xy->d;
 	double *mw = sg_xmalloc((size_t)l * sizeof *mw);
-	cblas_dgemv(CblasRowMajor, CblasTrans, d, l, 1.0, W, l, mean, 1, 0.0, mw, 1);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)xy->n, l, d, 1.0, xy->x, d, W, l,
-		    0.0, Y, l);
+	sg_blas.cblas_dgemv(CblasRowMajor, CblasTrans, d, l, 1.0, W, l, mean, 1, 0.0, mw, 1);
+	sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)xy->n, l, d, 1.0, xy->x,
+			    d, W, l, 0.0, Y, l);
 	for (size_t i = 0; i < xy->n; i++)
 		for (int c = 0; c < l; c++)
 			Y[i * (size_t)l + (size_t)c] -= mw[c];
@@ -263,9 +265,9 @@ static void apply_at(const struct sg_xy *xy, const double *mean, const double *Q
 	for (size_t i = 0; i < xy->n; i++)
 		for (int c = 0; c < l; c++)
 			qs[c] += Q[i * (size_t)l + (size_t)c];
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, l, (int)xy->n, 1.0, xy->x, d, Q, l,
-		    0.0, Z, l);
-	cblas_dger(CblasRowMajor, d, l, -1.0, mean, 1, qs, 1, Z, l);
+	sg_blas.cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, l, (int)xy->n, 1.0, xy->x,
+			    d, Q, l, 0.0, Z, l);
+	sg_blas.cblas_dger(CblasRowMajor, d, l, -1.0, mean, 1, qs, 1, Z, l);
 	free(qs);
 }
 
@@ -330,7 +332,8 @@ static int fit_randomized(const struct sg_algo_ctx *ctx, const struct sg_xy *xy,
 	for (int j = 0; rc == 0 && j < d; j++)
 		for (int c = 0; c < l; c++)
 			B[(size_t)c * (size_t)d + (size_t)j] = Z[(size_t)j * (size_t)l + (size_t)c];
-	if (rc == 0 && LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', l, d, B, d, sv, U, l, Vt, d) != 0)
+	if (rc == 0 && sg_lapacke.LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', l, d, B, d, sv, U, l, Vt,
+						 d) != 0)
 		rc = -1;
 	for (int c = 0; rc == 0 && c < nc; c++) {
 		s->ev[c] = sv[c] * sv[c] / denom;
@@ -401,8 +404,8 @@ static void pca_report(const struct sg_algo_ctx *ctx, const struct pca_state *s)
 static double recon_mse(const struct pca_state *s, const struct sg_xy *xy)
 {
 	double *P = sg_xmalloc(xy->n * (size_t)s->nc * sizeof *P), sum = 0;
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)xy->n, s->nc, s->d, 1.0, xy->x,
-		    s->d, s->V, s->d, 0.0, P, s->nc);
+	sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)xy->n, s->nc, s->d, 1.0,
+			    xy->x, s->d, s->V, s->d, 0.0, P, s->nc);
 	for (size_t i = 0; i < xy->n; i++) {
 		const double *x = xy->x + i * (size_t)s->d;
 		for (int j = 0; j < s->d; j++)
@@ -426,6 +429,8 @@ static int use_regular(const struct sg_hps *h, int d)
 static int pca_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 		     const struct sg_xy *valid, struct sg_model *m, struct sg_error *err)
 {
+	if (sg_lapacke_load(err) != 0)
+		return -1;
 	const struct sg_hps *h = ctx->hps;
 	int nc = (int)sg_hps_int(h, "num_components");
 	struct pca_state *s = pca_new(train->d, nc);
@@ -457,14 +462,16 @@ static int pca_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 static int pca_predict(const struct sg_model *m, const double *x, size_t n, double *out,
 		       double *proba, struct sg_error *err)
 {
+	if (sg_blas_load(err) != 0)
+		return -1;
 	(void)proba;
 	(void)err;
 	const struct pca_state *s = m->state;
 	int nc = s->nc;
 	if (n == 0)
 		return 0;
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, nc, s->d, 1.0, x, s->d, s->V,
-		    s->d, 0.0, out, nc);
+	sg_blas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, nc, s->d, 1.0, x, s->d,
+			    s->V, s->d, 0.0, out, nc);
 	for (size_t i = 0; i < n; i++)
 		for (int c = 0; c < nc; c++) {
 			double *o = out + i * (size_t)nc + (size_t)c;
@@ -510,6 +517,8 @@ static int get_vec(const json_t *params, const char *key, double *v, int n, stru
 
 static int pca_load(struct sg_model *m, const json_t *params, const char *dir, struct sg_error *err)
 {
+	if (sg_blas_load(err) != 0)
+		return -1;
 	size_t one = 1, d = (size_t)m->d, nc = 0;
 	double *mean = sg_model_get_array(params, dir, "mean", &one, &d, err);
 	double *V = mean ? sg_model_get_array(params, dir, "components", &nc, &d, err) : NULL;

@@ -28,10 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xgboost/c_api.h>
 #include <xgboost/version_config.h>
 #include "core/algo_par.h"
 #include "core/util.h"
+#include "core/xgb_load.h"
 
 #define MODEL_FILE "xgboost-model.json"
 #define STR_(x) #x
@@ -102,7 +102,7 @@ static void xgb_free(void *p)
 	if (!s)
 		return;
 	if (s->b)
-		XGBoosterFree(s->b);
+		sg_xgb.XGBoosterFree(s->b);
 	free(s);
 }
 
@@ -110,7 +110,7 @@ static void xgb_free(void *p)
  * stack trace that follows the first line. */
 static int xgb_fail(struct sg_error *err, const char *what)
 {
-	const char *e = XGBGetLastError(), *p = strstr(e, ": ");
+	const char *e = sg_xgb.XGBGetLastError(), *p = strstr(e, ": ");
 	if (e[0] == '[' && p)
 		e = p + 2;
 	return sg_error_set(err, SG_E_USAGE, "xgboost: %s: %.*s", what, (int)strcspn(e, "\n"), e);
@@ -133,14 +133,14 @@ static DMatrixHandle make_dmatrix(const struct sg_xy *xy, int threads, struct sg
 	DMatrixHandle h = NULL;
 	array_interface(ai, sizeof ai, xy->x, xy->n, (size_t)xy->d);
 	snprintf(cfg, sizeof cfg, "{\"missing\": NaN, \"nthread\": %d}", threads);
-	if (XGDMatrixCreateFromDense(ai, cfg, &h) != 0) {
+	if (sg_xgb.XGDMatrixCreateFromDense(ai, cfg, &h) != 0) {
 		xgb_fail(err, "creating the DMatrix");
 		return NULL;
 	}
 	array_interface(ai, sizeof ai, xy->y, xy->n, 0);
-	if (XGDMatrixSetInfoFromInterface(h, "label", ai) != 0) {
+	if (sg_xgb.XGDMatrixSetInfoFromInterface(h, "label", ai) != 0) {
 		xgb_fail(err, "setting the labels");
-		XGDMatrixFree(h);
+		sg_xgb.XGDMatrixFree(h);
 		return NULL;
 	}
 	return h;
@@ -171,10 +171,10 @@ static int batch_next(DataIterHandle it)
 		return 0;
 	ob->done = 1;
 	array_interface(ai, sizeof ai, ob->xy->x, ob->xy->n, (size_t)ob->xy->d);
-	if (XGProxyDMatrixSetDataDense(ob->proxy, ai) != 0)
+	if (sg_xgb.XGProxyDMatrixSetDataDense(ob->proxy, ai) != 0)
 		return -1;
 	array_interface(ai, sizeof ai, ob->xy->y, ob->xy->n, 0);
-	if (XGDMatrixSetInfoFromInterface(ob->proxy, "label", ai) != 0)
+	if (sg_xgb.XGDMatrixSetInfoFromInterface(ob->proxy, "label", ai) != 0)
 		return -1;
 	return 1;
 }
@@ -186,18 +186,18 @@ static DMatrixHandle make_quantile_dmatrix(const struct sg_xy *xy, DMatrixHandle
 	char cfg[128];
 	DMatrixHandle h = NULL;
 	struct one_batch ob = { NULL, xy, 0 };
-	if (XGProxyDMatrixCreate(&ob.proxy) != 0) {
+	if (sg_xgb.XGProxyDMatrixCreate(&ob.proxy) != 0) {
 		xgb_fail(err, "creating the DMatrix");
 		return NULL;
 	}
 	snprintf(cfg, sizeof cfg, "{\"missing\": NaN, \"nthread\": %d, \"max_bin\": %lld}", threads,
 		 max_bin);
-	if (XGQuantileDMatrixCreateFromCallback(&ob, ob.proxy, ref, batch_reset, batch_next, cfg,
-						&h) != 0) {
+	if (sg_xgb.XGQuantileDMatrixCreateFromCallback(&ob, ob.proxy, ref, batch_reset, batch_next,
+						       cfg, &h) != 0) {
 		xgb_fail(err, "creating the DMatrix");
 		h = NULL;
 	}
-	XGDMatrixFree(ob.proxy);
+	sg_xgb.XGDMatrixFree(ob.proxy);
 	return h;
 }
 
@@ -244,10 +244,10 @@ static int stream_next(DataIterHandle it)
 	}
 	sb->rows += (size_t)n;
 	array_interface(ai, sizeof ai, b->x, b->n, (size_t)b->d);
-	if (XGProxyDMatrixSetDataDense(sb->proxy, ai) != 0)
+	if (sg_xgb.XGProxyDMatrixSetDataDense(sb->proxy, ai) != 0)
 		return 0;
 	array_interface(ai, sizeof ai, b->y, b->n, 0);
-	if (XGDMatrixSetInfoFromInterface(sb->proxy, "label", ai) != 0)
+	if (sg_xgb.XGDMatrixSetInfoFromInterface(sb->proxy, "label", ai) != 0)
 		return 0;
 	return 1;
 }
@@ -258,14 +258,14 @@ static DMatrixHandle stream_quantile_dmatrix(const struct sg_algo_ctx *ctx, cons
 	char cfg[128];
 	DMatrixHandle h = NULL;
 	struct stream_batches sb = { .ctx = ctx };
-	if (XGProxyDMatrixCreate(&sb.proxy) != 0) {
+	if (sg_xgb.XGProxyDMatrixCreate(&sb.proxy) != 0) {
 		xgb_fail(err, "creating the DMatrix");
 		return NULL;
 	}
 	snprintf(cfg, sizeof cfg, "{\"missing\": NaN, \"nthread\": %d, \"max_bin\": %lld}", threads,
 		 max_bin);
-	int rc = XGQuantileDMatrixCreateFromCallback(&sb, sb.proxy, NULL, stream_reset, stream_next,
-						     cfg, &h);
+	int rc = sg_xgb.XGQuantileDMatrixCreateFromCallback(&sb, sb.proxy, NULL, stream_reset,
+							    stream_next, cfg, &h);
 	if (rc != 0) {
 		xgb_fail(err, "creating the DMatrix");
 		h = NULL;
@@ -275,11 +275,11 @@ static DMatrixHandle stream_quantile_dmatrix(const struct sg_algo_ctx *ctx, cons
 		else
 			sg_error_set(err, SG_E_USAGE, "%s: the file changed while being read",
 				     train->source);
-		XGDMatrixFree(h);
+		sg_xgb.XGDMatrixFree(h);
 		h = NULL;
 	}
 	sg_xy_stream_free(sb.s);
-	XGDMatrixFree(sb.proxy);
+	sg_xgb.XGDMatrixFree(sb.proxy);
 	return h;
 }
 
@@ -321,7 +321,7 @@ static int check_metrics(const char *list, struct sg_error *err)
 
 static int set_param(BoosterHandle b, const char *name, const char *value, struct sg_error *err)
 {
-	if (XGBoosterSetParam(b, name, value) == 0)
+	if (sg_xgb.XGBoosterSetParam(b, name, value) == 0)
 		return 0;
 	char what[160];
 	snprintf(what, sizeof what, "hyperparameter %s=%s", name, value);
@@ -444,9 +444,10 @@ static int boost_rounds(struct boost *B, long long num_round, struct sg_error *e
 	B->best = -1;
 	for (int i = 0; i < num_round; i++) {
 		const char *line;
-		if (XGBoosterUpdateOneIter(B->b, i, B->dm[0]) != 0)
+		if (sg_xgb.XGBoosterUpdateOneIter(B->b, i, B->dm[0]) != 0)
 			return xgb_fail(err, "training");
-		if (XGBoosterEvalOneIter(B->b, i, B->dm, names, (bst_ulong)B->ndm, &line) != 0)
+		if (sg_xgb.XGBoosterEvalOneIter(B->b, i, B->dm, names, (bst_ulong)B->ndm,
+						&line) != 0)
 			return xgb_fail(err, "evaluating");
 		struct round_eval re = { .last_valid = NAN };
 		parse_eval_line(ctx, line, i, &re);
@@ -491,11 +492,11 @@ static int keep_best(struct boost *B, struct sg_error *err)
 	if (!B->patience || B->best < 0 || B->best + 1 >= B->rounds)
 		return 0;
 	BoosterHandle cut;
-	if (XGBoosterSlice(B->b, 0, B->best + 1, 1, &cut) != 0)
+	if (sg_xgb.XGBoosterSlice(B->b, 0, B->best + 1, 1, &cut) != 0)
 		return xgb_fail(err, "keeping the best rounds");
 	log_line(B->ctx, "xgboost: early stopping after round %d; best round %d (%.6g)",
 		 B->rounds - 1, B->best, B->best_score);
-	XGBoosterFree(B->b);
+	sg_xgb.XGBoosterFree(B->b);
 	B->b = cut;
 	return 0;
 }
@@ -525,6 +526,8 @@ static void set_outputs(struct sg_model *m, const struct xgb_state *s)
 static int xgb_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 		     const struct sg_xy *valid, struct sg_model *m, struct sg_error *err)
 {
+	if (sg_xgb_load(err) != 0)
+		return -1;
 	const struct sg_hps *h = ctx->hps;
 	int threads = sg_par_threads(ctx->threads);
 	struct boost B = { .ctx = ctx, .ndm = valid ? 2 : 1 };
@@ -560,7 +563,7 @@ static int xgb_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 	}
 	sg_xy_free(loaded);
 	loaded = NULL;
-	if (rc == 0 && XGBoosterCreate(B.dm, (bst_ulong)B.ndm, &B.b) != 0)
+	if (rc == 0 && sg_xgb.XGBoosterCreate(B.dm, (bst_ulong)B.ndm, &B.b) != 0)
 		rc = xgb_fail(err, "creating the booster");
 	if (rc == 0)
 		rc = set_params(ctx, train, B.b, err);
@@ -570,10 +573,10 @@ static int xgb_train(const struct sg_algo_ctx *ctx, const struct sg_xy *train,
 		rc = keep_best(&B, err);
 	for (int i = 0; i < B.ndm; i++)
 		if (B.dm[i])
-			XGDMatrixFree(B.dm[i]);
+			sg_xgb.XGDMatrixFree(B.dm[i]);
 	if (rc != 0) {
 		if (B.b)
-			XGBoosterFree(B.b);
+			sg_xgb.XGBoosterFree(B.b);
 		return rc;
 	}
 	struct xgb_state *s = state_new(B.b, sg_hps_str(h, "objective"), train->nclasses);
@@ -632,7 +635,7 @@ static int xgb_predict(const struct sg_model *m, const double *x, size_t n, doub
 	const bst_ulong *shape;
 	bst_ulong dim;
 	const float *r;
-	if (XGBoosterPredictFromDense(s->b, ai, cfg, NULL, &shape, &dim, &r) != 0)
+	if (sg_xgb.XGBoosterPredictFromDense(s->b, ai, cfg, NULL, &shape, &dim, &r) != 0)
 		return xgb_fail(err, "predicting");
 	for (size_t i = 0; i < n; i++) {
 		if (s->nclasses > 2)
@@ -653,7 +656,7 @@ static int xgb_save(const struct sg_model *m, json_t *params, const char *dir, s
 	const struct xgb_state *s = m->state;
 	bst_ulong len;
 	const char *buf;
-	if (XGBoosterSaveModelToBuffer(s->b, "{\"format\": \"json\"}", &len, &buf) != 0)
+	if (sg_xgb.XGBoosterSaveModelToBuffer(s->b, "{\"format\": \"json\"}", &len, &buf) != 0)
 		return xgb_fail(err, "saving the model");
 	char *path = sg_path_join(dir, MODEL_FILE);
 	int rc = sg_write_atomic(path, buf, (size_t)len, 0644, err);
@@ -672,6 +675,8 @@ static int xgb_save(const struct sg_model *m, json_t *params, const char *dir, s
 
 static int xgb_load(struct sg_model *m, const json_t *params, const char *dir, struct sg_error *err)
 {
+	if (sg_xgb_load(err) != 0)
+		return -1;
 	const char *file = json_string_value(json_object_get(params, "model_file"));
 	if (!file || strchr(file, '/'))
 		return sg_error_set(err, SG_E_PARSE, "xgboost model: bad or missing model_file");
@@ -682,15 +687,17 @@ static int xgb_load(struct sg_model *m, const json_t *params, const char *dir, s
 	if (!buf)
 		return -1;
 	BoosterHandle b;
-	int rc = XGBoosterCreate(NULL, 0, &b) != 0 ? xgb_fail(err, "creating the booster") : 0;
-	if (rc == 0 && XGBoosterLoadModelFromBuffer(b, buf, (bst_ulong)len) != 0) {
+	int rc = 0;
+	if (sg_xgb.XGBoosterCreate(NULL, 0, &b) != 0)
+		rc = xgb_fail(err, "creating the booster");
+	if (rc == 0 && sg_xgb.XGBoosterLoadModelFromBuffer(b, buf, (bst_ulong)len) != 0) {
 		rc = xgb_fail(err, "loading the model");
-		XGBoosterFree(b);
+		sg_xgb.XGBoosterFree(b);
 	}
 	free(buf);
 	if (rc != 0)
 		return -1;
-	XGBoosterSetParam(b, "verbosity", "0");
+	sg_xgb.XGBoosterSetParam(b, "verbosity", "0");
 	const char *obj = sg_hps_str(m->hps, "objective");
 	struct xgb_state *s = state_new(b, obj ? obj : "reg:squarederror", m->nclasses);
 	s->rounds = (int)json_integer_value(json_object_get(params, "rounds"));

@@ -6,15 +6,23 @@
  *   sg_job_prepare   validates the request — script, interpreter, channels
  *                    (a registered dataset, a file or a folder), --hp,
  *                    --metric regexes, --rule specs — and creates nothing;
- *   sg_job_create    creates the run (params = hyperparameters; tags: the
- *                    script's git commit and whether it is modified, each
- *                    channel's source and SHA-256), the contract's tree in
- *                    the run folder (sagemaker.h) and the job row, Queued;
+ *   sg_job_create    creates the run (params = hyperparameters; tags: each
+ *                    channel's source, and its SHA-256 when it is a
+ *                    registered dataset of the registered size), the
+ *                    contract's tree in the run folder (sagemaker.h) and the
+ *                    job row, Queued;
  *   sg_job_launch    forks the supervisor: setsid, a second fork, stdin from
  *                    /dev/null, stdout/stderr to RUN/supervisor.log, cwd the
  *                    run folder, every other fd closed, then exec of
  *                    `sagetty -w ROOT jobs supervise ID` (a fresh process:
  *                    no SQLite handle or lock crosses the fork);
+ *   sg_job_record_source  records the lineage that takes time: the
+ *                    script's git commit and whether the file is modified
+ *                    (tag source.git_status), and the SHA-256 of file
+ *                    channels the registry did not give; `sagetty train`
+ *                    calls it after sg_job_launch, so libgit2's start (it
+ *                    parses the system's CA bundle), the lookup and the
+ *                    hashing overlap the job instead of delaying its start;
  *   sg_job_supervise (in that process) waits for a slot (max-jobs), then
  *                    runs the script under the tracker (track.h) with the
  *                    contract's environment and argv, cwd the script's
@@ -138,6 +146,13 @@ void sg_job_plan_free(struct sg_job_plan *p);
 /* Creates the run, its tree and the Queued job; writes the run id. */
 int sg_job_create(struct sg_workspace *ws, const struct sg_job_plan *p,
 		  char id_out[SG_RUN_ID_LEN + 1], struct sg_error *err);
+/* The git commit of a script job's script (its repository's HEAD) as the
+ * run's source_commit, and tag source.git_status: clean, modified,
+ * untracked or ignored (nothing when the script is in no repository, or
+ * for an algorithm job); then tag channel.NAME.sha256 for each file
+ * channel that has none yet.  Call it once the job is created, before or
+ * after the launch. */
+int sg_job_record_source(struct sg_workspace *ws, const char *run_id, struct sg_error *err);
 
 struct sg_job_launch_opts {
 	const char *exe;    /* the supervisor program; NULL: sagetty-supervise (see job.c) */

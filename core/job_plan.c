@@ -138,6 +138,16 @@ static char *root_relative(const char *root, const char *path)
 	return sg_xstrdup(path);
 }
 
+/* The registry's SHA-256 of a dataset file, unless the file's size is not
+ * the registered one any more (then NULL: sg_job_record_source hashes it). */
+static char *registered_sha(const char *abs, const struct sg_dataset_info *info)
+{
+	struct stat st;
+	if (stat(abs, &st) != 0 || (long long)st.st_size != info->size)
+		return NULL;
+	return sg_xstrdup(info->sha256);
+}
+
 /* A channel's PATH: an existing file or folder (its registry entry, if any,
  * gives the hash), else a registered dataset's name. */
 static int resolve_channel(struct sg_workspace *ws, struct sg_job_plan *p, size_t i,
@@ -157,7 +167,7 @@ static int resolve_channel(struct sg_workspace *ws, struct sg_job_plan *p, size_
 		}
 		char *rel = root_relative(ws->root, abs);
 		if (sg_is_file(abs) && sg_dataset_get(ws->store, rel, &info, NULL) == 0) {
-			p->sha[i] = sg_xstrdup(info.sha256);
+			p->sha[i] = registered_sha(abs, &info);
 			p->dataset[i] = sg_xstrdup(info.name);
 		}
 		free(rel);
@@ -169,7 +179,7 @@ static int resolve_channel(struct sg_workspace *ws, struct sg_job_plan *p, size_
 			free(abs);
 			return -1;
 		}
-		p->sha[i] = sg_xstrdup(info.sha256);
+		p->sha[i] = registered_sha(abs, &info);
 		p->dataset[i] = sg_xstrdup(info.name);
 	} else {
 		return sg_error_set(err, SG_E_NOTFOUND, "channel %s: '%s' is not a registered dataset, "
@@ -364,7 +374,7 @@ static int set_tag(struct sg_store *st, const char *id, const char *k, const cha
 
 /* Params, tags and the model artifact, in one transaction. */
 static int record_run(struct sg_workspace *ws, const struct sg_job_plan *p, const char *id,
-		      const struct git_info *gi, struct sg_error *err)
+		      struct sg_error *err)
 {
 	struct sg_store *st = ws->store;
 	const struct job_spec *s = &p->spec;
@@ -373,8 +383,6 @@ static int record_run(struct sg_workspace *ws, const struct sg_job_plan *p, cons
 	int rc = 0;
 	for (size_t i = 0; i < s->nhps && rc == 0; i++)
 		rc = sg_run_set_param(st, id, s->hps[i].key, s->hps[i].value, err);
-	if (rc == 0 && gi->state)
-		rc = set_tag(st, id, "source.git_status", gi->state, err);
 	if (rc == 0 && s->interpreter)
 		rc = set_tag(st, id, "sagetty.interpreter", s->interpreter, err);
 	if (rc == 0 && s->algo)
@@ -405,26 +413,6 @@ static int record_run(struct sg_workspace *ws, const struct sg_job_plan *p, cons
 	return -1;
 }
 
-/* The SHA-256 of file channels the registry did not know (after the run is
- * created: lineage is what the job reads). */
-static int hash_channels(struct sg_workspace *ws, const struct sg_job_plan *p, const char *id,
-			 struct sg_error *err)
-{
-	for (size_t i = 0; i < p->spec.nchannels; i++) {
-		if (p->sha[i] || !sg_is_file(p->spec.channels[i].source))
-			continue;
-		char hex[65];
-		if (sg_sha256_file(p->spec.channels[i].source, hex, NULL, err) != 0)
-			return -1;
-		char *k = sg_xasprintf("channel.%s.sha256", p->spec.channels[i].name);
-		int rc = sg_run_set_tag(ws->store, id, k, hex, err);
-		free(k);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int insert_job(struct sg_store *st, const char *id, const char *spec, struct sg_error *err)
 {
 	sqlite3_stmt *q = sg_store_prepare(st,
@@ -446,7 +434,7 @@ static int insert_job(struct sg_store *st, const char *id, const char *spec, str
 
 /* Everything after the run exists; on failure the run is finished FAILED. */
 static int create_rest(struct sg_workspace *ws, struct sg_job_plan *p, const char *id,
-		       const struct git_info *gi, struct sg_error *err)
+		       struct sg_error *err)
 {
 	struct sg_run_info ri;
 	if (sg_run_get(ws->store, id, &ri, err) != 0)
@@ -458,9 +446,7 @@ static int create_rest(struct sg_workspace *ws, struct sg_job_plan *p, const cha
 	job_spec_sm(&p->spec, dir, &smj);
 	int rc = sg_mkdir_p(dir, 0777, err);
 	if (rc == 0)
-		rc = record_run(ws, p, id, gi, err);
-	if (rc == 0)
-		rc = hash_channels(ws, p, id, err);
+		rc = record_run(ws, p, id, err);
 	if (rc == 0)
 		rc = sg_sm_make_tree(&smj, err);
 	if (rc == 0)
@@ -478,22 +464,17 @@ int sg_job_create(struct sg_workspace *ws, const struct sg_job_plan *plan,
 		  char id_out[SG_RUN_ID_LEN + 1], struct sg_error *err)
 {
 	struct sg_job_plan *p = (struct sg_job_plan *)plan;  /* only job_name changes */
-	struct git_info gi;
-	char *src;
-	if (p->spec.algo) {    /* no source to version: the algorithm is sagetty's */
-		memset(&gi, 0, sizeof gi);
-		src = sg_xasprintf("algo:%s", p->spec.algo);
-	} else {
-		script_git(p->spec.script, &gi);
-		src = root_relative(ws->root, p->spec.script);
-	}
+	/* An algorithm has no source to version: it is sagetty's.  A script's
+	 * git commit is recorded by sg_job_record_source. */
+	char *src = p->spec.algo ? sg_xasprintf("algo:%s", p->spec.algo)
+				 : root_relative(ws->root, p->spec.script);
 	struct sg_run_spec rs = { .name = p->name, .experiment = p->experiment, .kind = "train",
-				  .source_path = src, .source_commit = gi.commit[0] ? gi.commit : NULL };
+				  .source_path = src };
 	int rc = sg_run_start(ws->store, &rs, id_out, err);
 	free(src);
 	if (rc != 0)
 		return -1;
-	if (create_rest(ws, p, id_out, &gi, err) == 0)
+	if (create_rest(ws, p, id_out, err) == 0)
 		return 0;
 	struct sg_error ignored = { 0 };
 	sg_run_set_tag(ws->store, id_out, "sagetty.error", err ? err->msg : "cannot create the job",
@@ -502,3 +483,89 @@ int sg_job_create(struct sg_workspace *ws, const struct sg_job_plan *plan,
 	return -1;
 }
 
+/* ---- the script's git commit ------------------------------------------------------- */
+
+static int record_git(struct sg_store *st, const char *id, const struct git_info *gi,
+		      struct sg_error *err)
+{
+	if (sg_store_begin(st, err) != 0)
+		return -1;
+	int rc = 0;
+	if (gi->commit[0]) {
+		sqlite3_stmt *q = sg_store_prepare(st, "UPDATE runs SET source_commit = ?2 "
+						   "WHERE id = ?1", err);
+		if (!q) {
+			rc = -1;
+		} else {
+			sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(q, 2, gi->commit, -1, SQLITE_TRANSIENT);
+			int step = sqlite3_step(q);
+			sqlite3_reset(q);
+			if (step != SQLITE_DONE)
+				rc = sg_store_error(st, err, "cannot record the script's commit");
+		}
+	}
+	if (rc == 0 && gi->state)
+		rc = set_tag(st, id, "source.git_status", gi->state, err);
+	if (rc == 0)
+		return sg_store_commit(st, err);
+	sg_store_rollback(st);
+	return -1;
+}
+
+/* 1 when run id has tag key. */
+static int has_tag(struct sg_store *st, const char *id, const char *key, struct sg_error *err)
+{
+	sqlite3_stmt *q = sg_store_prepare(st, "SELECT 1 FROM tags WHERE run_id = ?1 AND key = ?2",
+					   err);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return sg_store_error(st, err, "cannot read tags");
+}
+
+/* The SHA-256 of file channels whose hash the registry did not give
+ * (channel.NAME.sha256 not set by sg_job_create). */
+static int hash_channels(struct sg_store *st, const char *id, const struct job_spec *s,
+			 struct sg_error *err)
+{
+	for (size_t i = 0; i < s->nchannels; i++) {
+		if (!sg_is_file(s->channels[i].source))
+			continue;
+		char *k = sg_xasprintf("channel.%s.sha256", s->channels[i].name);
+		char hex[65];
+		int rc = has_tag(st, id, k, err);
+		if (rc == 0)
+			rc = sg_sha256_file(s->channels[i].source, hex, NULL, err) == 0 ?
+			     sg_run_set_tag(st, id, k, hex, err) : -1;
+		free(k);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sg_job_record_source(struct sg_workspace *ws, const char *id, struct sg_error *err)
+{
+	struct sg_job_info j;
+	char *text = NULL;
+	if (job_row(ws->store, id, &j, &text, err) != 0)
+		return -1;
+	struct job_spec spec;
+	int rc = job_spec_parse(text, &spec, err);
+	free(text);
+	if (rc == 0 && !spec.algo) {
+		struct git_info gi;
+		script_git(spec.script, &gi);
+		rc = record_git(ws->store, j.run_id, &gi, err);
+	}
+	if (rc == 0)
+		rc = hash_channels(ws->store, j.run_id, &spec, err);
+	job_spec_done(&spec);
+	return rc;
+}

@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zmq.h>
 #include "core/ansi.h"
 #include "core/util.h"
+#include "core/zmq_load.h"
 
 extern char **environ;
 
@@ -145,7 +145,7 @@ int sg_kernel_runtime_dir(char *buf, size_t n, struct sg_error *err)
 static int send_frames(void *sock, const struct sg_kframe *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (zmq_send(sock, f[i].data, f[i].len, i + 1 < n ? ZMQ_SNDMORE : 0) < 0)
+		if (sg_zmq.zmq_send(sock, f[i].data, f[i].len, i + 1 < n ? ZMQ_SNDMORE : 0) < 0)
 			return -1;
 	return 0;
 }
@@ -181,7 +181,7 @@ static int send_msg(struct sg_kernel *k, int ch, const char *msg_type, json_t *c
 	json_decref(content);
 	if (rc < 0)
 		return sg_error_set(err, SG_E_IO, "kernel %s: cannot send %s: %s", k->id, msg_type,
-				    zmq_strerror(zmq_errno()));
+				    sg_zmq.zmq_strerror(sg_zmq.zmq_errno()));
 	if (id_out)
 		memcpy(id_out, msg_id, sizeof msg_id);
 	return 0;
@@ -198,28 +198,29 @@ static int recv_msg(struct sg_kernel *k, int ch, struct sg_kmsg *m)
 	int more = 1, rc = 1;
 	while (more) {
 		zmq_msg_t tmp, *p = n < 64 ? &parts[n] : &tmp;
-		zmq_msg_init(p);
-		if (zmq_msg_recv(p, k->sock[ch], n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
-			zmq_msg_close(p);
+		sg_zmq.zmq_msg_init(p);
+		if (sg_zmq.zmq_msg_recv(p, k->sock[ch], n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+			sg_zmq.zmq_msg_close(p);
 			if (n == 0)
 				return 0;
 			rc = 2;
 			break;
 		}
-		more = zmq_msg_more(p);
+		more = sg_zmq.zmq_msg_more(p);
 		if (n < 64)
 			n++;
 		else {
-			zmq_msg_close(p); /* buffers beyond 64 frames: ignored */
+			sg_zmq.zmq_msg_close(p); /* buffers beyond 64 frames: ignored */
 		}
 	}
 	struct sg_kframe f[64];
 	for (size_t i = 0; i < n; i++)
-		f[i] = (struct sg_kframe){ zmq_msg_data(&parts[i]), zmq_msg_size(&parts[i]) };
+		f[i] = (struct sg_kframe){ sg_zmq.zmq_msg_data(&parts[i]),
+					   sg_zmq.zmq_msg_size(&parts[i]) };
 	if (rc == 1 && sg_kmsg_decode((const unsigned char *)k->key, k->keylen, f, n, m, NULL) < 0)
 		rc = 2;
 	for (size_t i = 0; i < n; i++)
-		zmq_msg_close(&parts[i]);
+		sg_zmq.zmq_msg_close(&parts[i]);
 	if (rc == 2)
 		k->bad_messages++;
 	return rc;
@@ -230,15 +231,15 @@ static int recv_msg(struct sg_kernel *k, int ch, struct sg_kmsg *m)
 static void *open_socket(struct sg_kernel *k, int ch, const char *identity)
 {
 	static const int types[CH_N] = { ZMQ_DEALER, ZMQ_DEALER, ZMQ_SUB, ZMQ_DEALER, ZMQ_REQ };
-	void *s = zmq_socket(k->zctx, types[ch]);
+	void *s = sg_zmq.zmq_socket(k->zctx, types[ch]);
 	int zero = 0, ivl = 20;
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+	sg_zmq.zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+	sg_zmq.zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
 	if (identity)
-		zmq_setsockopt(s, ZMQ_ROUTING_ID, identity, strlen(identity));
+		sg_zmq.zmq_setsockopt(s, ZMQ_ROUTING_ID, identity, strlen(identity));
 	if (ch == CH_IOPUB)
-		zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
-	zmq_connect(s, k->endpoint[ch]);
+		sg_zmq.zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+	sg_zmq.zmq_connect(s, k->endpoint[ch]);
 	return s;
 }
 
@@ -248,7 +249,7 @@ static void connect_all(struct sg_kernel *k)
 	 * to the stdin peer that has the shell requester's identity. */
 	char ident[40];
 	new_uuid(ident);
-	k->zctx = zmq_ctx_new();
+	k->zctx = sg_zmq.zmq_ctx_new();
 	for (int ch = 0; ch < CH_N; ch++)
 		k->sock[ch] = open_socket(k, ch, ch == CH_SHELL || ch == CH_STDIN ? ident : NULL);
 	k->hb_ok = sg_now();
@@ -256,7 +257,7 @@ static void connect_all(struct sg_kernel *k)
 
 static void reopen_hb(struct sg_kernel *k)
 {
-	zmq_close(k->sock[CH_HB]);
+	sg_zmq.zmq_close(k->sock[CH_HB]);
 	k->sock[CH_HB] = open_socket(k, CH_HB, NULL);
 	k->hb_sent = 0;
 	k->hb_ok = sg_now();
@@ -458,7 +459,7 @@ static int handshake(struct sg_kernel *k, double timeout, struct sg_error *err)
 		}
 		zmq_pollitem_t items[2] = { { k->sock[CH_SHELL], 0, ZMQ_POLLIN, 0 },
 					    { k->sock[CH_IOPUB], 0, ZMQ_POLLIN, 0 } };
-		zmq_poll(items, 2, 20);
+		sg_zmq.zmq_poll(items, 2, 20);
 		struct sg_kmsg m;
 		int r;
 		while ((r = recv_msg(k, CH_SHELL, &m)) != 0) {
@@ -501,6 +502,8 @@ int sg_kernel_start(const struct sg_kernelspec *spec, const struct sg_kernel_opt
 	if (!opts)
 		opts = &none;
 	*out = NULL;
+	if (sg_zmq_load(err) != 0)
+		return -1;
 	char rtdir[900];
 	if (sg_kernel_runtime_dir(rtdir, sizeof rtdir, err) < 0)
 		return -1;
@@ -542,6 +545,8 @@ int sg_kernel_attach(const char *connection_file, pid_t pid, double timeout,
 		     struct sg_kernel **out, struct sg_error *err)
 {
 	*out = NULL;
+	if (sg_zmq_load(err) != 0)
+		return -1;
 	struct sg_kernel *k = kernel_new();
 	if (load_connection(k, connection_file, err) < 0) {
 		sg_kernel_free(k);
@@ -637,9 +642,9 @@ void sg_kernel_free(struct sg_kernel *k)
 	}
 	for (int ch = 0; ch < CH_N; ch++)
 		if (k->sock[ch])
-			zmq_close(k->sock[ch]);
+			sg_zmq.zmq_close(k->sock[ch]);
 	if (k->zctx)
-		zmq_ctx_term(k->zctx);
+		sg_zmq.zmq_ctx_term(k->zctx);
 	sg_kmsg_done(&k->cur);
 	free(k->cur_text);
 	json_decref(k->info);
@@ -758,7 +763,7 @@ int sg_kernel_restart(struct sg_kernel *k, struct sg_error *err)
 static int hb_pong(struct sg_kernel *k)
 {
 	char buf[16];
-	if (zmq_recv(k->sock[CH_HB], buf, sizeof buf, ZMQ_DONTWAIT) < 0)
+	if (sg_zmq.zmq_recv(k->sock[CH_HB], buf, sizeof buf, ZMQ_DONTWAIT) < 0)
 		return 0;
 	k->hb_sent = 0;
 	k->hb_ok = sg_now();
@@ -779,7 +784,7 @@ static void hb_tick(struct sg_kernel *k)
 		return;
 	}
 	if (k->hb_sent == 0 && now - k->hb_ok >= k->hb_every) {
-		if (zmq_send(k->sock[CH_HB], "ping", 4, ZMQ_DONTWAIT) == 4)
+		if (sg_zmq.zmq_send(k->sock[CH_HB], "ping", 4, ZMQ_DONTWAIT) == 4)
 			k->hb_sent = now;
 		else
 			reopen_hb(k);
@@ -794,14 +799,14 @@ int sg_kernel_alive(struct sg_kernel *k, int timeout_ms)
 	}
 	/* A REQ socket takes one ping at a time: wait for the pending one. */
 	if (k->hb_sent == 0) {
-		if (zmq_send(k->sock[CH_HB], "ping", 4, ZMQ_DONTWAIT) != 4) {
+		if (sg_zmq.zmq_send(k->sock[CH_HB], "ping", 4, ZMQ_DONTWAIT) != 4) {
 			reopen_hb(k);
 			return 1; /* no verdict */
 		}
 		k->hb_sent = sg_now();
 	}
 	zmq_pollitem_t it = { k->sock[CH_HB], 0, ZMQ_POLLIN, 0 };
-	if (zmq_poll(&it, 1, timeout_ms) == 1 && hb_pong(k))
+	if (sg_zmq.zmq_poll(&it, 1, timeout_ms) == 1 && hb_pong(k))
 		return 1;
 	/* A REQ socket without a reply cannot send again: start over. */
 	reopen_hb(k);
@@ -815,7 +820,7 @@ int sg_kernel_fd(struct sg_kernel *k)
 {
 	int fd = -1;
 	size_t sz = sizeof fd;
-	zmq_getsockopt(k->sock[CH_IOPUB], ZMQ_FD, &fd, &sz);
+	sg_zmq.zmq_getsockopt(k->sock[CH_IOPUB], ZMQ_FD, &fd, &sz);
 	return fd;
 }
 
@@ -825,7 +830,7 @@ int sg_kernel_fds(struct sg_kernel *k, int *fds, int max)
 	int n = 0;
 	for (int i = 0; i < 4 && n < max; i++) {
 		size_t sz = sizeof fds[n];
-		if (zmq_getsockopt(k->sock[chans[i]], ZMQ_FD, &fds[n], &sz) == 0)
+		if (sg_zmq.zmq_getsockopt(k->sock[chans[i]], ZMQ_FD, &fds[n], &sz) == 0)
 			n++;
 	}
 	return n;
@@ -968,7 +973,7 @@ int sg_kernel_wait_event(struct sg_kernel *k, struct sg_kernel_event *ev, int ti
 		zmq_pollitem_t items[3] = { { k->sock[CH_IOPUB], 0, ZMQ_POLLIN, 0 },
 					    { k->sock[CH_SHELL], 0, ZMQ_POLLIN, 0 },
 					    { k->sock[CH_STDIN], 0, ZMQ_POLLIN, 0 } };
-		zmq_poll(items, 3, wait);
+		sg_zmq.zmq_poll(items, 3, wait);
 	}
 }
 

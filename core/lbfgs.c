@@ -1,10 +1,10 @@
 /* lbfgs.c — L-BFGS with a strong Wolfe line search, and OWL-QN (lbfgs.h). */
 #include "core/lbfgs.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/blas_load.h"
 #include "core/util.h"
 
 #define C1 1e-4
@@ -35,7 +35,7 @@ struct lb {
 
 static double dot(size_t n, const double *a, const double *b)
 {
-	return cblas_ddot((int)n, a, 1, b, 1);
+	return sg_blas.cblas_ddot((int)n, a, 1, b, 1);
 }
 
 static double l1_term(const struct lb *L, const double *x)
@@ -82,18 +82,18 @@ static void direction(struct lb *L)
 		int at = (L->head - 1 - j + L->m) % L->m;
 		double *s = L->s + (size_t)at * n, *y = L->y + (size_t)at * n;
 		L->alpha[at] = L->rho[at] * dot(n, s, L->d);
-		cblas_daxpy((int)n, -L->alpha[at], y, 1, L->d, 1);
+		sg_blas.cblas_daxpy((int)n, -L->alpha[at], y, 1, L->d, 1);
 	}
 	if (L->k > 0) {
 		int last = (L->head - 1 + L->m) % L->m;
 		double *s = L->s + (size_t)last * n, *y = L->y + (size_t)last * n;
-		cblas_dscal((int)n, dot(n, s, y) / dot(n, y, y), L->d, 1);
+		sg_blas.cblas_dscal((int)n, dot(n, s, y) / dot(n, y, y), L->d, 1);
 	}
 	for (int j = L->k - 1; j >= 0; j--) {
 		int at = (L->head - 1 - j + L->m) % L->m;
 		double *s = L->s + (size_t)at * n, *y = L->y + (size_t)at * n;
 		double beta = L->rho[at] * dot(n, y, L->d);
-		cblas_daxpy((int)n, L->alpha[at] - beta, s, 1, L->d, 1);
+		sg_blas.cblas_daxpy((int)n, L->alpha[at] - beta, s, 1, L->d, 1);
 	}
 	for (size_t i = 0; L->l1 > 0 && i < L->l1_n; i++)   /* stay in pg's orthant */
 		if (L->d[i] * L->pg[i] >= 0)

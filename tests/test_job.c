@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "core/dataset.h"
 #include "core/job.h"
 #include "core/job_int.h"
 #include "core/proc.h"
@@ -385,6 +386,50 @@ static void test_prepare_refuses(void **state)
 	assert_int_equal(sg_run_count(f->ws->store, -1, &err), 0);   /* nothing created */
 	free(chan);
 	free(missing);
+}
+
+/* The value of tag key on run id, or "" (copied to buf). */
+static const char *tag_of(struct wsfix *f, const char *id, const char *key, char *buf, size_t n)
+{
+	sqlite3_stmt *q;
+	buf[0] = '\0';
+	sqlite3_prepare_v2(sg_store_db(f->ws->store), "SELECT value FROM tags WHERE run_id = ?1 "
+			   "AND key = ?2", -1, &q, NULL);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return buf;
+}
+
+/* The script's git status is recorded by its own call (after the launch in
+ * `sagetty train`), not by sg_job_create. */
+static void test_record_source(void **state)
+{
+	struct wsfix *f = *state;
+	struct sg_error err = { 0 };
+	char *chan = sg_xasprintf("train=%s/data.csv", f->dir);
+	struct sg_job_plan *p = prep(f, f->script, "/bin/sh", chan, NULL, NULL, &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	char id[SG_RUN_ID_LEN + 1], tag[80], hex[65];
+	assert_int_equal(sg_job_create(f->ws, p, id, &err), 0);
+	sg_job_plan_free(p);
+	assert_string_equal(tag_of(f, id, "source.git_status", tag, sizeof tag), "");
+	assert_string_equal(tag_of(f, id, "channel.train.sha256", tag, sizeof tag), "");
+	assert_int_equal(sg_job_record_source(f->ws, id, &err), 0);
+	char *data = sg_path_join(f->dir, "data.csv");
+	assert_int_equal(sg_sha256_file(data, hex, NULL, &err), 0);
+	assert_string_equal(tag_of(f, id, "channel.train.sha256", tag, sizeof tag), hex);
+	free(data);
+	free(chan);
+	/* the workspace is a fresh repository: no commit yet, the script new */
+	assert_string_equal(tag_of(f, id, "source.git_status", tag, sizeof tag), "untracked");
+	struct sg_run_info ri;
+	assert_int_equal(sg_run_get(f->ws->store, id, &ri, &err), 0);
+	assert_string_equal(ri.source_commit, "");
+	assert_int_equal(sg_job_record_source(f->ws, "0000000000000000", &err), -1);
 }
 
 static int count_job(const struct sg_job_info *j, void *ud)
@@ -886,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_states),
 		cmocka_unit_test_setup_teardown(test_prepare_refuses, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(test_create, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(test_record_source, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(test_algo_prepare_refuses, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(test_algo_create, ws_setup, ws_teardown),
 		cmocka_unit_test_setup_teardown(test_heartbeat_reap, ws_setup, ws_teardown),

@@ -143,6 +143,7 @@ fuzz labeltext
 # Model folders and hyperparameters: the algorithm sources and their libraries.
 algo_objects=
 for a in algo algo_data algo_job algo_linear algo_kmeans algo_pca algo_knn algo_xgboost \
+	dynlib blas_load xgb_load \
 	algo_par lbfgs metrics_eval; do
 	# shellcheck disable=SC2086
 	"$cc" $flags $(pkg-config --cflags openblas lapacke xgboost) \

@@ -1,0 +1,29 @@
+/* xgb_load.c — libxgboost on first use (xgb_load.h). */
+#include "sgconfig.h"
+#include "core/xgb_load.h"
+
+#include <pthread.h>
+
+struct sg_xgb_api sg_xgb;
+
+static const struct sg_dynlib lib = { SG_XGBOOST_SONAME, "libxgboost0", 0 };
+static int load_rc;
+static struct sg_error load_err;
+
+static void load(void)
+{
+	static const char *const names[] = { SG_XGB_FUNCS(SG_DYNLIB_NAME) };
+#define SLOT(f) SG_DYNLIB_SLOT(sg_xgb, f)
+	void **const slots[] = { SG_XGB_FUNCS(SLOT) };
+#undef SLOT
+	load_rc = sg_dynlib_fill(&lib, names, slots, sizeof names / sizeof names[0], &load_err);
+}
+
+int sg_xgb_load(struct sg_error *err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, load);
+	if (load_rc != 0 && err)
+		*err = load_err;
+	return load_rc;
+}
