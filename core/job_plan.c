@@ -554,7 +554,7 @@ int sg_job_record_source(struct sg_workspace *ws, const char *id, struct sg_erro
 {
 	struct sg_job_info j;
 	char *text = NULL;
-	if (job_row(ws->store, id, &j, &text, err) != 0)
+	if (job_row(ws->store, id, ws->config.heartbeat_timeout, &j, &text, err) != 0)
 		return -1;
 	struct job_spec spec;
 	int rc = job_spec_parse(text, &spec, err);
