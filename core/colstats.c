@@ -999,7 +999,8 @@ static void finish_top(int col, struct sg_colstat *s, struct acc *a, struct topr
 static int read_tops(struct sg_csv *c, struct sg_colstats *s, struct toprefs *q,
 		     struct sg_csv_cursor *cur, struct sg_error *err)
 {
-	qsort(q->v, q->n, sizeof *q->v, topref_cmp);
+	if (q->n)
+		qsort(q->v, q->n, sizeof *q->v, topref_cmp);
 	for (size_t k = 0; k < q->n; k++) {
 		const struct topref *t = &q->v[k];
 		if ((k == 0 || t->ref != q->v[k - 1].ref) &&
