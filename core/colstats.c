@@ -939,9 +939,26 @@ static void dup_value(struct sg_colvalue *dst, const char *p, size_t n, uint64_t
 	dst->count = count;
 }
 
-/* Picks the top values and reads their text back from their first rows. */
-static int finish_top(struct sg_csv *c, int col, struct sg_colstat *s, struct acc *a,
-		      struct sg_csv_cursor *cur, struct sg_error *err)
+/* A top value whose text is still to be read back from its first row. */
+struct topref {
+	uint64_t ref;
+	int col, i;
+};
+
+struct toprefs {
+	struct topref *v;
+	size_t n, cap;
+};
+
+static int topref_cmp(const void *a, const void *b)
+{
+	const struct topref *x = a, *y = b;
+	return x->ref < y->ref ? -1 : x->ref > y->ref;
+}
+
+/* Picks the top values; their text is read back later, all columns' at once
+ * (see read_tops). */
+static void finish_top(int col, struct sg_colstat *s, struct acc *a, struct toprefs *q)
 {
 	struct dent top[SG_STATS_TOP];
 	int nt = 0;
@@ -960,22 +977,43 @@ static int finish_top(struct sg_csv *c, int col, struct sg_colstat *s, struct ac
 		top[pos] = *e;
 	}
 	for (int i = 0; i < nt; i++) {
+		s->top[i].count = top[i].count;
 		if (top[i].ref == NO_REF) {  /* only in files of over 4 billion rows */
 			static const char unknown[] = "(first seen past row 4294967294)";
 			dup_value(&s->top[i], unknown, sizeof unknown - 1, top[i].count);
 			continue;
 		}
-		if (sg_csv_read_row(c, top[i].ref, cur, err) != 0)
-			return -1;
-		dup_value(&s->top[i], cur->field[col].p, cur->field[col].len, top[i].count);
+		if (q->n == q->cap) {
+			q->cap = q->cap ? 2 * q->cap : 64;
+			q->v = sg_xrealloc(q->v, q->cap * sizeof *q->v);
+		}
+		q->v[q->n++] = (struct topref){ top[i].ref, col, i };
 	}
 	s->ntop = nt;
 	s->top_approx = a->overflow;
+}
+
+/* Reads the top values' text, each row once in file order: reading a row
+ * per column and value made a file of one wide row take time quadratic in
+ * its columns. */
+static int read_tops(struct sg_csv *c, struct sg_colstats *s, struct toprefs *q,
+		     struct sg_csv_cursor *cur, struct sg_error *err)
+{
+	if (q->n)
+		qsort(q->v, q->n, sizeof *q->v, topref_cmp);
+	for (size_t k = 0; k < q->n; k++) {
+		const struct topref *t = &q->v[k];
+		if ((k == 0 || t->ref != q->v[k - 1].ref) &&
+		    sg_csv_read_row(c, t->ref, cur, err) != 0)
+			return -1;
+		struct sg_colvalue *v = &s->col[t->col].top[t->i];
+		dup_value(v, cur->field[t->col].p, cur->field[t->col].len, v->count);
+	}
 	return 0;
 }
 
-static int finish_column(struct sg_csv *c, int col, struct sg_colstat *s, struct acc *a,
-			 struct sg_csv_cursor *cur, struct sg_error *err)
+static void finish_column(struct sg_csv *c, int col, struct sg_colstat *s, struct acc *a,
+			  struct toprefs *q)
 {
 	s->name = sg_csv_colname(c, col);
 	s->count = a->count;
@@ -992,7 +1030,7 @@ static int finish_column(struct sg_csv *c, int col, struct sg_colstat *s, struct
 		dup_value(&s->min_text, a->tmin, a->tminlen, 0);
 		dup_value(&s->max_text, a->tmax, a->tmaxlen, 0);
 	}
-	return finish_top(c, col, s, a, cur, err);
+	finish_top(col, s, a, q);
 }
 
 int sg_colstats_compute(struct sg_csv *c, const struct sg_colstats_options *opt,
@@ -1019,12 +1057,15 @@ int sg_colstats_compute(struct sg_csv *c, const struct sg_colstats_options *opt,
 		s->col = sg_xcalloc((size_t)ncols + 1, sizeof *s->col);
 		s->rows = sg_csv_nrows(c);
 		struct sg_csv_cursor cur;
+		struct toprefs q = { 0 };
 		sg_csv_cursor_init(&cur);
-		for (int j = 0; j < ncols && rc == 0; j++) {
+		for (int j = 0; j < ncols; j++) {
 			for (int t = 1; t < nt; t++)
 				acc_merge(&ws[0].accs[j], &ws[t].accs[j]);
-			rc = finish_column(c, j, &s->col[j], &ws[0].accs[j], &cur, err);
+			finish_column(c, j, &s->col[j], &ws[0].accs[j], &q);
 		}
+		rc = read_tops(c, s, &q, &cur, err);
+		free(q.v);
 		sg_csv_cursor_done(&cur);
 		s->seconds = sg_now() - t0;
 	}

@@ -937,27 +937,66 @@ static int sniff_header(const struct sg_csv_dialect *d, const unsigned char *sam
 	return yes && votes >= 0;
 }
 
+/* The names taken so far, each with the next suffix to try when it comes
+ * again as a base: a hash table, so that a header of 100,000 columns (all
+ * empty, or all "a") is named in linear time, not by comparing each name
+ * with every earlier one. */
+struct name_set {
+	char **key;
+	int *next;
+	size_t cap;
+};
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The slot of s: its own, or the empty one where it goes. */
+static size_t name_slot(const struct name_set *t, const char *s)
+{
+	size_t i = name_hash(s) & (t->cap - 1);
+	while (t->key[i] && strcmp(t->key[i], s) != 0)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
 /* Unique, non-empty names: "a", "a_2", "column_3". */
 static char **unique_names(const struct sg_csv_cursor *h, int ncols)
 {
 	char **names = sg_xcalloc((size_t)ncols + 1, sizeof *names);
+	struct name_set t = { NULL, NULL, 16 };
+	while (t.cap < 2 * (size_t)ncols)
+		t.cap *= 2;
+	t.key = sg_xcalloc(t.cap, sizeof *t.key);
+	t.next = sg_xcalloc(t.cap, sizeof *t.next);
 	for (int j = 0; j < ncols; j++) {
 		const char *v = h && j < h->nfields ? h->field[j].p : "";
 		char *base = v[0] ? sg_xstrdup(v) : sg_xasprintf("column_%d", j + 1);
 		char *name = sg_xstrdup(base);
-		for (int k = 2;; k++) {
-			int taken = 0;
-			for (int i = 0; i < j && !taken; i++)
-				taken = strcmp(names[i], name) == 0;
-			/* A later empty name's default must not collide either. */
-			if (!taken)
-				break;
-			free(name);
-			name = sg_xasprintf("%s_%d", base, k);
+		size_t s = name_slot(&t, name);
+		if (t.key[s]) {
+			/* Taken: try base_K from where the last duplicate stopped.
+			 * A later empty name's default must not collide either. */
+			size_t bs = s;
+			int k = t.next[bs];
+			do {
+				free(name);
+				name = sg_xasprintf("%s_%d", base, k++);
+				s = name_slot(&t, name);
+			} while (t.key[s]);
+			t.next[bs] = k;
 		}
+		t.key[s] = name;
+		t.next[s] = 2;
 		free(base);
 		names[j] = name;
 	}
+	free(t.key);
+	free(t.next);
 	return names;
 }
 

@@ -1033,8 +1033,11 @@ static void list_block(struct ctx *c, const struct src *sr, size_t *pi, int w, i
 			emit_blank(&sub);
 		prefixed(c, &sub, first, rest, SG_ROLE_MD_BULLET, SG_ROLE_NORMAL);
 		sg_md_doc_free(&sub);
-	} else {
+	} else if (depth <= MAX_DEPTH) {
 		render(c, body, len, w, MAX_DEPTH + 1);
+	} else {
+		/* Past the cap the rest stays text (see quote_block). */
+		paragraph(c, sr, i, e, 0, SG_ROLE_NORMAL, w);
 	}
 	free(body);
 	*pi = e;
@@ -1062,8 +1065,12 @@ static void quote_block(struct ctx *c, const struct src *sr, size_t *pi, int w, 
 		render_sub(c, &sub, body.s ? body.s : "", len, w - 2, depth + 1);
 		prefixed(c, &sub, bar, bar, SG_ROLE_MD_QUOTE, SG_ROLE_MD_QUOTE);
 		sg_md_doc_free(&sub);
-	} else {
+	} else if (depth <= MAX_DEPTH) {
 		render(c, body.s ? body.s : "", len, w, MAX_DEPTH + 1);
+	} else {
+		/* Past the cap the rest stays text: rendering the body as a
+		 * block again recursed once per '>' of ">>>>…". */
+		paragraph(c, sr, i, j, 0, SG_ROLE_NORMAL, w);
 	}
 	ss_free(&body);
 	*pi = j;

@@ -408,6 +408,42 @@ static void test_cancel_and_progress(void **state)
 	free(path);
 }
 
+/* A file of few, very wide rows: the top values' text was read back one
+ * row per column and value, time quadratic in the columns. */
+static void test_wide_rows(void **state)
+{
+	enum { COLS = 20000 };
+	struct tu_dir *f = *state;
+	char *path = sg_path_join(f->dir, "wide.csv");
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (int r = -1; r < 3; r++)
+		for (int j = 0; j < COLS; j++) {
+			if (r < 0)
+				fprintf(fp, "c%d", j);
+			else
+				fprintf(fp, "%d", r < 2 ? j : j + 100000);
+			fputc(j + 1 < COLS ? ',' : '\n', fp);
+		}
+	fclose(fp);
+	struct sg_csv *c = open_path(path);
+	struct sg_colstats *s = stats_of(c, 2);
+	assert_int_equal(s->ncols, COLS);
+	char want[32];
+	for (int j = 0; j < COLS; j++) {
+		assert_int_equal(s->col[j].ntop, 2);
+		snprintf(want, sizeof want, "%d", j);
+		assert_string_equal(s->col[j].top[0].value, want);
+		assert_int_equal(s->col[j].top[0].count, 2);
+		snprintf(want, sizeof want, "%d", j + 100000);
+		assert_string_equal(s->col[j].top[1].value, want);
+		assert_int_equal(s->col[j].top[1].count, 1);
+	}
+	sg_colstats_free(s);
+	sg_csv_free(c);
+	free(path);
+}
+
 static void test_frequencies(void **state)
 {
 	struct tu_dir *f = *state;
@@ -507,6 +543,7 @@ int main(void)
 		tu_dir_test(test_ragged_and_bad_files),
 		tu_dir_test(test_cancel_and_progress),
 		tu_dir_test(test_frequencies),
+		tu_dir_test(test_wide_rows),
 		tu_dir_test(test_jobs_while_indexing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,6 +228,37 @@ static void test_unique_names(void **state)
 	sg_csv_free(c);
 }
 
+/* A header of many columns, half "a" and half empty, once took time
+ * quadratic (cubic for the repeated "a") in the columns to name. */
+static void test_unique_names_wide(void **state)
+{
+	enum { HALF = 10000 };
+	char *text = malloc(8 * HALF + 2), *p = text;
+	assert_non_null(text);
+	for (int j = 0; j < 2 * HALF; j++)
+		p += sprintf(p, j < HALF ? "a," : ",");
+	p[-1] = '\n';
+	for (int j = 0; j < 2 * HALF; j++)
+		p += sprintf(p, "1,");
+	p[-1] = '\n';
+	*p = '\0';
+	struct sg_csv *c = open_text(*state, text, NULL);
+	wait_ok(c);
+	assert_int_equal(sg_csv_ncols(c), 2 * HALF);
+	char want[32];
+	for (int j = 0; j < 2 * HALF; j++) {
+		if (j == 0)
+			snprintf(want, sizeof want, "a");
+		else if (j < HALF)
+			snprintf(want, sizeof want, "a_%d", j + 1);
+		else
+			snprintf(want, sizeof want, "column_%d", j + 1);
+		assert_string_equal(sg_csv_colname(c, j), want);
+	}
+	sg_csv_free(c);
+	free(text);
+}
+
 static void test_ragged_rows(void **state)
 {
 	struct sg_csv *c = open_text(*state, "a,b,c\n1,2\n1,2,3,4\n5,6,7\n8\n", NULL);
@@ -755,6 +786,7 @@ int main(void)
 		tu_dir_test(test_delimiters_sniffed),
 		tu_dir_test(test_header_detection_and_override),
 		tu_dir_test(test_unique_names),
+		tu_dir_test(test_unique_names_wide),
 		tu_dir_test(test_ragged_rows),
 		tu_dir_test(test_unterminated_quote),
 		tu_dir_test(test_empty_and_header_only),

@@ -139,6 +139,37 @@ static void test_many_brackets(void **state)
 	free(md);
 }
 
+/* Quotes and lists nested past the drawing cap (">>>>…", "1. 1. 1. …")
+ * once recursed once per marker: a stack overflow for a large cell.  The
+ * first levels are drawn, the rest stays text, markers and all. */
+static void test_deep_nesting(void **state)
+{
+	static const char *unit[] = { ">", "> ", "1. ", "* ", "- > " };
+	size_t n = 200000;
+	char *md = malloc(n + 3);
+
+	(void)state;
+	assert_non_null(md);
+	for (size_t u = 0; u < sizeof unit / sizeof *unit; u++) {
+		size_t ul = strlen(unit[u]), in = 0, out = 0, x = 0;
+		for (size_t i = 0; i < n; i++)
+			md[i] = unit[u][i % ul];
+		memcpy(md + n, "x", 2);
+		for (size_t i = 0; i < n; i++)
+			in += md[i] == unit[u][0];
+		render(md, 100, 0);
+		for (size_t i = 0; i < doc.n; i++)
+			for (size_t k = 0; k < doc.lines[i].len; k++) {
+				out += doc.lines[i].text[k] == unit[u][0];
+				x += doc.lines[i].text[k] == 'x';
+			}
+		assert_int_equal(x, 1);
+		/* at most the drawn levels' markers became bars or bullets */
+		assert_true(out <= in && out + 40 >= in);
+	}
+	free(md);
+}
+
 static void test_wrapping(void **state)
 {
 	render("The quick brown fox jumps over the lazy dog again and again.", 20, 1);
@@ -286,6 +317,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inline_styles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_brackets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrapping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quotes, setup, teardown),
