@@ -6,7 +6,16 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include "core/nbformat.h"
 #include "core/util.h"
+
+/* Appends an empty cell of type with no id yet; sg_nb_name_cells must
+ * follow before the notebook is used.  Why: checking each new id against
+ * every cell makes building a large notebook quadratic. */
+struct sg_nb_cell *sg_nb_append_unnamed(struct sg_nb *nb, enum sg_nb_cell_type type);
+/* Gives every cell a valid, unique id: the first holder of a valid id keeps
+ * it; the others get fresh ones, counted in nb->ids_generated. */
+void sg_nb_name_cells(struct sg_nb *nb);
 
 /* Writes v as JSON the way nbformat does: keys sorted, indent spaces per
  * level (starting at level), ", " never used at line ends, UTF-8 kept, reals

@@ -325,19 +325,32 @@ static struct sg_nb_cell *open_slot(struct sg_nb *nb, size_t at)
 	return &nb->cells[at];
 }
 
-struct sg_nb_cell *sg_nb_insert(struct sg_nb *nb, size_t at, enum sg_nb_cell_type type,
-				const char *source)
+/* A new empty cell of type at index at, with id (may be ""). */
+static struct sg_nb_cell *new_cell(struct sg_nb *nb, size_t at, enum sg_nb_cell_type type,
+				   const char *source, const char id[SG_NB_ID_MAX + 1])
 {
-	char id[SG_NB_ID_MAX + 1];
-	sg_nb_new_id(nb, id);
 	struct sg_nb_cell *c = open_slot(nb, at);
-	memcpy(c->id, id, sizeof id);
+	memcpy(c->id, id, SG_NB_ID_MAX + 1);
 	c->type = type;
 	c->source = sg_xstrdup(source ? source : "");
 	c->execution_count = -1;
 	c->metadata = json_object();
 	c->outputs = type == SG_NB_CODE ? json_array() : NULL;
 	return c;
+}
+
+struct sg_nb_cell *sg_nb_insert(struct sg_nb *nb, size_t at, enum sg_nb_cell_type type,
+				const char *source)
+{
+	char id[SG_NB_ID_MAX + 1];
+	sg_nb_new_id(nb, id);
+	return new_cell(nb, at, type, source, id);
+}
+
+struct sg_nb_cell *sg_nb_append_unnamed(struct sg_nb *nb, enum sg_nb_cell_type type)
+{
+	static const char none[SG_NB_ID_MAX + 1];
+	return new_cell(nb, nb->ncells, type, NULL, none);
 }
 
 struct sg_nb_cell *sg_nb_insert_copy(struct sg_nb *nb, size_t at, const struct sg_nb_cell *cell)
@@ -556,8 +569,7 @@ static int read_cell(json_t *j, struct sg_nb_cell *c, const char *name, size_t i
 	return 0;
 }
 
-/* Gives every cell a valid, unique id. */
-static void assign_ids(struct sg_nb *nb)
+void sg_nb_name_cells(struct sg_nb *nb)
 {
 	size_t cap = 16;
 	while (cap < nb->ncells * 2 + 2)
@@ -808,7 +820,7 @@ int sg_nb_parse(const char *buf, size_t len, const char *name, struct sg_nb **ou
 		sg_nb_free(nb);
 		return -1;
 	}
-	assign_ids(nb);
+	sg_nb_name_cells(nb);
 	*out = nb;
 	return 0;
 }

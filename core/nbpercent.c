@@ -357,14 +357,14 @@ int sg_nb_parse_percent(const char *buf, size_t len, const char *name, struct sg
 		if (v[k].n)
 			pre_blank = 0;
 	if (!pre_blank) {
-		struct sg_nb_cell *c = sg_nb_insert(nb, nb->ncells, SG_NB_CODE, NULL);
+		struct sg_nb_cell *c = sg_nb_append_unnamed(nb, SG_NB_CODE);
 		free(c->source);
 		c->source = cell_source(v, i, pre_end, SG_NB_CODE);
 	}
 	i = first;
 	while (i < n) {
 		is_marker(&v[i], &opt);
-		struct sg_nb_cell *c = sg_nb_insert(nb, nb->ncells, SG_NB_CODE, NULL);
+		struct sg_nb_cell *c = sg_nb_append_unnamed(nb, SG_NB_CODE);
 		parse_options(v[i].s + opt, v[i].n - opt, c);
 		size_t end = i + 1;
 		while (end < n && !is_marker(&v[end], &opt))
@@ -380,6 +380,8 @@ int sg_nb_parse_percent(const char *buf, size_t len, const char *name, struct sg
 		i = end;
 	}
 	free(v);
+	sg_nb_name_cells(nb);
+	nb->ids_generated = 0;  /* scripts never carry ids: not news */
 	*out = nb;
 	return 0;
 }

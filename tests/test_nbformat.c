@@ -364,6 +364,40 @@ static void test_percent_read(void **state)
 
 /* Sources survive notebook -> percent -> notebook exactly, whatever they
  * hold: markers, magics, shebangs, blank lines, trailing newlines. */
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A script of 100,000 cells: every cell read, each with its own valid id.
+ * Naming cells one by one against all earlier ones took minutes here. */
+static void test_percent_many_cells(void **state)
+{
+	size_t n = 100000, unit = strlen("# %%\nx\n");
+	char *text = malloc(n * unit + 1);
+	const char **ids = malloc(n * sizeof *ids);
+
+	assert_non_null(text);
+	assert_non_null(ids);
+	for (size_t i = 0; i < n; i++)
+		memcpy(text + i * unit, "# %%\nx\n", unit);
+	text[n * unit] = '\0';
+	struct sg_nb *nb = percent_ok(text);
+	assert_int_equal(nb->ncells, n);
+	assert_int_equal(nb->ids_generated, 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(sg_nb_id_valid(nb->cells[i].id));
+		assert_string_equal(nb->cells[i].source, "x");
+		ids[i] = nb->cells[i].id;
+	}
+	qsort(ids, n, sizeof *ids, id_cmp);
+	for (size_t i = 1; i < n; i++)
+		assert_true(strcmp(ids[i - 1], ids[i]) != 0);
+	free(ids);
+	free(text);
+	sg_nb_free(nb);
+}
+
 static void test_percent_lossless(void **state)
 {
 	static const char *const code[] = {
@@ -460,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_output_text),
 		cmocka_unit_test(test_percent_read),
 		cmocka_unit_test(test_percent_lossless),
+		cmocka_unit_test(test_percent_many_cells),
 		cmocka_unit_test(test_save_load_files),
 		cmocka_unit_test(test_corpus),
 	};
