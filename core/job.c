@@ -365,8 +365,13 @@ int job_finish_run(struct sg_store *st, const char *id, enum sg_job_state state,
 		   const char *reason, struct sg_error *err)
 {
 	int rc = sg_run_set_tag(st, id, "sagetty.job_state", sg_job_state_name(state), err);
+	/* No reason: drop one a reaper wrote while the supervisor was only slow. */
 	if (rc == 0 && reason && reason[0])
 		rc = sg_run_set_tag(st, id, "sagetty.failure_reason", reason, err);
+	else if (rc == 0 && update_row(st, "DELETE FROM tags WHERE run_id = ?1 AND key = "
+				       "'sagetty.failure_reason' AND ?4 IS NOT NULL", id, NULL,
+				       NULL, err) < 0)
+		rc = -1;
 	if (rc == 0)
 		rc = sg_run_finish(st, id, sg_job_run_status(state), err);
 	return rc;

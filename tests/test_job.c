@@ -690,6 +690,15 @@ static void test_heartbeat_reap(void **state)
 	char outcome[SG_JOB_OUTCOME_LEN] = "";
 	assert_int_equal(sg_job_attempts(f->ws, stale, find_outcome, outcome, &err), 0);
 	assert_string_equal(outcome, "lost");
+	char tag[512];
+	assert_non_null(strstr(tag_of(f, stale, "sagetty.failure_reason", tag, sizeof tag),
+			       "stopped reporting"));
+	/* Its supervisor was only slow: the real end it then records (see
+	 * job_supervise.c's still_ours) leaves no stale failure reason behind. */
+	assert_int_equal(job_set_state(f->ws->store, stale, SG_JOB_COMPLETED, NULL, &err), 0);
+	assert_int_equal(job_finish_run(f->ws->store, stale, SG_JOB_COMPLETED, "", &err), 0);
+	assert_string_equal(tag_of(f, stale, "sagetty.failure_reason", tag, sizeof tag), "");
+	assert_string_equal(tag_of(f, stale, "sagetty.job_state", tag, sizeof tag), "Completed");
 	const char *live[] = { fresh, old, local };
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(job_row(f->ws->store, live[i], 60, &j, NULL, &err), 0);
