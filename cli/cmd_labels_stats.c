@@ -162,6 +162,9 @@ static void extra_json(json_t *o, const struct extra *x, const struct sg_scheme 
 				"krippendorff_alpha", cli_json_real(p->krippendorff_alpha));
 			json_object_set_new(e, "mean_pair_kappa", cli_json_real(p->mean_pair_kappa));
 			json_object_set_new(e, "pairs", pairs_json(p, t));
+			/* Dawid–Skene on the yes/no question, as em_accuracy for single */
+			json_object_set_new(e, "annotators", sg_agree_yesno_annotators_json(p,
+					    (const char *const *)t->users));
 			json_array_append_new(arr, e);
 		}
 		json_object_set_new(o, "per_label", arr);
