@@ -208,6 +208,19 @@ static void per_label_text(struct sg_agree_stats **pl, const struct sg_scheme *s
 			fmt(p->kappa, k, sizeof k, 0);
 			printf("%s %s %s %7u %8s\n", name, na, nb, p->n, k);
 		}
+	printf("\n%-20s %-20s %11s %11s   (Dawid-Skene EM per label)\n", "LABEL", "ANNOTATOR",
+	       "SENSITIVITY", "SPECIFICITY");
+	for (size_t l = 0; l < sc->nlabels; l++)
+		for (uint32_t a = 0; a < pl[l]->n_annotators; a++) {
+			if (!pl[l]->annotators[a].n_annotations)
+				continue;
+			char name[96], na[96], se[32], sp[32];
+			cli_safe_text(name, sizeof name, sc->labels[l].name, strlen(sc->labels[l].name), 20);
+			cli_safe_text(na, sizeof na, t->users[a], strlen(t->users[a]), 20);
+			fmt(sg_agree_confusion(pl[l], a, 1, 1), se, sizeof se, 1);
+			fmt(sg_agree_confusion(pl[l], a, 0, 0), sp, sizeof sp, 1);
+			printf("%s %s %11s %11s\n", name, na, se, sp);
+		}
 }
 
 static void spans_text(const struct sg_span_stats *s, const struct sg_scheme *sc,
