@@ -162,6 +162,9 @@ static void extra_json(json_t *o, const struct extra *x, const struct sg_scheme 
 				"krippendorff_alpha", cli_json_real(p->krippendorff_alpha));
 			json_object_set_new(e, "mean_pair_kappa", cli_json_real(p->mean_pair_kappa));
 			json_object_set_new(e, "pairs", pairs_json(p, t));
+			/* Dawid–Skene on the yes/no question, as em_accuracy for single */
+			json_object_set_new(e, "annotators", sg_agree_yesno_annotators_json(p,
+					    (const char *const *)t->users));
 			json_array_append_new(arr, e);
 		}
 		json_object_set_new(o, "per_label", arr);
@@ -204,6 +207,19 @@ static void per_label_text(struct sg_agree_stats **pl, const struct sg_scheme *s
 			cli_safe_text(nb, sizeof nb, t->users[p->b], strlen(t->users[p->b]), 20);
 			fmt(p->kappa, k, sizeof k, 0);
 			printf("%s %s %s %7u %8s\n", name, na, nb, p->n, k);
+		}
+	printf("\n%-20s %-20s %11s %11s   (Dawid-Skene EM per label)\n", "LABEL", "ANNOTATOR",
+	       "SENSITIVITY", "SPECIFICITY");
+	for (size_t l = 0; l < sc->nlabels; l++)
+		for (uint32_t a = 0; a < pl[l]->n_annotators; a++) {
+			if (!pl[l]->annotators[a].n_annotations)
+				continue;
+			char name[96], na[96], se[32], sp[32];
+			cli_safe_text(name, sizeof name, sc->labels[l].name, strlen(sc->labels[l].name), 20);
+			cli_safe_text(na, sizeof na, t->users[a], strlen(t->users[a]), 20);
+			fmt(sg_agree_confusion(pl[l], a, 1, 1), se, sizeof se, 1);
+			fmt(sg_agree_confusion(pl[l], a, 0, 0), sp, sizeof sp, 1);
+			printf("%s %s %11s %11s\n", name, na, se, sp);
 		}
 }
 

@@ -851,6 +851,23 @@ json_t *sg_agree_to_json(const struct sg_agree_stats *s, const char *const *labe
 	return o;
 }
 
+json_t *sg_agree_yesno_annotators_json(const struct sg_agree_stats *s,
+					const char *const *annotator_names)
+{
+	json_t *arr = json_array();
+	for (uint32_t a = 0; a < s->n_annotators; a++) {
+		if (!s->annotators[a].n_annotations || s->n_labels != 2)
+			continue;
+		json_t *x = json_object();
+		json_object_set_new(x, "annotator", name_json(annotator_names, a));
+		json_object_set_new(x, "annotations", json_integer(s->annotators[a].n_annotations));
+		json_object_set_new(x, "sensitivity", num_or_null(sg_agree_confusion(s, a, 1, 1)));
+		json_object_set_new(x, "specificity", num_or_null(sg_agree_confusion(s, a, 0, 0)));
+		json_array_append_new(arr, x);
+	}
+	return arr;
+}
+
 /* ---- multi-label ----------------------------------------------------------- */
 
 int sg_agree_binary_input(const struct sg_agree_input *multi, uint32_t label,

@@ -171,6 +171,13 @@ void sg_agree_owned_done(struct sg_agree_owned *o);
 int sg_agree_compute_multi(const struct sg_agree_input *multi, const struct sg_agree_options *opt,
 			   struct sg_agree_stats ***out, struct sg_error *err);
 void sg_agree_multi_free(struct sg_agree_stats **s, uint32_t n_labels);
+/* The Dawid–Skene reliability of each annotator on one label's yes/no
+ * question (a result of sg_agree_compute_multi): an array of {annotator,
+ * annotations, sensitivity = P(says yes | truly yes), specificity =
+ * P(says no | truly no)}, from the confusion matrix; annotators without an
+ * answer are left out.  names may be NULL (indexes are printed then). */
+json_t *sg_agree_yesno_annotators_json(const struct sg_agree_stats *s,
+					const char *const *annotator_names);
 
 /* ---- whole multi-label answers and spans (agree_sets.c) -------------------- */
 

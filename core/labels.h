@@ -333,8 +333,13 @@ int sg_labels_last_consolidation(struct sg_store *s, long long dataset_id, char 
  * consolidated by parts: a label (multi) or an exact span — start, end and
  * label (span) — is kept when more than half of the item's annotators gave
  * it; the confidence is the weakest part's majority share; a part given by
- * exactly half of them makes a tie (adjudication); with "em" an item whose
- * confidence is below the scheme's low_confidence is flagged low.  The
+ * exactly half of them makes a tie (adjudication); with "em" a span item
+ * whose confidence is below the scheme's low_confidence is flagged low.
+ * Multi-label items with "em": Dawid–Skene runs once per label on the yes/no
+ * question (sg_agree_compute_multi: an annotator who answered the item
+ * without choosing the label said no); the set is the labels whose
+ * posterior of "yes" is above 0.5, the confidence the smallest over the
+ * labels of max(p, 1 - p), flagged low below low_confidence (no ties).  The
  * agreement statistics (stats) still treat each distinct whole answer as
  * one category; per-label and span figures are in agree.h. */
 struct sg_agree_stats;
@@ -348,6 +353,9 @@ struct sg_labels_consolidation {
 	size_t n_machine;             /* results from machine labels only */
 	struct sg_agree_stats *stats; /* over the human annotations (NULL when none) */
 	char *summary;                /* JSON text (agree statistics and counts) */
+	struct sg_agree_stats **em_labels;  /* multi with "em": each label's yes/no EM
+					     * (sc->nlabels of them), else NULL */
+	size_t n_em_labels;
 	char **owned;                 /* values made by consolidating parts */
 	size_t nowned, capowned;
 };

@@ -101,6 +101,19 @@ static int parts_add(struct parts *p, const struct sg_scheme *sc, const char *va
 	return 0;
 }
 
+/* The scheme's canonical text of a JSON array of labels or spans (taken). */
+static char *canonical(json_t *arr, const struct sg_scheme *sc)
+{
+	char *text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	char *canon = NULL;
+	struct sg_error e = { 0 };
+	if (!text || sg_scheme_value_check(sc, text, NULL, 0, &canon, &e) != 0)
+		canon = sg_xstrdup("[]");
+	free(text);
+	return canon;
+}
+
 /* The canonical value of the parts with more than half of m votes. */
 static char *parts_value(const struct parts *p, const struct sg_scheme *sc, unsigned m)
 {
@@ -115,14 +128,17 @@ static char *parts_value(const struct parts *p, const struct sg_scheme *sc, unsi
 		else
 			json_array_append_new(arr, json_string(name));
 	}
-	char *text = json_dumps(arr, JSON_COMPACT);
-	json_decref(arr);
-	char *canon = NULL;
-	struct sg_error e = { 0 };
-	if (!text || sg_scheme_value_check(sc, text, NULL, 0, &canon, &e) != 0)
-		canon = sg_xstrdup("[]");
-	free(text);
-	return canon;
+	return canonical(arr, sc);
+}
+
+/* Keeps a value made here until the consolidation is done. */
+static void own(struct sg_labels_consolidation *c, char *val)
+{
+	if (c->nowned == c->capowned) {
+		c->capowned = c->capowned ? c->capowned * 2 : 64;
+		c->owned = sg_xrealloc(c->owned, c->capowned * sizeof *c->owned);
+	}
+	c->owned[c->nowned++] = val;
 }
 
 /* Multi-label and span items: a label (or an exact span) is in the result
@@ -152,11 +168,7 @@ static void parts_result(struct sg_labels_consolidation *c, const struct sg_sche
 	}
 	char *val = parts_value(&p, sc, m);
 	free(p.v);
-	if (c->nowned == c->capowned) {
-		c->capowned = c->capowned ? c->capowned * 2 : 64;
-		c->owned = sg_xrealloc(c->owned, c->capowned * sizeof *c->owned);
-	}
-	c->owned[c->nowned++] = val;
+	own(c, val);
 	r->value = val;
 	r->confidence = conf;
 	r->state = SG_RESULT_AGREED;
@@ -166,6 +178,35 @@ static void parts_result(struct sg_labels_consolidation *c, const struct sg_sche
 	} else if (em && conf < sc->low_confidence) {
 		r->state = SG_RESULT_LOW;
 	}
+	c->n_adjudicate += r->state != SG_RESULT_AGREED;
+}
+
+/* Multi-label items by EM, label by label: the set is the labels whose
+ * posterior of "yes" is above 0.5; the confidence is the least certain
+ * label's max(p, 1 - p) (every label counts: an annotator who answered the
+ * item judged each one).  Below low_confidence the item goes to
+ * adjudication, as a single-label EM item does. */
+static void em_set_result(struct sg_labels_consolidation *c, const struct sg_scheme *sc,
+			  uint32_t item, struct sg_label_result *r)
+{
+	json_t *arr = json_array();
+	double conf = 1;
+	for (size_t l = 0; l < c->n_em_labels; l++) {
+		const struct sg_agree_item *it = &c->em_labels[l]->items[item];
+		if (it->em_label < 0)
+			continue;   /* no answer that parsed (cannot happen with n_votes > 0) */
+		/* two classes: the argmax's posterior is max(p, 1 - p) */
+		double yes = it->em_label == 1 ? it->em_confidence : 1 - it->em_confidence;
+		if (yes > 0.5)
+			json_array_append_new(arr, json_string(sc->labels[l].name));
+		double sure = yes > 0.5 ? yes : 1 - yes;
+		conf = sure < conf ? sure : conf;
+	}
+	char *val = canonical(arr, sc);
+	own(c, val);
+	r->value = val;
+	r->confidence = conf;
+	r->state = conf < sc->low_confidence ? SG_RESULT_LOW : SG_RESULT_AGREED;
 	c->n_adjudicate += r->state != SG_RESULT_AGREED;
 }
 
@@ -202,6 +243,10 @@ static void one_result(struct sg_labels_consolidation *c, const struct sg_scheme
 		r->state = SG_RESULT_ADJUDICATED;
 		return;
 	}
+	if (ai && ai->n_votes > 0 && em && c->em_labels) {
+		em_set_result(c, sc, item, r);
+		return;
+	}
 	if (ai && ai->n_votes > 0 && sc->type != SG_SCHEME_SINGLE) {
 		parts_result(c, sc, from, to, em, r);
 		return;
@@ -228,11 +273,28 @@ static void one_result(struct sg_labels_consolidation *c, const struct sg_scheme
 	c->n_machine++;
 }
 
-static char *summary_json(struct sg_labels_consolidation *c)
+static char *summary_json(struct sg_labels_consolidation *c, const struct sg_scheme *sc)
 {
 	const struct sg_label_table *t = &c->table;
 	json_t *o = c->stats ? sg_agree_to_json(c->stats, (const char *const *)t->values,
 						(const char *const *)t->users) : json_object();
+	if (c->em_labels) {
+		/* multi-label EM: each annotator's reliability on each label */
+		json_t *arr = json_array();
+		for (size_t l = 0; l < c->n_em_labels; l++) {
+			const struct sg_agree_stats *p = c->em_labels[l];
+			json_t *e = json_object();
+			json_object_set_new(e, "label", json_string(sc->labels[l].name));
+			json_object_set_new(e, "iterations", json_integer(p->em_iterations));
+			json_object_set_new(e, "converged", json_boolean(p->em_converged));
+			json_object_set_new(e, "prior_yes", p->em_prior && isfinite(p->em_prior[1])
+					    ? json_real(p->em_prior[1]) : json_null());
+			json_object_set_new(e, "annotators", sg_agree_yesno_annotators_json(p,
+					    (const char *const *)t->users));
+			json_array_append_new(arr, e);
+		}
+		json_object_set_new(o, "em_per_label", arr);
+	}
 	json_object_set_new(o, "method", json_string(c->method));
 	json_object_set_new(o, "consolidated_items", json_integer((json_int_t)c->n));
 	json_object_set_new(o, "to_adjudicate", json_integer((json_int_t)c->n_adjudicate));
@@ -242,6 +304,22 @@ static char *summary_json(struct sg_labels_consolidation *c)
 	char *out = sg_xstrdup(text ? text : "{}");
 	free(text);
 	return out;
+}
+
+/* Multi-label EM: the yes/no question of each label, by sg_agree_compute_multi
+ * (the same Dawid–Skene code as single-label items).  No human answers: no
+ * EM, and the items fall through to the machine labels. */
+static int em_per_label(struct sg_labels_consolidation *c, const struct sg_scheme *sc,
+			struct sg_error *err)
+{
+	struct sg_labels_agree_owned o;
+	int rc = 0;
+	if (sg_labels_multi_input(&c->table, sc, &o) == 0 && sc->nlabels > 0) {
+		rc = sg_agree_compute_multi(&o.in, NULL, &c->em_labels, err);
+		c->n_em_labels = rc == 0 ? sc->nlabels : 0;
+	}
+	sg_labels_agree_owned_done(&o);
+	return rc;
 }
 
 int sg_labels_consolidate(struct sg_store *s, long long dataset_id, const struct sg_scheme *sc,
@@ -258,6 +336,11 @@ int sg_labels_consolidate(struct sg_store *s, long long dataset_id, const struct
 		sg_labels_consolidation_done(out);
 		return -1;
 	}
+	if (strcmp(method, "em") == 0 && sc->type == SG_SCHEME_MULTI &&
+	    em_per_label(out, sc, err) != 0) {
+		sg_labels_consolidation_done(out);
+		return -1;
+	}
 	const struct sg_label_table *t = &out->table;
 	out->results = sg_xcalloc(t->nitems + 1, sizeof *out->results);
 	/* Records are ordered by item: one result per run of an item. */
@@ -268,7 +351,7 @@ int sg_labels_consolidate(struct sg_store *s, long long dataset_id, const struct
 		one_result(out, sc, strcmp(method, "em") == 0, i, j, &out->results[out->n++]);
 		i = j;
 	}
-	out->summary = summary_json(out);
+	out->summary = summary_json(out, sc);
 	if (store && sg_labels_store_results(s, dataset_id, method, out->results, out->n,
 					     out->summary, user, err) != 0) {
 		sg_labels_consolidation_done(out);
@@ -282,6 +365,7 @@ void sg_labels_consolidation_done(struct sg_labels_consolidation *c)
 	sg_label_table_done(&c->table);
 	free(c->results);
 	sg_agree_stats_free(c->stats);
+	sg_agree_multi_free(c->em_labels, (uint32_t)c->n_em_labels);
 	free(c->summary);
 	for (size_t i = 0; i < c->nowned; i++)
 		free(c->owned[i]);

@@ -1,10 +1,12 @@
 /* test_labels.c — label schemes, stable row keys, orphans, the queue with
  * leases, annotations from two processes, undo, filters, results, and the
  * scheme fuzz corpus. */
+#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <sys/time.h>
 #include "tests/testutil.h"
+#include "core/agree.h"
 #include "core/dataset.h"
 #include "core/labels.h"
 #include "core/util.h"
@@ -820,6 +822,176 @@ static void test_consolidation_parts(void **state)
 	sg_scheme_done(&sp);
 }
 
+/* Inserts, for each item i (row key i + 1), the answers of three annotators
+ * given as label sets "ab", "a", "" (a string per annotator per item). */
+static void insert_sets(struct fixture *f, const struct sg_scheme *sc, const char *users[3],
+			const char *const sets[][3], size_t n)
+{
+	struct sg_error err = { 0 };
+	struct sg_annotation *in = calloc(3 * n, sizeof *in);
+	char (*keys)[8] = calloc(n, sizeof *keys);
+	char (*vals)[3][32] = calloc(n, sizeof *vals);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(keys[i], sizeof keys[i], "%zu", i + 1);
+		for (int a = 0; a < 3; a++) {
+			const char *x = sets[i][a];
+			snprintf(vals[i][a], sizeof vals[i][a], "[%s%s%s]",
+				 strchr(x, 'a') ? "\"a\"" : "", strchr(x, 'a') && strchr(x, 'b') ? "," : "",
+				 strchr(x, 'b') ? "\"b\"" : "");
+			in[3 * i + (size_t)a] = (struct sg_annotation){ .row_key = keys[i],
+				.user = users[a], .value = vals[i][a], .confidence = NAN };
+		}
+	}
+	if (sg_labels_insert(f->s, f->ds.id, sc, in, 3 * n, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	free(in);
+	free(keys);
+	free(vals);
+}
+
+static uint32_t user_index(const struct sg_labels_consolidation *c, const char *name)
+{
+	for (size_t i = 0; i < c->table.nusers; i++)
+		if (strcmp(c->table.users[i], name) == 0)
+			return (uint32_t)i;
+	fail_msg("no user %s", name);
+	return 0;
+}
+
+static const char multi_ab[] =
+	"{\"type\": \"multi\", \"text_column\": \"review\", \"id_column\": \"id\","
+	" \"labels\": [\"a\", \"b\"]}";
+
+/* Multi-label EM, label by label.  ann and bob give the true set on every
+ * item; cy agrees with them on a but always says the opposite on b.  EM on
+ * b must learn that cy is always wrong (sensitivity and specificity near 0)
+ * and return ann and bob's set, confidently; on a everyone is right. */
+static void test_consolidation_multi_em_contrarian(void **state)
+{
+	struct fixture *f = *state;
+	register_with(f, "id,review\n1,x\n2,x\n3,x\n4,x\n5,x\n6,x\n7,x\n8,x\n", multi_ab);
+	struct sg_error err = { 0 };
+	struct sg_scheme sc;
+	assert_int_equal(sg_labels_get_scheme(f->s, f->ds.id, &sc, &err), 0);
+	const char *users[3] = { "ann", "bob", "cy" };
+	static const char *const sets[][3] = {
+		{ "ab", "ab", "a" }, { "a", "a", "ab" }, { "b", "b", "" }, { "", "", "b" },
+		{ "ab", "ab", "a" }, { "a", "a", "ab" }, { "b", "b", "" }, { "", "", "b" },
+	};
+	static const char *const want[] = { "[\"a\",\"b\"]", "[\"a\"]", "[\"b\"]", "[]" };
+	insert_sets(f, &sc, users, sets, 8);
+	struct sg_labels_consolidation c;
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sc, "em", 0, "ann", &c, &err), 0);
+	assert_int_equal(c.n, 8);
+	assert_int_equal(c.n_em_labels, 2);
+	for (size_t i = 0; i < 8; i++) {
+		char key[8];
+		snprintf(key, sizeof key, "%zu", i + 1);
+		const struct sg_label_result *r = result_of(&c, key);
+		assert_string_equal(r->value, want[i % 4]);
+		assert_true(r->confidence > 0.99 && r->confidence <= 1);
+		assert_int_equal(r->state, SG_RESULT_AGREED);
+	}
+	assert_int_equal(c.n_adjudicate, 0);
+	const struct sg_agree_stats *b = c.em_labels[1];
+	uint32_t cy = user_index(&c, "cy"), ann = user_index(&c, "ann");
+	assert_true(sg_agree_confusion(b, cy, 1, 1) < 0.05);   /* sensitivity */
+	assert_true(sg_agree_confusion(b, cy, 0, 0) < 0.05);   /* specificity */
+	assert_true(sg_agree_confusion(b, ann, 1, 1) > 0.95);
+	assert_true(sg_agree_confusion(b, ann, 0, 0) > 0.95);
+	assert_true(sg_agree_confusion(c.em_labels[0], cy, 1, 1) > 0.95);
+	/* the reliabilities are in the summary */
+	json_t *o = json_loads(c.summary, 0, NULL);
+	json_t *pl = json_object_get(o, "em_per_label");
+	assert_int_equal(json_array_size(pl), 2);
+	json_t *x = json_array_get(pl, 1);
+	assert_string_equal(json_string_value(json_object_get(x, "label")), "b");
+	json_t *anns = json_object_get(x, "annotators");
+	assert_int_equal(json_array_size(anns), 3);
+	size_t i;
+	json_t *e;
+	json_array_foreach(anns, i, e) {
+		double sens = json_real_value(json_object_get(e, "sensitivity"));
+		if (strcmp(json_string_value(json_object_get(e, "annotator")), "cy") == 0)
+			assert_true(sens < 0.05);
+		else
+			assert_true(sens > 0.95);
+	}
+	json_decref(o);
+	sg_labels_consolidation_done(&c);
+	/* majority gives the same sets here: 2 of 3 */
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sc, "majority", 0, "ann", &c, &err), 0);
+	assert_null(c.em_labels);
+	assert_string_equal(result_of(&c, "1")->value, want[0]);
+	assert_true(fabs(result_of(&c, "1")->confidence - 2.0 / 3) < 1e-9);
+	sg_labels_consolidation_done(&c);
+	sg_scheme_done(&sc);
+}
+
+/* Where EM and majority part: rel always gives the true set; u1 and u2 are
+ * each wrong on label a on three items of their own (u1 on items 1-3, u2 on
+ * 4-6), where rel and the other one outvote them, and both are wrong on
+ * items 7 and 8, outvoting rel.  Majority follows u1 and u2 there.  EM
+ * learns from items 1-6 that u1 and u2 each miss a third of the time while
+ * rel never does, so on items 7 and 8 rel's word is worth more than theirs
+ * together: (1 - e_rel) e1 e2 > e_rel (1 - e1)(1 - e2) as long as rel's
+ * estimated error e_rel is well below theirs (e1, e2).  Label b is never
+ * chosen: everyone agrees on "no". */
+static void test_consolidation_multi_em_differs(void **state)
+{
+	struct fixture *f = *state;
+	register_with(f, "id,review\n1,x\n2,x\n3,x\n4,x\n5,x\n6,x\n7,x\n8,x\n9,x\n10,x\n11,x\n12,x\n",
+		      multi_ab);
+	struct sg_error err = { 0 };
+	struct sg_scheme sc;
+	assert_int_equal(sg_labels_get_scheme(f->s, f->ds.id, &sc, &err), 0);
+	const char *users[3] = { "rel", "u1", "u2" };
+	/* truth: a on the odd items (1, 3, ...) */
+	static const char *const sets[][3] = {
+		{ "a", "", "a" }, { "", "a", "" }, { "a", "", "a" },     /* u1 wrong */
+		{ "", "", "a" }, { "a", "a", "" }, { "", "", "a" },      /* u2 wrong */
+		{ "a", "", "" }, { "", "a", "a" },                       /* both wrong */
+		{ "a", "a", "a" }, { "", "", "" }, { "a", "a", "a" }, { "", "", "" },
+	};
+	insert_sets(f, &sc, users, sets, 12);
+	struct sg_labels_consolidation em, mj;
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sc, "em", 0, "ann", &em, &err), 0);
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sc, "majority", 0, "ann", &mj, &err),
+			 0);
+	for (int i = 1; i <= 12; i++) {
+		char key[8];
+		snprintf(key, sizeof key, "%d", i);
+		const char *truth = i % 2 ? "[\"a\"]" : "[]";
+		const struct sg_label_result *e = result_of(&em, key), *m = result_of(&mj, key);
+		assert_string_equal(e->value, truth);
+		if (i == 7 || i == 8)
+			assert_string_not_equal(m->value, truth);
+		else
+			assert_string_equal(m->value, truth);
+	}
+	/* the outvoted items are EM's least certain ones */
+	double c7 = result_of(&em, "7")->confidence, c1 = result_of(&em, "1")->confidence;
+	assert_true(c7 > 0.5 && c7 <= c1);
+	uint32_t rel = user_index(&em, "rel"), u1 = user_index(&em, "u1"), u2 = user_index(&em, "u2");
+	const struct sg_agree_stats *a = em.em_labels[0];
+	/* twelve items teach softly: rel about 0.85 on both classes, u1 and u2
+	 * about 0.53 on one class and 0.70 on the other */
+	for (uint32_t k = 0; k < 2; k++) {
+		assert_true(sg_agree_confusion(a, rel, k, k) > 0.8);
+		assert_true(sg_agree_confusion(a, rel, k, k) > sg_agree_confusion(a, u1, k, k) + 0.1);
+		assert_true(sg_agree_confusion(a, rel, k, k) > sg_agree_confusion(a, u2, k, k) + 0.1);
+	}
+	sg_labels_consolidation_done(&em);
+	sg_labels_consolidation_done(&mj);
+	/* a threshold above an item's confidence sends it to adjudication */
+	sc.low_confidence = (c7 + 1) / 2 < 1 ? (c7 + 1) / 2 : 1;
+	assert_int_equal(sg_labels_consolidate(f->s, f->ds.id, &sc, "em", 0, "ann", &em, &err), 0);
+	assert_int_equal(result_of(&em, "7")->state, SG_RESULT_LOW);
+	assert_true(em.n_adjudicate >= 1);
+	sg_labels_consolidation_done(&em);
+	sg_scheme_done(&sc);
+}
+
 static void test_unlabeled_jump_wraps(void **state)
 {
 	struct fixture *f = *state;
@@ -863,6 +1035,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filters_import_review_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_consolidation_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_consolidation_parts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consolidation_multi_em_contrarian, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consolidation_multi_em_differs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlabeled_jump_wraps, setup, teardown),
 		cmocka_unit_test(test_corpus),
 	};
