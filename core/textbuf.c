@@ -421,7 +421,10 @@ static struct sg_tb_pos edit(struct sg_textbuf *tb, struct sg_tb_pos a, struct s
 	r.group = group_for(tb, k);
 	if (pos_cmp(a, b) < 0)
 		raw_delete(tb, a, b);
-	tb->cur = nins ? raw_insert(tb, a, ins, nins) : a;
+	/* Clamped: in text that is not valid UTF-8 an edit can join bytes into
+	 * one character around the cursor (a lone lead byte meets a lone
+	 * continuation byte), which would leave it inside that character. */
+	tb->cur = clamp(tb, nins ? raw_insert(tb, a, ins, nins) : a);
 	r.after = tb->cur;
 	redo_forget(tb);
 	if (tb->nrec == UNDO_MAX) {

@@ -357,6 +357,20 @@ static void test_backspace_and_delete(void **state)
 	sg_textbuf_move(tb, SG_TB_LINE_END, 1);
 	sg_textbuf_backspace(tb);
 	text_is(tb, "a");
+	/* Not UTF-8: deleting '@' joins a lone lead byte and a lone
+	 * continuation byte into one character; the cursor, which was on the
+	 * '@', ends on that character's start, not inside it. */
+	sg_textbuf_set_text(tb, "a\xc2@\x97" "b", 5);
+	put(tb, 0, 2);
+	assert_true(sg_textbuf_delete(tb));
+	text_is(tb, "a\xc2\x97" "b");
+	at(tb, 0, 1);
+	/* and the same by inserting the lead byte before the lone one */
+	sg_textbuf_set_text(tb, "a\x97" "b", 3);
+	put(tb, 0, 1);
+	sg_textbuf_insert(tb, "\xc2", 1);
+	text_is(tb, "a\xc2\x97" "b");
+	at(tb, 0, 1);
 	sg_textbuf_free(tb);
 }
 
