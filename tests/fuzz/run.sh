@@ -190,15 +190,18 @@ done
 "$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/nbparams.c" \
 	-o "$out/obj/nbparams.o"
 # (nbrun.c writes the Python literals; it links the kernel client.)
-for k in nbrun kernel; do
+# (libzmq is opened on first use: zmq_load, over dynlib from the algorithms.)
+for k in nbrun kernel zmq_load; do
 	# shellcheck disable=SC2086
-	"$cc" $flags -fsanitize=fuzzer-no-link,address,undefined -c "$src/core/$k.c" -o "$out/obj/$k.o"
+	"$cc" $flags $(pkg-config --cflags libzmq) -fsanitize=fuzzer-no-link,address,undefined \
+		-c "$src/core/$k.c" -o "$out/obj/$k.o"
 done
 echo "== fuzz_nbparams: building"
 # shellcheck disable=SC2086
 "$cc" $flags -fsanitize=fuzzer,address,undefined -DFUZZ_NBPARAMS "$f/fuzz_nbparams.c" \
-	"$out/obj/nbparams.o" "$out/obj/nbrun.o" "$out/obj/kernel.o" $kernel_objects $nb_objects \
-	$objects $(pkg-config --libs jansson sqlite3 libcrypto libzmq yaml-0.1) -lcsv -lpthread -lm \
+	"$out/obj/nbparams.o" "$out/obj/nbrun.o" "$out/obj/kernel.o" "$out/obj/zmq_load.o" \
+	"$out/obj/dynlib.o" $kernel_objects $nb_objects \
+	$objects $(pkg-config --libs jansson sqlite3 libcrypto yaml-0.1) -lcsv -lpthread -lm -ldl \
 	-o "$out/fuzz_nbparams"
 fuzz nbparams
 exit $status
