@@ -460,6 +460,21 @@ static int scroll_to(struct fx *f, const char *text)
 	return has(f, text);
 }
 
+/* The EM table's row for label and annotator, scrolled to: its
+ * sensitivity and specificity. */
+static int em_row(struct fx *f, const char *label, const char *who, double *sens, double *spec)
+{
+	char want[64];
+	int y;
+	unsigned answers;
+
+	snprintf(want, sizeof want, "%-20s %-16s", label, who);
+	if (!scroll_to(f, want) || surface_mem_find(f->be, want, &y, NULL) != 0)
+		return 0;
+	const char *r = strstr(row(f, y), want);
+	return r && sscanf(r + strlen(want), "%u %lf %lf", &answers, sens, spec) == 3;
+}
+
 /* Multi-label at 80x24: the headline figures, then per label, scrolled to.
  *   alice: {news} {news,sports} {}       {tech}
  *   bob:   {news} {news}        {sports} {tech}
@@ -490,6 +505,20 @@ static void stats_view_multi_label(void **state)
 	assert_true(has(f, "0.523"));
 	assert_true(scroll_to(f, "Cohen's kappa per label and pair"));
 	assert_true(scroll_to(f, "-0.333"));
+	assert_true(scroll_to(f, "Dawid-Skene EM per label"));
+	assert_true(scroll_to(f, "SPECIFICITY"));
+	/* EM per label: on news and tech the two agree on every item, so both
+	 * look reliable; on sports their only "yes" answers fall on different
+	 * items, so neither can be reliable at saying yes. */
+	double sens, spec;
+	assert_true(em_row(f, "news", "alice", &sens, &spec));
+	assert_true(sens > 0.9 && spec > 0.9);
+	assert_true(em_row(f, "tech", "bob", &sens, &spec));
+	assert_true(sens > 0.9 && spec > 0.9);
+	assert_true(em_row(f, "sports", "alice", &sens, &spec));
+	assert_true(sens < 0.5);
+	assert_true(em_row(f, "sports", "bob", &sens, &spec));
+	assert_true(sens < 0.5);
 	key(f, SG_KEY_ESC);
 	assert_true(has(f, "Row 1 of 4"));
 	tt_fx_free(f);

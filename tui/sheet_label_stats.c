@@ -154,7 +154,33 @@ static void pairs_table(struct qsheet *q)
 			    st->n_annotators - na);
 }
 
-/* Multi-label: each label's yes/no agreement, then kappa per pair. */
+/* Multi-label: each annotator's Dawid-Skene reliability on each label's
+ * yes/no question (what `labels consolidate --method em` weighs votes by). */
+static void em_table(struct qsheet *q)
+{
+	const struct sg_scheme *sc = &q->job.sc;
+	const struct sg_label_table *t = &q->job.tab;
+	char a[32], b[32];
+
+	detail_section(&q->det, "Dawid-Skene EM per label: each annotator's reliability");
+	detail_text(&q->det, SG_ROLE_HEADER, "%-20s %-16s %7s %11s %11s", "LABEL", "ANNOTATOR",
+		    "ANSWERS", "SENSITIVITY", "SPECIFICITY");
+	for (size_t l = 0; l < sc->nlabels; l++) {
+		const struct sg_agree_stats *p = q->job.pl[l];
+		if (p->n_labels != 2)
+			continue;
+		for (uint32_t u = 0; u < p->n_annotators; u++)
+			if (p->annotators[u].n_annotations)
+				detail_text(&q->det, SG_ROLE_NORMAL, "%-20.20s %-16.16s %7u %11s %11s",
+					    sc->labels[l].name, t->users[u],
+					    p->annotators[u].n_annotations,
+					    stat(sg_agree_confusion(p, u, 1, 1), a, sizeof a),
+					    stat(sg_agree_confusion(p, u, 0, 0), b, sizeof b));
+	}
+}
+
+/* Multi-label: each label's yes/no agreement, then kappa per pair, then
+ * the annotators' EM reliabilities. */
 static void multi_tables(struct qsheet *q)
 {
 	const struct sg_scheme *sc = &q->job.sc;
@@ -183,6 +209,7 @@ static void multi_tables(struct qsheet *q)
 				    sc->labels[l].name, t->users[p->a], t->users[p->b], p->n,
 				    stat(p->kappa, a, sizeof a));
 		}
+	em_table(q);
 }
 
 /* Span: pairwise F1 and per-label counts. */
