@@ -221,7 +221,7 @@ const struct cli_command cli_commands[] = {
 		"       sagetty nb commit NB [-m MESSAGE] [--json]\n"
 		"       sagetty nb convert IN OUT\n"
 		"       sagetty nb run NB [OUT] [-p KEY VALUE]... [-r KEY VALUE]... [-f FILE]...\n"
-		"                      [-y YAML]... [-o OUT]\n"
+		"                      [-y YAML]... [-b BASE64]... [-o OUT]\n"
 		"                      [--kernel NAME] [--timeout S] [--allow-errors] [--log-output]\n"
 		"                      [--cwd DIR] [--start-timeout S] [--no-record] [--json]",
 	  "Notebook history, cell-level diffs, restores, conversions and headless runs",
@@ -251,9 +251,10 @@ const struct cli_command cli_commands[] = {
 	  "types them (True/False, None, integers, floats, else strings; -r keeps a string).\n"
 	  "-f FILE and -y YAML give parameters as a YAML mapping (a file, a text), typed as\n"
 	  "papermill's YAML loader types them (lists, dicts, yes/no, 1e3 a string...); a YAML\n"
-	  "error is reported as FILE:LINE:COL (-y:LINE:COL).  A name given twice takes the value\n"
-	  "of the later option of the same kind, and kinds override in papermill's order:\n"
-	  "-f files, then -y, then -p, then -r, wherever they stand on the line.\n"
+	  "error is reported as FILE:LINE:COL (-y:LINE:COL); -b takes the YAML base64-encoded.\n"
+	  "A name given twice takes the value of the later option of the same kind, and kinds\n"
+	  "override in papermill's order: -b, then -f files, then -y, then -p, then -r,\n"
+	  "wherever they stand on the line.\n"
 	  "Cells and the notebook get papermill's metadata (status, start/end times, duration,\n"
 	  "exception) and nbclient's metadata.execution timestamps.  The run stops at the first\n"
 	  "failing cell and exits 1 (--allow-errors: keeps going, exits 0); the output file is\n"

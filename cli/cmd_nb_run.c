@@ -66,13 +66,14 @@ static const char *typed_text(struct nb_args *a, const json_t *v)
 	return a->texts[a->ntexts - 1];
 }
 
-/* The final parameters, with papermill's precedence: YAML files (-f) in
- * order, then YAML texts (-y), then -p, then -r, each later one replacing
- * a name given before; so -r beats -p whatever their order, and within
- * one kind the last wins.  Returns -1 to go on, else the exit code. */
+/* The final parameters, with papermill's precedence: base64 YAML texts
+ * (-b), then YAML files (-f), then YAML texts (-y), then -p, then -r, each
+ * later one replacing a name given before; so -r beats -p whatever their
+ * order, and within one kind the last wins.  Returns -1 to go on, else the
+ * exit code. */
 static int collect_params(struct nb_args *a)
 {
-	static const char order[] = "fypr";
+	static const char order[] = "bfypr";
 	for (const char *k = order; *k; k++) {
 		for (size_t i = 0; i < a->nopts; i++) {
 			const struct param_opt *o = &a->opts[i];
@@ -85,7 +86,8 @@ static int collect_params(struct nb_args *a)
 			struct sg_error err = { 0 };
 			json_t *doc = NULL;
 			int rc = *k == 'f' ? sg_nbparams_yaml_file(o->value, &doc, &err)
-					   : sg_nbparams_yaml(o->value, strlen(o->value), "-y", &doc, &err);
+				 : *k == 'b' ? sg_nbparams_yaml_base64(o->value, &doc, &err)
+					     : sg_nbparams_yaml(o->value, strlen(o->value), "-y", &doc, &err);
 			if (rc < 0)
 				return cli_fail(&err);
 			a->docs = sg_xrealloc(a->docs, (a->ndocs + 1) * sizeof *a->docs);
@@ -107,6 +109,7 @@ static int parse_args(struct nb_args *a, int argc, char **argv)
 		{ "raw", required_argument, NULL, 'r' },
 		{ "parameters_file", required_argument, NULL, 'f' },
 		{ "parameters_yaml", required_argument, NULL, 'y' },
+		{ "parameters_base64", required_argument, NULL, 'b' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -123,7 +126,7 @@ static int parse_args(struct nb_args *a, int argc, char **argv)
 	a->progress = isatty(2);
 	a->record = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "p:r:f:y:o:k:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:r:f:y:b:o:k:", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'p':
@@ -137,7 +140,8 @@ static int parse_args(struct nb_args *a, int argc, char **argv)
 			add_opt(a, (char)c, optarg, argv[optind++]);
 			break;
 		case 'f':
-		case 'y': add_opt(a, (char)c, NULL, optarg); break;
+		case 'y':
+		case 'b': add_opt(a, (char)c, NULL, optarg); break;
 		case 'o': a->output = optarg; break;
 		case 'k': a->kernel = optarg; break;
 		case 'c': a->cwd = optarg; break;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 #include <yaml.h>
 #include "core/nbrun.h"
 #include "core/util.h"
@@ -498,6 +499,33 @@ int sg_nbparams_yaml(const char *text, size_t len, const char *label, json_t **o
 	}
 	free(p.anchors);
 	yaml_parser_delete(&p.parser);
+	return rc;
+}
+
+int sg_nbparams_yaml_base64(const char *b64, json_t **out, struct sg_error *err)
+{
+	size_t n = strlen(b64);
+	int len = 0, tail = 0;
+	*out = NULL;
+	if (n > MAX_FILE)
+		return sg_error_set(err, SG_E_PARSE, "-b: the parameters are over %d bytes",
+				    (int)MAX_FILE);
+	/* OpenSSL's streaming decoder: it accepts line breaks and checks the
+	 * padding, as Python's base64.b64decode does for what papermill reads. */
+	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
+	if (!ctx)
+		return sg_error_set(err, SG_E_IO, "-b: out of memory");
+	unsigned char *text = sg_xmalloc(n / 4 * 3 + 4);
+	EVP_DecodeInit(ctx);
+	int ok = EVP_DecodeUpdate(ctx, text, &len, (const unsigned char *)b64, (int)n) >= 0 &&
+		 EVP_DecodeFinal(ctx, text + len, &tail) == 1;
+	EVP_ENCODE_CTX_free(ctx);
+	if (!ok) {
+		free(text);
+		return sg_error_set(err, SG_E_PARSE, "-b: not valid base64 text");
+	}
+	int rc = sg_nbparams_yaml((const char *)text, (size_t)(len + tail), "-b", out, err);
+	free(text);
 	return rc;
 }
 

@@ -37,6 +37,9 @@
  * *out gets a new JSON object of name -> value.  0, or -1 with err. */
 int sg_nbparams_yaml(const char *text, size_t len, const char *label, json_t **out,
 		     struct sg_error *err);
+/* Decodes base64 text (papermill's -b) and parses the YAML in it; errors
+ * name "-b". */
+int sg_nbparams_yaml_base64(const char *b64, json_t **out, struct sg_error *err);
 /* Reads and parses the YAML file at path (errors name path). */
 int sg_nbparams_yaml_file(const char *path, json_t **out, struct sg_error *err);
 /* nan and infinities, which JSON cannot hold, are held by a marker value:

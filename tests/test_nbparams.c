@@ -169,6 +169,29 @@ static void test_file(void **state)
 	free(dir);
 }
 
+/* -b: the YAML base64-encoded (with or without line breaks); bad base64
+ * and YAML errors inside say -b. */
+static void test_base64(void **state)
+{
+	(void)state;
+	struct sg_error err = { 0 };
+	json_t *o = NULL;
+	/* "alpha: 0.6\nname: iris\n" */
+	assert_int_equal(sg_nbparams_yaml_base64("YWxwaGE6IDAuNgpuYW1lOiBpcmlzCg==", &o, &err), 0);
+	assert_true(json_real_value(json_object_get(o, "alpha")) == 0.6);
+	assert_string_equal(json_string_value(json_object_get(o, "name")), "iris");
+	json_decref(o);
+	assert_int_equal(sg_nbparams_yaml_base64("YWxwaGE6IDAu\nNgpuYW1lOiBpcmlzCg==\n", &o, &err), 0);
+	assert_int_equal(json_object_size(o), 2);
+	json_decref(o);
+	assert_int_equal(sg_nbparams_yaml_base64("not base64 at all!", &o, &err), -1);
+	assert_string_equal(err.msg, "-b: not valid base64 text");
+	assert_null(o);
+	/* "a: b: c\n" */
+	assert_int_equal(sg_nbparams_yaml_base64("YTogYjogYwo=", &o, &err), -1);
+	assert_non_null(strstr(err.msg, "-b:1:5: mapping values are not allowed"));
+}
+
 /* Typed parameters in the injected cell and in metadata. */
 static void test_inject_typed(void **state)
 {
@@ -203,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_collections_and_aliases),
 		cmocka_unit_test(test_errors_name_line_and_column),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_inject_typed),
 		cmocka_unit_test(test_corpus),
 	};
