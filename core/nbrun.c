@@ -46,14 +46,13 @@ static int is_float(const char *s, double *v)
 	return *end == '\0';
 }
 
-/* A double-quoted Python string (backslash, quote and control characters
- * escaped). */
-static char *py_string(const char *s)
+/* A double-quoted Python string of s[0..n) (backslash, quote and control
+ * characters, NUL bytes too, escaped). */
+static char *py_stringn(const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	char *out = sg_xmalloc(n * 4 + 3), *o = out;
 	*o++ = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + n; p++) {
 		if (*p == '"' || *p == '\\') {
 			*o++ = '\\';
 			*o++ = (char)*p;
@@ -69,6 +68,12 @@ static char *py_string(const char *s)
 	*o++ = '"';
 	*o = '\0';
 	return out;
+}
+
+/* The same for a C string. */
+static char *py_string(const char *s)
+{
+	return py_stringn(s, strlen(s));
 }
 
 /* The shortest text that reads back as d, written as Python's repr writes
@@ -135,28 +140,6 @@ char *sg_nbrun_py_literal(const char *value, int raw, json_t **json)
 	return lit;
 }
 
-/* A double-quoted Python string of n bytes (NUL bytes escaped too). */
-static char *py_stringn(const char *s, size_t n)
-{
-	char *out = sg_xmalloc(n * 4 + 3), *o = out;
-	*o++ = '"';
-	for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + n; p++) {
-		if (*p == '"' || *p == '\\') {
-			*o++ = '\\';
-			*o++ = (char)*p;
-		} else if (*p == '\n') {
-			*o++ = '\\';
-			*o++ = 'n';
-		} else if (*p < 0x20 || *p == 0x7f) {
-			o += sprintf(o, "\\x%02x", *p);
-		} else {
-			*o++ = (char)*p;
-		}
-	}
-	*o++ = '"';
-	*o = '\0';
-	return out;
-}
 
 /* Appends text to the growing buffer b (len, cap). */
 static void put(char **b, size_t *len, size_t *cap, const char *text)

@@ -457,6 +457,29 @@ static void fix_after(struct sg_textbuf *tb)
 		tb->rec[tb->nundo - 1].after = tb->cur;
 }
 
+/* Replaces the text a record put at pos (gone, ngone bytes) with what it
+ * replaced (back, nback bytes): the undo of the record, or its redo with the
+ * two swapped. */
+static void swap_text(struct sg_textbuf *tb, struct sg_tb_pos pos, const char *gone,
+		      size_t ngone, const char *back, size_t nback)
+{
+	struct sg_tb_pos e = end_of(pos, gone, ngone);
+	if (pos_cmp(pos, e) < 0)
+		raw_delete(tb, pos, e);
+	if (nback)
+		raw_insert(tb, pos, back, nback);
+}
+
+/* After an undo or redo: the cursor on a boundary, no pending group. */
+static void after_history(struct sg_textbuf *tb)
+{
+	tb->cur = clamp(tb, tb->cur);
+	tb->version++;
+	tb->last = K_NONE;
+	tb->has_mark = 0;
+	tb->want = -1;
+}
+
 int sg_textbuf_undo(struct sg_textbuf *tb)
 {
 	if (!tb->nundo)
@@ -464,18 +487,10 @@ int sg_textbuf_undo(struct sg_textbuf *tb)
 	unsigned long g = tb->rec[tb->nundo - 1].group;
 	while (tb->nundo && tb->rec[tb->nundo - 1].group == g) {
 		struct tb_rec *r = &tb->rec[--tb->nundo];
-		struct sg_tb_pos e = end_of(r->pos, r->ins, r->nins);
-		if (pos_cmp(r->pos, e) < 0)
-			raw_delete(tb, r->pos, e);
-		if (r->ndel)
-			raw_insert(tb, r->pos, r->del, r->ndel);
+		swap_text(tb, r->pos, r->ins, r->nins, r->del, r->ndel);
 		tb->cur = r->before;
 	}
-	tb->cur = clamp(tb, tb->cur);
-	tb->version++;
-	tb->last = K_NONE;
-	tb->has_mark = 0;
-	tb->want = -1;
+	after_history(tb);
 	return 1;
 }
 
@@ -486,18 +501,10 @@ int sg_textbuf_redo(struct sg_textbuf *tb)
 	unsigned long g = tb->rec[tb->nundo].group;
 	while (tb->nundo < tb->nrec && tb->rec[tb->nundo].group == g) {
 		struct tb_rec *r = &tb->rec[tb->nundo++];
-		struct sg_tb_pos e = end_of(r->pos, r->del, r->ndel);
-		if (pos_cmp(r->pos, e) < 0)
-			raw_delete(tb, r->pos, e);
-		if (r->nins)
-			raw_insert(tb, r->pos, r->ins, r->nins);
+		swap_text(tb, r->pos, r->del, r->ndel, r->ins, r->nins);
 		tb->cur = r->after;
 	}
-	tb->cur = clamp(tb, tb->cur);
-	tb->version++;
-	tb->last = K_NONE;
-	tb->has_mark = 0;
-	tb->want = -1;
+	after_history(tb);
 	return 1;
 }
 
