@@ -413,14 +413,9 @@ static void top2(const double *p, int k, int *best, double *conf, double *margin
 
 /* ---- validation and threshold -------------------------------------------------------- */
 
-struct vpoint {
-	double conf;
-	int right;
-};
-
-static int cmp_vpoint(const void *a, const void *b)
+int sg_la_cmp_vpoint(const void *a, const void *b)
 {
-	const struct vpoint *x = a, *y = b;
+	const struct sg_la_vpoint *x = a, *y = b;
 	return x->conf > y->conf ? -1 : x->conf < y->conf;
 }
 
@@ -436,10 +431,10 @@ double sg_la_wilson_low(double c, double n)
 }
 
 /* The lowest threshold whose rows at or above it reach the target. */
-static void choose_threshold(struct vpoint *v, size_t n, double target, size_t min_count,
+static void choose_threshold(struct sg_la_vpoint *v, size_t n, double target, size_t min_count,
 			     struct sg_labelauto_report *r)
 {
-	qsort(v, n, sizeof *v, cmp_vpoint);
+	qsort(v, n, sizeof *v, sg_la_cmp_vpoint);
 	size_t right = 0, all = 0;
 	r->threshold = NAN;
 	r->valid_accuracy = r->valid_accuracy_low = NAN;
@@ -578,7 +573,7 @@ static int validate(struct sg_la_run *R, struct sg_error *err)
 				    "(%zu found)", folds * 10, R->n);
 	int *fold = sg_la_folds(R->y, R->n, R->k, folds, o->seed);
 	size_t *tr = sg_xmalloc(R->n * sizeof *tr), *va = sg_xmalloc(R->n * sizeof *va);
-	struct vpoint *v = sg_xmalloc(R->n * sizeof *v);
+	struct sg_la_vpoint *v = sg_xmalloc(R->n * sizeof *v);
 	double *proba = sg_xmalloc(R->n * (size_t)R->k * sizeof *proba);
 	double *xv = sg_xmalloc(R->n * (size_t)R->f.d * sizeof *xv);
 	size_t nv_all = 0;
@@ -605,7 +600,7 @@ static int validate(struct sg_la_run *R, struct sg_error *err)
 			int best;
 			double conf, margin;
 			top2(proba + i * (size_t)R->k, R->k, &best, &conf, &margin);
-			v[nv_all++] = (struct vpoint){ conf, best == R->y[va[i]] };
+			v[nv_all++] = (struct sg_la_vpoint){ conf, best == R->y[va[i]] };
 		}
 		if (rc == 0)
 			R->models[R->nmodels++] = m;

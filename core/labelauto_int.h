@@ -118,6 +118,14 @@ double sg_la_wilson_low(double c, double n);
 int *sg_la_folds(const int *y, size_t n, int nlab, int folds, uint64_t seed);
 void sg_la_hit_push(struct sg_la_hit **v, size_t *n, size_t *cap, struct sg_la_hit h);
 
+/* One validation decision: the model's confidence and whether it was
+ * right.  sg_la_cmp_vpoint sorts them most confident first (qsort). */
+struct sg_la_vpoint {
+	double conf;
+	int right;
+};
+int sg_la_cmp_vpoint(const void *a, const void *b);
+
 /* Multi-label steps (labelauto_multi.c), in the order run: */
 int sg_la_multi_truth(struct sg_la_run *R, struct sg_error *err);
 /* Keeps at most maxn truth rows (every k-th), before the feature matrix. */

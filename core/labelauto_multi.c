@@ -229,22 +229,11 @@ static int predict_label(struct sg_la_run *R, int f, int l, const double *x, siz
 	return 0;
 }
 
-/* One label's validation decisions, most confident first. */
-struct ldec {
-	double conf;
-	int right;
-};
-
-static int cmp_ldec(const void *a, const void *b)
-{
-	const struct ldec *x = a, *y = b;
-	return x->conf > y->conf ? -1 : x->conf < y->conf;
-}
 
 /* The lowest confidence whose decisions at or above it are right at least
  * tau of the time (raw share; the item-level test is the guarded one);
  * INFINITY when none. */
-static double label_threshold(const struct ldec *d, size_t n, double tau)
+static double label_threshold(const struct sg_la_vpoint *d, size_t n, double tau)
 {
 	size_t right = 0;
 	double thr = INFINITY;
@@ -264,7 +253,7 @@ static void choose_thresholds(struct sg_la_run *R, const double *P, const size_t
 {
 	int L = R->t.L;
 	struct sg_labelauto_report *r = R->r;
-	struct ldec *d = sg_xmalloc((nv + 1) * (size_t)L * sizeof *d);
+	struct sg_la_vpoint *d = sg_xmalloc((nv + 1) * (size_t)L * sizeof *d);
 	double *thr = sg_xmalloc((size_t)L * sizeof *thr);
 	size_t exact_all = 0;
 	for (size_t i = 0; i < nv; i++) {
@@ -272,7 +261,7 @@ static void choose_thresholds(struct sg_la_run *R, const double *P, const size_t
 		for (int l = 0; l < L; l++) {
 			double p = P[i * (size_t)L + (size_t)l];
 			int right = (p >= 0.5) == R->t.set[vrow[i] * (size_t)L + (size_t)l];
-			d[(size_t)l * nv + i] = (struct ldec){ p >= 0.5 ? p : 1 - p, right };
+			d[(size_t)l * nv + i] = (struct sg_la_vpoint){ p >= 0.5 ? p : 1 - p, right };
 			all &= right;
 			r->labels[l].valid_accuracy += right;
 		}
@@ -280,7 +269,7 @@ static void choose_thresholds(struct sg_la_run *R, const double *P, const size_t
 	}
 	for (int l = 0; l < L; l++) {
 		r->labels[l].valid_accuracy = nv ? r->labels[l].valid_accuracy / (double)nv : NAN;
-		qsort(d + (size_t)l * nv, nv, sizeof *d, cmp_ldec);
+		qsort(d + (size_t)l * nv, nv, sizeof *d, sg_la_cmp_vpoint);
 		R->lthr[l] = INFINITY;
 	}
 	r->valid_rows = nv;
@@ -432,14 +421,7 @@ static char *set_value(const struct sg_scheme *sc, const double *p)
 	for (size_t l = 0; l < sc->nlabels; l++)
 		if (p[l] >= 0.5)
 			json_array_append_new(arr, json_string(sc->labels[l].name));
-	char *text = json_dumps(arr, JSON_COMPACT);
-	json_decref(arr);
-	char *canon = NULL;
-	struct sg_error e = { 0 };
-	if (!text || sg_scheme_value_check(sc, text, NULL, 0, &canon, &e) != 0)
-		canon = sg_xstrdup("[]");
-	free(text);
-	return canon;
+	return sg_scheme_canonical_json(sc, arr);
 }
 
 int sg_la_multi_block(struct sg_la_run *R, struct sg_error *err)

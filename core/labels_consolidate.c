@@ -101,19 +101,6 @@ static int parts_add(struct parts *p, const struct sg_scheme *sc, const char *va
 	return 0;
 }
 
-/* The scheme's canonical text of a JSON array of labels or spans (taken). */
-static char *canonical(json_t *arr, const struct sg_scheme *sc)
-{
-	char *text = json_dumps(arr, JSON_COMPACT);
-	json_decref(arr);
-	char *canon = NULL;
-	struct sg_error e = { 0 };
-	if (!text || sg_scheme_value_check(sc, text, NULL, 0, &canon, &e) != 0)
-		canon = sg_xstrdup("[]");
-	free(text);
-	return canon;
-}
-
 /* The canonical value of the parts with more than half of m votes. */
 static char *parts_value(const struct parts *p, const struct sg_scheme *sc, unsigned m)
 {
@@ -128,7 +115,7 @@ static char *parts_value(const struct parts *p, const struct sg_scheme *sc, unsi
 		else
 			json_array_append_new(arr, json_string(name));
 	}
-	return canonical(arr, sc);
+	return sg_scheme_canonical_json(sc, arr);
 }
 
 /* Keeps a value made here until the consolidation is done. */
@@ -202,7 +189,7 @@ static void em_set_result(struct sg_labels_consolidation *c, const struct sg_sch
 		double sure = yes > 0.5 ? yes : 1 - yes;
 		conf = sure < conf ? sure : conf;
 	}
-	char *val = canonical(arr, sc);
+	char *val = sg_scheme_canonical_json(sc, arr);
 	own(c, val);
 	r->value = val;
 	r->confidence = conf;

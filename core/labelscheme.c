@@ -707,3 +707,15 @@ int sg_scheme_value_check(const struct sg_scheme *s, const char *value, const ch
 	default: return value_single(s, value, canon, err);
 	}
 }
+
+char *sg_scheme_canonical_json(const struct sg_scheme *s, json_t *arr)
+{
+	char *text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	char *canon = NULL;
+	struct sg_error e = { 0 };
+	if (!text || sg_scheme_value_check(s, text, NULL, 0, &canon, &e) != 0)
+		canon = sg_xstrdup("[]");
+	free(text);
+	return canon;
+}

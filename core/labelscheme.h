@@ -34,6 +34,7 @@
 #define SG_LABELSCHEME_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include "core/error.h"
 
 /* Keys the Label view keeps for itself, so no label may take them:
@@ -122,6 +123,9 @@ int sg_scheme_remap(struct sg_scheme *s, size_t i, int key, struct sg_error *err
  * success *canon is the canonical form (malloc'd). */
 int sg_scheme_value_check(const struct sg_scheme *s, const char *value, const char *text,
 			  size_t text_len, char **canon, struct sg_error *err);
+/* The canonical value of arr, a JSON array of label names or spans, which
+ * is taken (released); "[]" when it does not check against the scheme. */
+char *sg_scheme_canonical_json(const struct sg_scheme *s, json_t *arr);
 /* Number of code points in UTF-8 text (invalid bytes count one each). */
 size_t sg_utf8_chars(const char *text, size_t len);
 
